@@ -1,0 +1,465 @@
+/* main.c - the ykvald command line */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "import.h"
+#include "modhex.h"
+#include "serve.h"
+#include "store.h"
+
+#define MAX_IMPORT	100000
+
+static const char usage_text[] =
+"usage: ykvald serve [--db FILE] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
+"                    [--ready-file FILE]\n"
+"       ykvald client add [--db FILE] [--id N] [--json]\n"
+"       ykvald key add [--db FILE] --public-id MODHEX --private-id HEX --aes-key HEX\n"
+"                      [--serial N]\n"
+"       ykvald key import [--db FILE] FILE\n"
+"       ykvald key list [--db FILE] [--json]\n"
+"       ykvald key disable|enable [--db FILE] PUBLIC_ID\n"
+"       ykvald --version\n";
+
+enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_ID, O_JSON, O_PUB,
+	O_PRIV, O_AES, O_SERIAL };
+
+static const struct option long_opts[] = {
+	{ "db", required_argument, NULL, O_DB },
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "tls-cert", required_argument, NULL, O_CERT },
+	{ "tls-key", required_argument, NULL, O_KEY },
+	{ "ready-file", required_argument, NULL, O_READY },
+	{ "id", required_argument, NULL, O_ID },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "public-id", required_argument, NULL, O_PUB },
+	{ "private-id", required_argument, NULL, O_PRIV },
+	{ "aes-key", required_argument, NULL, O_AES },
+	{ "serial", required_argument, NULL, O_SERIAL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char	*db, *pub, *priv, *aes, *id, *serial;
+	bool		json;
+	struct serve_opts serve;
+	bool		seen[O_SERIAL + 1];
+};
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; returns the exit code 1. */
+static int
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ykvald: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Parse options; 'allowed' lists the ones this command takes. */
+static int
+parse_opts(int argc, char **argv, const int *allowed, struct args *a)
+{
+	int c;
+
+	a->db = STORE_DEFAULT_PATH;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		bool ok = false;
+
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		for (const int *p = allowed; *p != 0; p++)
+			ok = ok || *p == c;
+		if (!ok) {
+			if (c != '?')
+				fprintf(stderr, "ykvald: %s does not take that "
+				    "option\n", argv[0]);
+			fputs(usage_text, stderr);
+			return -1;
+		}
+		if (a->seen[c] && c != O_LISTEN) {
+			fprintf(stderr, "ykvald: an option is given twice\n");
+			return -1;
+		}
+		a->seen[c] = true;
+		switch (c) {
+		case O_DB: a->db = optarg; break;
+		case O_CERT: a->serve.tls_cert = optarg; break;
+		case O_KEY: a->serve.tls_key = optarg; break;
+		case O_READY: a->serve.ready_file = optarg; break;
+		case O_ID: a->id = optarg; break;
+		case O_JSON: a->json = true; break;
+		case O_PUB: a->pub = optarg; break;
+		case O_PRIV: a->priv = optarg; break;
+		case O_AES: a->aes = optarg; break;
+		case O_SERIAL: a->serial = optarg; break;
+		case O_LISTEN:
+			if (a->serve.nlisten == SERVE_MAX_LISTEN) {
+				fprintf(stderr, "ykvald: at most %d --listen\n",
+				    SERVE_MAX_LISTEN);
+				return -1;
+			}
+			a->serve.listen[a->serve.nlisten++] = optarg;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* A decimal 1..max, or -1. */
+static long
+parse_pos(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > max)
+		return -1;
+	return v;
+}
+
+static struct store *
+open_db(const char *path, enum store_open_mode mode)
+{
+	char err[512];
+	struct store *st = store_open(path, mode, err, sizeof(err));
+
+	if (st == NULL)
+		fprintf(stderr, "ykvald: %s\n", err);
+	return st;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY, 0 };
+	struct args a = { 0 };
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return die("serve: unexpected argument '%s'", argv[optind]);
+	if (a.serve.nlisten == 0)
+		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
+	a.serve.db = a.db;
+	return serve(&a.serve);
+}
+
+static int
+cmd_client_add(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_ID, O_JSON, 0 };
+	struct args a = { 0 };
+	unsigned char raw[20];
+	char b64[32];
+	struct store *st;
+	long id = 0;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return die("client add: unexpected argument '%s'", argv[optind]);
+	if (a.id != NULL && (id = parse_pos(a.id, 2147483647)) < 0)
+		return die("client add: --id must be a number from 1 to "
+		    "2147483647, not '%s'", a.id);
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return die("%s", "cannot get random bytes");
+	b64_encode(raw, sizeof(raw), b64);
+	explicit_bzero(raw, sizeof(raw));
+	if ((st = open_db(a.db, STORE_CREATE)) == NULL)
+		return 1;
+	r = store_client_add(st, &id, b64);
+	store_close(st);
+	if (r == -2)
+		return die("client add: client id %s already exists", a.id);
+	if (r != 0)
+		return die("client add: cannot write to %s", a.db);
+	if (a.json)
+		printf("{ \"id\": %ld, \"key\": \"%s\" }\n", id, b64);
+	else
+		printf("id=%ld\nkey=%s\n", id, b64);
+	explicit_bzero(b64, sizeof(b64));
+	return 0;
+}
+
+static int
+cmd_key_add(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL, 0 };
+	struct args a = { 0 };
+	struct key_rec k = { 0 };
+	char line[256], err[512];
+	const char *errstr;
+	struct store *st;
+	long serial = 0;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return die("key add: unexpected argument '%s'", argv[optind]);
+	if (a.pub == NULL || a.priv == NULL || a.aes == NULL)
+		return die("%s", "key add: --public-id, --private-id and "
+		    "--aes-key are required");
+	if (a.serial != NULL && (serial = parse_pos(a.serial, 2147483647)) < 0)
+		return die("key add: bad --serial '%s'", a.serial);
+	/* One parser for the command line and for imports. */
+	snprintf(line, sizeof(line), "%ld,%s,%s,%s", serial, a.pub, a.priv,
+	    a.aes);
+	r = import_parse_line(line, &k, &errstr);
+	explicit_bzero(line, sizeof(line));
+	if (r != IMPORT_KEY || strchr(a.pub, ',') || strchr(a.priv, ',') ||
+	    strchr(a.aes, ','))
+		return die("key add: %s", r == IMPORT_KEY ? "a value holds a "
+		    "comma" : errstr);
+	if ((st = open_db(a.db, STORE_CREATE)) == NULL)
+		return 1;
+	r = store_keys_add(st, &k, 1, err, sizeof(err));
+	store_close(st);
+	explicit_bzero(&k, sizeof(k));
+	if (r != 0)
+		return die("key add: %s", err);
+	printf("added %s\n", a.pub);
+	return 0;
+}
+
+static int
+read_import(FILE *f, const char *name, struct key_rec **out, size_t *nout,
+    size_t *skipped)
+{
+	struct key_rec *keys = NULL, k;
+	char *line = NULL;
+	size_t cap = 0, n = 0, lineno = 0;
+	const char *errstr;
+	int r = -1;
+
+	*skipped = 0;
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		switch (import_parse_line(line, &k, &errstr)) {
+		case IMPORT_SKIP:
+			if (line[strspn(line, " \t\r\n")] != '\0' &&
+			    line[strspn(line, " \t")] != '#')
+				(*skipped)++;
+			continue;
+		case IMPORT_ERROR:
+			fprintf(stderr, "ykvald: %s:%zu: %s\n", name, lineno, errstr);
+			goto out;
+		case IMPORT_KEY:
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(keys[i].public_id, k.public_id) == 0) {
+				fprintf(stderr, "ykvald: %s:%zu: public ID %s "
+				    "appears twice\n", name, lineno, k.public_id);
+				goto out;
+			}
+		}
+		if (n == MAX_IMPORT) {
+			fprintf(stderr, "ykvald: %s: more than %d keys\n", name,
+			    MAX_IMPORT);
+			goto out;
+		}
+		if (n % 64 == 0) {
+			struct key_rec *nk = realloc(keys, (n + 64) * sizeof(*nk));
+
+			if (nk == NULL)
+				goto out;
+			keys = nk;
+		}
+		keys[n++] = k;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "ykvald: %s: read error\n", name);
+		goto out;
+	}
+	*out = keys;
+	*nout = n;
+	keys = NULL;
+	r = 0;
+out:
+	explicit_bzero(&k, sizeof(k));
+	if (keys != NULL)
+		explicit_bzero(keys, n * sizeof(*keys));
+	free(keys);
+	if (line != NULL)
+		explicit_bzero(line, cap);
+	free(line);
+	return r;
+}
+
+static int
+cmd_key_import(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, 0 };
+	struct args a = { 0 };
+	struct key_rec *keys = NULL;
+	size_t n = 0, skipped;
+	char err[512];
+	struct store *st;
+	FILE *f;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc - 1)
+		return die("%s", "key import: expected one FILE");
+	if ((f = fopen(argv[optind], "re")) == NULL)
+		return die("key import: cannot open %s", argv[optind]);
+	r = read_import(f, argv[optind], &keys, &n, &skipped);
+	fclose(f);
+	if (r != 0)
+		return 1;
+	if (n == 0) {
+		free(keys);
+		return die("key import: no Yubico OTP keys in %s", argv[optind]);
+	}
+	r = 1;
+	if ((st = open_db(a.db, STORE_CREATE)) != NULL) {
+		r = store_keys_add(st, keys, n, err, sizeof(err)) == 0 ? 0 : 1;
+		store_close(st);
+		if (r != 0)
+			fprintf(stderr, "ykvald: key import: %s; nothing was "
+			    "imported\n", err);
+	}
+	explicit_bzero(keys, n * sizeof(*keys));
+	free(keys);
+	if (r == 0)
+		printf("imported %zu keys (%zu other lines skipped)\n", n, skipped);
+	return r;
+}
+
+static int
+print_key(const struct key_info *k, void *arg)
+{
+	json_object *arr = arg, *o;
+
+	if (arr == NULL) {
+		printf("%-16s %-8s %10ld %7ld %5ld\n", k->public_id,
+		    k->active ? "active" : "disabled", k->serial, k->counter,
+		    k->use);
+		return 0;
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "public_id", json_object_new_string(k->public_id));
+	json_object_object_add(o, "serial", json_object_new_int64(k->serial));
+	json_object_object_add(o, "active", json_object_new_boolean(k->active));
+	json_object_object_add(o, "counter", json_object_new_int64(k->counter));
+	json_object_object_add(o, "use", json_object_new_int64(k->use));
+	json_object_object_add(o, "created", json_object_new_int64(k->created));
+	json_object_object_add(o, "modified", json_object_new_int64(k->modified));
+	return json_object_array_add(arr, o);
+}
+
+static int
+cmd_key_list(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_JSON, 0 };
+	struct args a = { 0 };
+	json_object *arr = NULL;
+	struct store *st;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return die("key list: unexpected argument '%s'", argv[optind]);
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		return 1;
+	if (a.json && (arr = json_object_new_array()) == NULL) {
+		store_close(st);
+		return die("%s", "out of memory");
+	}
+	if (!a.json)
+		printf("%-16s %-8s %10s %7s %5s\n", "public_id", "state",
+		    "serial", "counter", "use");
+	r = store_keys_foreach(st, print_key, arr);
+	store_close(st);
+	if (r == 0 && arr != NULL)
+		printf("%s\n", json_object_to_json_string_ext(arr,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	return r == 0 ? 0 : die("%s", "key list: cannot read the database");
+}
+
+static int
+cmd_key_toggle(int argc, char **argv, bool on)
+{
+	static const int ok[] = { O_DB, 0 };
+	struct args a = { 0 };
+	struct store *st;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc - 1)
+		return die("key %s: expected one PUBLIC_ID", on ? "enable" : "disable");
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		return 1;
+	r = store_key_set_active(st, argv[optind], on);
+	store_close(st);
+	if (r == -2)
+		return die("no key with public ID '%s'", argv[optind]);
+	if (r != 0)
+		return die("%s", "cannot write to the database");
+	printf("%s %s\n", on ? "enabled" : "disabled", argv[optind]);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	const char *sub = argc > 2 ? argv[2] : "";
+
+	if (strcmp(cmd, "--version") == 0) {
+		printf("ykvald (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "client") == 0 && strcmp(sub, "add") == 0)
+		return cmd_client_add(argc - 2, argv + 2);
+	if (strcmp(cmd, "key") == 0) {
+		if (strcmp(sub, "add") == 0)
+			return cmd_key_add(argc - 2, argv + 2);
+		if (strcmp(sub, "import") == 0)
+			return cmd_key_import(argc - 2, argv + 2);
+		if (strcmp(sub, "list") == 0)
+			return cmd_key_list(argc - 2, argv + 2);
+		if (strcmp(sub, "disable") == 0)
+			return cmd_key_toggle(argc - 2, argv + 2, false);
+		if (strcmp(sub, "enable") == 0)
+			return cmd_key_toggle(argc - 2, argv + 2, true);
+	}
+	fputs(usage_text, stderr);
+	return 2;
+}

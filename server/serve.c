@@ -1,0 +1,492 @@
+/* serve.c - ykvald's HTTP front (libmicrohttpd) and its group committer */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "serve.h"
+#include "store.h"
+#include "verify.h"
+
+#define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
+#define MAX_BATCH	1024
+#define READER_POOL	16
+#define REPLY_MAX	1024
+
+struct pending {
+	struct cas_item	*it;
+	bool		done;
+	struct pending	*next;
+};
+
+struct server {
+	const char	*dbpath;
+	struct store	*writer;
+	pthread_t	writer_thread;
+	pthread_mutex_t	lock;
+	pthread_cond_t	work;		/* the queue is not empty, or stop */
+	pthread_cond_t	done;		/* a batch committed */
+	struct pending	*head, **tail;
+	bool		stop;
+	pthread_mutex_t	pool_lock;
+	struct store	*pool[READER_POOL];
+	size_t		npool;
+};
+
+/* ---- group commit ---------------------------------------------------- */
+
+static void *
+writer_main(void *arg)
+{
+	struct server *s = arg;
+	struct cas_item *items[MAX_BATCH];
+	struct pending *batch[MAX_BATCH];
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->head == NULL && !s->stop)
+			pthread_cond_wait(&s->work, &s->lock);
+		if (s->head == NULL)
+			break;
+		for (n = 0; n < MAX_BATCH && s->head != NULL; n++) {
+			batch[n] = s->head;
+			items[n] = s->head->it;
+			s->head = s->head->next;
+		}
+		if (s->head == NULL)
+			s->tail = &s->head;
+		pthread_mutex_unlock(&s->lock);
+		store_cas_batch(s->writer, items, n);
+		pthread_mutex_lock(&s->lock);
+		for (size_t i = 0; i < n; i++)
+			batch[i]->done = true;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Queue one item and wait until the transaction deciding it committed. */
+static void
+backend_decide(void *arg, struct cas_item *it)
+{
+	struct server *s = arg;
+	struct pending p = { .it = it };
+
+	pthread_mutex_lock(&s->lock);
+	*s->tail = &p;
+	s->tail = &p.next;
+	pthread_cond_signal(&s->work);
+	while (!p.done)
+		pthread_cond_wait(&s->done, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- readers --------------------------------------------------------- */
+
+static int
+backend_client_get(void *arg, long id, struct client *out)
+{
+	struct server *s = arg;
+	struct store *st = NULL;
+	char err[256];
+	int r;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->npool > 0)
+		st = s->pool[--s->npool];
+	pthread_mutex_unlock(&s->pool_lock);
+	if (st == NULL &&
+	    (st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		return -1;
+	}
+	r = store_client_get(st, id, out);
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->npool < READER_POOL) {
+		s->pool[s->npool++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	store_close(st);
+	return r;
+}
+
+/* ---- HTTP ------------------------------------------------------------ */
+
+struct request {
+	struct yk_params		params;
+	struct MHD_PostProcessor	*pp;
+	size_t				body;
+	bool				too_big;	/* body or parameters */
+	struct timespec			start;
+};
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+get_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct request *rq = cls;
+
+	if (params_set(&rq->params, key, value ? value : "") != 0)
+		rq->too_big = true;
+	return MHD_YES;
+}
+
+/* A value may arrive in pieces; off says where this one goes. */
+static enum MHD_Result
+post_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *filename, const char *content_type,
+    const char *transfer_encoding, const char *data, uint64_t off, size_t size)
+{
+	struct request *rq = cls;
+	const char *old = params_get(&rq->params, key);
+	size_t oldlen = off > 0 && old != NULL ? strlen(old) : 0;
+	char *v;
+
+	if ((v = malloc(oldlen + size + 1)) == NULL) {
+		rq->too_big = true;
+		return MHD_NO;
+	}
+	memcpy(v, old ? old : "", oldlen);
+	memcpy(v + oldlen, data, size);
+	v[oldlen + size] = '\0';
+	if (params_set(&rq->params, key, v) != 0)
+		rq->too_big = true;
+	free(v);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct verify_backend be = {
+		.client_get = backend_client_get,
+		.decide = backend_decide,
+		.arg = s,
+	};
+	struct verify_result res;
+	struct timespec now;
+	char body[REPLY_MAX];
+	int n;
+	enum MHD_Result ret;
+
+	verify_request(&rq->params, &be, &res);
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = verify_reply(&res, &now, body, sizeof(body));
+	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
+	    "latency_ms=%.2f%s%s\n", res.client_id,
+	    res.public_id[0] ? res.public_id : "-", ykv_status_name(res.status),
+	    ms_since(&rq->start), res.why ? " reason=" : "",
+	    res.why ? res.why : "");
+	verify_result_clear(&res);
+	if (n < 0)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "", 0);
+	ret = reply(c, MHD_HTTP_OK, body, (size_t)n);
+	explicit_bzero(body, sizeof(body));
+	return ret;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *rq = *con_cls;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+	bool verify = strcmp(url, "/wsapi/2.0/verify") == 0;
+
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		*con_cls = rq;
+		if (post && verify)
+			rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		rq->body += *upload_size;
+		if (rq->body > MAX_BODY)
+			rq->too_big = true;
+		else if (rq->pp != NULL &&
+		    MHD_post_process(rq->pp, upload, *upload_size) != MHD_YES)
+			rq->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!get && !post)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
+	if (strcmp(url, "/health") == 0 && get)
+		return reply(c, MHD_HTTP_OK, "OK\n", 3);
+	if (!verify)
+		return reply(c, MHD_HTTP_NOT_FOUND, "", 0);
+	/* As in YK-VAL, a POST's form replaces the query string. */
+	if (get)
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, get_arg, rq);
+	if (rq->too_big)
+		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
+	return serve_verify(s, c, rq);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	if (rq == NULL)
+		return;
+	if (rq->pp != NULL)
+		MHD_destroy_post_processor(rq->pp);
+	params_free(&rq->params);
+	free(rq);
+	*con_cls = NULL;
+}
+
+/* ---- start-up -------------------------------------------------------- */
+
+/* "127.0.0.1:8000", "[::1]:8000"; port 0 picks a free port. */
+static int
+bind_addr(const char *spec, char *bound, size_t boundlen)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	long port;
+	int fd = -1, one = 1;
+	bool v6 = spec[0] == '[';
+
+	if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
+		goto bad;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
+		goto bad;
+	if (v6) {
+		if (colon - spec < 2 || colon[-1] != ']')
+			goto bad;
+		memcpy(host, spec + 1, (size_t)(colon - spec - 2));
+		host[colon - spec - 2] = '\0';
+	} else {
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+	}
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			goto bad;
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			goto bad;
+		sl = sizeof(*a);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+	    sizeof(one)) != 0) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 1024) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		fprintf(stderr, "ykvald: cannot listen on %s: %s\n", spec,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(bound, boundlen, v6 ? "[%s]:%ld" : "%s:%ld", host, port);
+	return fd;
+bad:
+	fprintf(stderr, "ykvald: bad listen address '%s': expected ADDR:PORT "
+	    "or [ADDR6]:PORT\n", spec);
+	return -1;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    n > 1 << 20 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = calloc(1, (size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "ykvald: cannot read %s: %s\n", path,
+		    strerror(errno ? errno : EIO));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
+static struct MHD_Daemon *
+start_daemon(struct server *s, int fd, bool v6, const char *cert,
+    const char *key)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	if (cert != NULL)
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_END);
+}
+
+static int
+write_ready(const char *path, char bound[][80], size_t n)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "we")) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", bound[i]);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return -1;
+	return 0;
+}
+
+int
+serve(const struct serve_opts *o)
+{
+	struct server s = { .dbpath = o->db };
+	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
+	char bound[SERVE_MAX_LISTEN][80], err[512];
+	char *cert = NULL, *key = NULL;
+	sigset_t sigs;
+	int sig, rc = 1;
+	bool writer = false;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_mutex_init(&s.pool_lock, NULL);
+	pthread_cond_init(&s.work, NULL);
+	pthread_cond_init(&s.done, NULL);
+	s.tail = &s.head;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
+		goto out;
+	}
+	if (o->tls_cert != NULL && (!MHD_is_feature_supported(MHD_FEATURE_TLS) ||
+	    (cert = slurp(o->tls_cert)) == NULL || (key = slurp(o->tls_key)) == NULL)) {
+		fprintf(stderr, "ykvald: TLS is not available\n");
+		goto out;
+	}
+	if ((s.writer = store_open(o->db, STORE_CREATE, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		goto out;
+	}
+	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
+		goto out;
+	writer = true;
+	for (size_t i = 0; i < o->nlisten; i++) {
+		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
+
+		if (fd < 0)
+			goto out;
+		if ((d[i] = start_daemon(&s, fd, o->listen[i][0] == '[', cert,
+		    key)) == NULL) {
+			close(fd);
+			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
+			    bound[i]);
+			goto out;
+		}
+		fprintf(stderr, "ykvald: listening on %s://%s\n",
+		    cert ? "https" : "http", bound[i]);
+	}
+	if (o->ready_file != NULL && write_ready(o->ready_file, bound,
+	    o->nlisten) != 0) {
+		fprintf(stderr, "ykvald: cannot write %s\n", o->ready_file);
+		goto out;
+	}
+	if (sigwait(&sigs, &sig) == 0)
+		fprintf(stderr, "ykvald: %s, stopping\n", strsignal(sig));
+	rc = 0;
+out:
+	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
+		if (d[i] != NULL)
+			MHD_stop_daemon(d[i]);
+	if (writer) {
+		pthread_mutex_lock(&s.lock);
+		s.stop = true;
+		pthread_cond_signal(&s.work);
+		pthread_mutex_unlock(&s.lock);
+		pthread_join(s.writer_thread, NULL);
+	}
+	while (s.npool > 0)
+		store_close(s.pool[--s.npool]);
+	store_close(s.writer);
+	free(cert);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	return rc;
+}

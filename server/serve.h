@@ -1,0 +1,21 @@
+/* serve.h - the ykvald HTTP daemon */
+#ifndef YKV_SERVE_H
+#define YKV_SERVE_H
+
+#include <stddef.h>
+
+#define SERVE_MAX_LISTEN	8
+
+struct serve_opts {
+	const char	*db;
+	const char	*listen[SERVE_MAX_LISTEN];
+	size_t		nlisten;
+	const char	*tls_cert;
+	const char	*tls_key;
+	const char	*ready_file;	/* written once every address is bound */
+};
+
+/* Runs until SIGINT or SIGTERM.  Returns a process exit code. */
+int serve(const struct serve_opts *o);
+
+#endif

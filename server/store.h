@@ -1,0 +1,101 @@
+/* store.h - ykvald's SQLite storage: clients, keys and counters */
+#ifndef YKV_STORE_H
+#define YKV_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otp.h"
+#include "params.h"
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_DEFAULT_PATH	"/var/lib/ykvald/ykvald.db"
+
+struct store;
+
+enum store_open_mode {
+	STORE_EXISTING,		/* the database must exist */
+	STORE_CREATE,		/* create it (mode 0600) when missing */
+};
+
+/*
+ * Open the database, switch it to WAL with synchronous=FULL and bring the
+ * schema to STORE_SCHEMA_VERSION.  Returns NULL with a one-line reason
+ * in errbuf.
+ */
+struct store *store_open(const char *path, enum store_open_mode mode,
+    char *errbuf, size_t errlen);
+void store_close(struct store *st);
+
+/* Clients. */
+struct client {
+	long		id;
+	unsigned char	key[YK_KEY_MAX];
+	size_t		keylen;
+	bool		active;
+};
+
+/* 1 found, 0 no such (active) client, -1 error. */
+int store_client_get(struct store *st, long id, struct client *out);
+/* Adds a client; *id 0 picks the next free id.  0, -1 error, -2 exists. */
+int store_client_add(struct store *st, long *id, const char *b64key);
+
+/* Keys. */
+struct key_rec {
+	char		public_id[YK_PUBID_MAX + 1];
+	unsigned char	private_id[YK_UID_LEN];
+	unsigned char	aes[YK_AES_LEN];
+	long		serial;		/* 0 when unknown */
+};
+
+/* Inserts keys atomically: all or none.  0, -1 error, -2 a duplicate. */
+int store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
+    char *errbuf, size_t errlen);
+/* 0, -1 error, -2 no such key. */
+int store_key_set_active(struct store *st, const char *public_id, bool on);
+/* What "key list" shows: never the AES key or the private ID. */
+struct key_info {
+	const char	*public_id;
+	long		serial;
+	bool		active;
+	long		counter;	/* -1 before the first OTP */
+	long		use;
+	long long	created;	/* Unix time */
+	long long	modified;	/* -1 before the first OTP */
+};
+
+/* Calls cb for each key in public ID order; 0, or -1 on an error. */
+int store_keys_foreach(struct store *st,
+    int (*cb)(const struct key_info *, void *), void *arg);
+
+/* One verification waiting for the counter compare-and-set. */
+enum store_verdict {
+	SV_OK,
+	SV_BAD_OTP,		/* unknown or disabled key, bad CRC or UID */
+	SV_REPLAYED_OTP,
+	SV_REPLAYED_REQUEST,
+	SV_BACKEND_ERROR,
+};
+
+struct cas_item {
+	/* in */
+	const struct yk_otp	*otp;
+	const char		*nonce;
+	/* out */
+	enum store_verdict	verdict;
+	const char		*otp_used;	/* the reading that decrypted */
+	char			public_id[YK_PUBID_MAX + 1];
+	struct yk_token		tok;
+};
+
+/*
+ * Decide a batch of verifications in one transaction: each item is
+ * decrypted, checked and then accepted only if a single compare-and-set
+ * UPDATE changes exactly one row.  The transaction is committed (durably)
+ * before this returns; if the commit fails every item becomes
+ * SV_BACKEND_ERROR.
+ */
+void store_cas_batch(struct store *st, struct cas_item **items, size_t n);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * burst.c - test helper: N requests carrying one OTP, fired at once.
+ *
+ *   burst URL ID B64KEY OTP N
+ *
+ * Each request has its own nonce and is signed.  Prints how many replies
+ * had each status ("OK 1", "REPLAYED_OTP 49", ...), counting only replies
+ * whose signature checks out; a reply that does not is "FORGED".
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "params.h"
+
+#define MAX_N 256
+
+static pthread_barrier_t start;
+static const char *url, *id, *otp;
+static unsigned char key[64];
+static int klen;
+
+struct job {
+	int	i;
+	char	status[32];
+	char	body[2048];
+	size_t	len;
+};
+
+static size_t
+sink(char *p, size_t sz, size_t n, void *arg)
+{
+	struct job *j = arg;
+	size_t len = sz * n;
+
+	if (j->len + len >= sizeof(j->body))
+		return 0;
+	memcpy(j->body + j->len, p, len);
+	j->len += len;
+	j->body[j->len] = '\0';
+	return len;
+}
+
+static void *
+run(void *arg)
+{
+	struct job *j = arg;
+	struct yk_params req = { .n = 0 }, rep = { .n = 0 };
+	char nonce[48], h[YK_HMAC_B64_LEN + 1], full[1024], *save = NULL, *e;
+	CURL *cu = curl_easy_init();
+
+	snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
+	params_set(&req, "id", id);
+	params_set(&req, "otp", otp);
+	params_set(&req, "nonce", nonce);
+	params_sign(&req, key, (size_t)klen, h);
+	e = curl_easy_escape(cu, h, 0);
+	snprintf(full, sizeof(full), "%s?id=%s&otp=%s&nonce=%s&h=%s", url, id,
+	    otp, nonce, e);
+	curl_free(e);
+	curl_easy_setopt(cu, CURLOPT_URL, full);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 30L);
+	strcpy(j->status, "TRANSPORT_ERROR");
+	pthread_barrier_wait(&start);
+	if (curl_easy_perform(cu) == CURLE_OK) {
+		for (char *l = strtok_r(j->body, "\r\n", &save); l != NULL;
+		    l = strtok_r(NULL, "\r\n", &save)) {
+			char *eq = strchr(l, '=');
+
+			if (eq != NULL) {
+				*eq = '\0';
+				params_set(&rep, l, eq + 1);
+			}
+		}
+		snprintf(j->status, sizeof(j->status), "%s",
+		    !params_verify(&rep, key, (size_t)klen) ? "FORGED" :
+		    params_get(&rep, "status") ? params_get(&rep, "status") : "NONE");
+	}
+	curl_easy_cleanup(cu);
+	params_free(&req);
+	params_free(&rep);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct job jobs[MAX_N];
+	pthread_t th[MAX_N];
+	int n;
+
+	if (argc != 6 || (n = atoi(argv[5])) < 1 || n > MAX_N)
+		return 2;
+	url = argv[1];
+	id = argv[2];
+	otp = argv[4];
+	if ((klen = b64_decode(argv[3], key, sizeof(key))) < 0)
+		return 2;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_barrier_init(&start, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		jobs[i].i = i;
+		pthread_create(&th[i], NULL, run, &jobs[i]);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	/* Tally: print each distinct status once with its count. */
+	for (int i = 0; i < n; i++) {
+		int count = 0;
+		bool first = true;
+
+		for (int k = 0; k < n; k++) {
+			if (strcmp(jobs[k].status, jobs[i].status) == 0) {
+				if (k < i)
+					first = false;
+				count++;
+			}
+		}
+		if (first)
+			printf("%s %d\n", jobs[i].status, count);
+	}
+	return 0;
+}

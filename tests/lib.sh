@@ -1,0 +1,77 @@
+# lib.sh - shared shell test harness: temporary directory, ykvald on a
+# loopback port chosen at run time, and clean-up of whatever was started.
+# Source it; it sets -eu.  Every test gets $T, removed at exit.
+
+set -eu
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+top_builddir=$(cd "$top_builddir" && pwd)
+YKVALD=$top_builddir/ykvald
+OTPGEN=$top_builddir/tests/otpgen
+VCLIENT=$top_builddir/tests/vclient
+BURST=$top_builddir/tests/burst
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pamyk-test.XXXXXX")
+_pids=""
+cleanup() {
+	for p in $_pids; do kill -9 "$p" 2>/dev/null || :; done
+	for p in $_pids; do wait "$p" 2>/dev/null || :; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# The test key (YK-KSM selftest) and client (YK-VAL selftest).
+PUB=idkfefrdhtru
+PRIV=609963eae7b5
+AES=c68c9df8cbfe7d2f994cb904046c7218
+CKEY=EHmo8FMxuhumBlTinC4uYL0Mgwg=
+
+# new_db FILE: a database with client 1 and the test key.
+new_db() {
+	"$YKVALD" client add --db "$1" --id 1 >/dev/null
+	sqlite3 "$1" "UPDATE clients SET secret='$CKEY' WHERE id=1"
+	"$YKVALD" key add --db "$1" --public-id $PUB --private-id $PRIV \
+		--aes-key $AES >/dev/null
+}
+
+# otp CTR USE: a fresh OTP for the test key.
+otp() { "$OTPGEN" $PUB $PRIV $AES "$1" "$2" "${3:-0x0f8d40}"; }
+
+# wait_for_file FILE PID: wait until FILE exists, or fail if PID dies or
+# 10 s pass.  This waits for readiness; it is not a fixed sleep.
+wait_for_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		i=$((i + 1))
+		[ $i -lt 1000 ] || return 1
+		sleep 0.01
+	done
+}
+
+# start_ykvald DB [extra serve args]: sets YKVALD_PID, YKVALD_ADDR and URL.
+start_ykvald() {
+	db=$1; shift
+	ready=$T/ready.$$.$(date +%s%N)
+	"$YKVALD" serve --db "$db" --listen 127.0.0.1:0 --ready-file "$ready" \
+		"$@" 2>>"$T/ykvald.log" &
+	YKVALD_PID=$!
+	_pids="$_pids $YKVALD_PID"
+	wait_for_file "$ready" "$YKVALD_PID" ||
+		{ cat "$T/ykvald.log" >&2; fail "ykvald did not start"; }
+	YKVALD_ADDR=$(head -n 1 "$ready")
+	URL=http://$YKVALD_ADDR/wsapi/2.0/verify
+}
+
+stop_ykvald() {
+	kill -TERM "$YKVALD_PID" 2>/dev/null || :
+	wait "$YKVALD_PID" 2>/dev/null || :
+}
+
+# field NAME: the value of NAME= in vclient's output on stdin.
+field() { sed -n "s/^$1=//p" | head -n 1 | tr -d '\r'; }

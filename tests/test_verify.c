@@ -1,0 +1,289 @@
+/* test_verify.c - every status of /verify, decided against a real database */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modhex.h"
+#include "store.h"
+#include "tap.h"
+#include "verify.h"
+
+#define CLIENT_KEY	"EHmo8FMxuhumBlTinC4uYL0Mgwg="
+#define PUB		"idkfefrdhtru"
+#define NONCE		"kakakakakakakakakakakaka"
+#define NONCE2		"bakabakabakabaka"
+
+static struct store *st;
+static unsigned char aes[16];
+
+static int
+be_client(void *arg, long id, struct client *out)
+{
+	return store_client_get(st, id, out);
+}
+
+static void
+be_decide(void *arg, struct cas_item *it)
+{
+	store_cas_batch(st, &it, 1);
+}
+
+static const struct verify_backend be = { be_client, be_decide, NULL };
+
+/* A fresh OTP for the test key. */
+static const char *
+gen(unsigned ctr, unsigned use, unsigned low)
+{
+	static char otp[64];
+	struct yk_token t = { .ctr = (uint16_t)ctr, .use = (uint8_t)use,
+	    .tstpl = (uint16_t)low, .tstph = 0x0f, .rnd = 0x1234 };
+
+	hex_decode("609963eae7b5", 6, t.uid);
+	memcpy(otp, PUB, 12);
+	otp_encrypt(&t, aes, otp + 12);
+	return otp;
+}
+
+/* Run a request given as key, value, ..., NULL; returns the status. */
+static enum ykv_status
+run(struct verify_result *res, const char *k, ...)
+{
+	struct yk_params p = { .n = 0 };
+	va_list ap;
+
+	va_start(ap, k);
+	for (; k != NULL; k = va_arg(ap, const char *))
+		params_set(&p, k, va_arg(ap, const char *));
+	va_end(ap);
+	verify_request(&p, &be, res);
+	params_free(&p);
+	return res->status;
+}
+
+/* Parse the reply and check its signature against key (NULL: empty). */
+static void
+reply_check(const struct verify_result *res, const char *key_b64,
+    const char *want_line)
+{
+	struct timespec now = { 1577836800, 0 };
+	struct yk_params p = { .n = 0 };
+	unsigned char key[64];
+	char buf[1024], *line, *save = NULL;
+	int n = verify_reply(res, &now, buf, sizeof(buf)), klen = 0;
+
+	CHECK(n > 0 && (size_t)n == strlen(buf) && n > 4 &&
+	    strcmp(buf + n - 4, "\r\n\r\n") == 0, "reply ends in a blank line");
+	CHECK(strncmp(buf, "h=", 2) == 0, "h comes first");
+	CHECK(strstr(buf, "t=2020-01-01T00:00:00Z0000\r\n") != NULL, "t: %s", buf);
+	CHECK(want_line == NULL || strstr(buf, want_line) != NULL,
+	    "reply has '%s': %s", want_line, buf);
+	for (line = strtok_r(buf, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq != NULL) {
+			*eq = '\0';
+			params_set(&p, line, eq + 1);
+		}
+	}
+	if (key_b64 != NULL)
+		klen = b64_decode(key_b64, key, sizeof(key));
+	CHECK(params_verify(&p, key, (size_t)klen), "reply signed with %s",
+	    key_b64 ? key_b64 : "the empty key");
+	params_free(&p);
+}
+
+static void
+test_ok_and_replays(void)
+{
+	struct verify_result r;
+	char otp[64];
+
+	strcpy(otp, gen(1, 0, 0x8d40));
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) == YKV_OK,
+	    "fresh OTP: %s", ykv_status_name(r.status));
+	reply_check(&r, CLIENT_KEY, "status=OK\r\n");
+	reply_check(&r, CLIENT_KEY, "\r\nsl=0\r\n");
+	reply_check(&r, CLIENT_KEY, "\r\nnonce=" NONCE "\r\n");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) ==
+	    YKV_REPLAYED_REQUEST, "same request again: %s", ykv_status_name(r.status));
+	reply_check(&r, CLIENT_KEY, "status=REPLAYED_REQUEST\r\n");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE2, NULL) ==
+	    YKV_REPLAYED_OTP, "same OTP, new nonce: %s", ykv_status_name(r.status));
+	reply_check(&r, CLIENT_KEY, "\r\notp=");
+	CHECK(run(&r, "id", "1", "otp", gen(1, 1, 0x8d48), "nonce", NONCE,
+	    "timestamp", "1", NULL) == YKV_OK, "next use");
+	reply_check(&r, CLIENT_KEY, "\r\ntimestamp=1019208\r\nsessioncounter=1\r\nsessionuse=1\r\n");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", "zzzzzzzzzzzzzzzz", NULL) ==
+	    YKV_REPLAYED_OTP, "an older OTP");
+	CHECK(run(&r, "id", "1", "otp", gen(1, 1, 0x9000), "nonce", NONCE2, NULL) ==
+	    YKV_REPLAYED_OTP, "same pair, new timestamp");
+	CHECK(run(&r, "id", "1", "otp", gen(2, 0, 0x100), "nonce", NONCE2, NULL) ==
+	    YKV_OK, "the counter moves on, use resets");
+	CHECK(run(&r, "id", "1", "otp", gen(0x8003, 0, 0x100), "nonce", NONCE2,
+	    "timestamp", "1", NULL) == YKV_OK, "caps-lock bit set");
+	reply_check(&r, CLIENT_KEY, "sessioncounter=3\r\n");
+	CHECK(run(&r, "id", "1", "otp", gen(3, 0, 0x100), "nonce", NONCE, NULL) ==
+	    YKV_REPLAYED_OTP, "the caps-lock bit is masked for comparison");
+	CHECK(run(&r, "id", "1", "otp", gen(1000, 0, 0x100), "nonce", NONCE, NULL) ==
+	    YKV_OK, "any jump forward is fine");
+}
+
+static void
+test_input_forms(void)
+{
+	struct verify_result r;
+	char otp[64], up[64], dv[64];
+	static const char qw[] = "cbdefghijklnrtuv", dvk[] = "jxe.uidchtnbpygk";
+
+	strcpy(otp, gen(2000, 0, 1));
+	for (size_t i = 0; otp[i]; i++)
+		up[i + 1] = 0, up[i] = (char)(otp[i] - 32);
+	CHECK(run(&r, "id", "1", "otp", up, "nonce", NONCE, NULL) == YKV_OK,
+	    "upper case: %s", ykv_status_name(r.status));
+	reply_check(&r, CLIENT_KEY, otp);
+	strcpy(otp, gen(2001, 0, 1));
+	for (size_t i = 0; otp[i]; i++)
+		dv[i + 1] = 0, dv[i] = dvk[strchr(qw, otp[i]) - qw];
+	CHECK(run(&r, "id", "1", "otp", dv, "nonce", NONCE, NULL) == YKV_OK,
+	    "Dvorak: %s", ykv_status_name(r.status));
+	reply_check(&r, CLIENT_KEY, otp);
+	CHECK(run(&r, "id", " 1 ", "otp", gen(2002, 0, 1), "nonce",
+	    "kaka\\kakakakakakakakakaka\n", NULL) == YKV_OK,
+	    "values are trimmed and lose backslashes, as in YK-VAL");
+}
+
+static void
+test_parameters(void)
+{
+	struct verify_result r;
+	const char *otp = gen(3000, 0, 0);
+
+#define MP(...) CHECK(run(&r, __VA_ARGS__, NULL) == YKV_MISSING_PARAMETER, \
+	    "MISSING_PARAMETER for %s", #__VA_ARGS__)
+	MP("id", "1", "otp", otp);
+	MP("id", "1", "otp", otp, "nonce", "");
+	MP("id", "1", "otp", otp, "nonce", "kakakakakakakak");
+	MP("id", "1", "otp", otp, "nonce", "kakakakakakakakakakakakakakakakakakakakak");
+	MP("id", "1", "otp", otp, "nonce", "kakakakakakakaka-");
+	MP("otp", otp, "nonce", NONCE);
+	MP("id", "0", "otp", otp, "nonce", NONCE);
+	MP("id", "-1", "otp", otp, "nonce", NONCE);
+	MP("id", "abc", "otp", otp, "nonce", NONCE);
+	MP("id", "12345678901", "otp", otp, "nonce", NONCE);
+	MP("id", "1", "otp", otp, "nonce", NONCE, "sl", "abc");
+	MP("id", "1", "otp", otp, "nonce", NONCE, "sl", "-5");
+	MP("id", "1", "otp", otp, "nonce", NONCE, "timeout", "1.5");
+	MP("id", "1", "otp", "", "sl", "x");
+#undef MP
+	reply_check(&r, CLIENT_KEY, "status=MISSING_PARAMETER\r\n");
+	CHECK(run(&r, "id", "99", "nonce", "", NULL) == YKV_MISSING_PARAMETER,
+	    "unknown client");
+	reply_check(&r, NULL, "status=MISSING_PARAMETER\r\n");
+	CHECK(run(&r, "id", "1", "otp", "", "nonce", NONCE, NULL) == YKV_BAD_OTP,
+	    "an empty OTP is BAD_OTP");
+	CHECK(run(&r, "otp", "short", "nonce", NONCE, NULL) == YKV_BAD_OTP,
+	    "the OTP is checked before the id");
+	CHECK(run(&r, "id", "1", "otp", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "nonce", NONCE, NULL) == YKV_BAD_OTP, "not modhex");
+	CHECK(r.otp_echo == NULL, "no echo of a bad OTP");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "sl", "secure",
+	    "timeout", "8", NULL) == YKV_OK, "sl=secure, timeout=8");
+	CHECK(run(&r, "id", "1", "otp", gen(3001, 0, 0), "nonce", NONCE, "sl",
+	    "0", "extra", "ignored", NULL) == YKV_OK, "sl=0 and unknown keys");
+}
+
+static void
+test_clients_and_signatures(void)
+{
+	struct verify_result r;
+	struct yk_params p = { .n = 0 };
+	unsigned char key[32];
+	char h[40];
+	const char *otp = gen(4000, 0, 0);
+	int klen = b64_decode(CLIENT_KEY, key, sizeof(key));
+
+	CHECK(run(&r, "id", "2", "otp", otp, "nonce", NONCE, NULL) ==
+	    YKV_NO_SUCH_CLIENT, "unknown client");
+	reply_check(&r, NULL, "status=NO_SUCH_CLIENT\r\n");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "h",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL) == YKV_BAD_SIGNATURE, "bad h");
+	reply_check(&r, CLIENT_KEY, "status=BAD_SIGNATURE\r\n");
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "h", "", NULL) ==
+	    YKV_BAD_SIGNATURE, "empty h");
+	params_set(&p, "id", "1");
+	params_set(&p, "otp", otp);
+	params_set(&p, "nonce", NONCE);
+	params_set(&p, "timestamp", "1");
+	params_sign(&p, key, (size_t)klen, h);
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "timestamp", "1",
+	    "h", h, NULL) == YKV_OK, "signed request");
+	CHECK(run(&r, "id", "1", "otp", gen(4001, 0, 0), "nonce", NONCE,
+	    "timestamp", "1", "h", h, NULL) == YKV_BAD_SIGNATURE,
+	    "the signature covers the OTP");
+	params_free(&p);
+}
+
+static void
+test_bad_otps(void)
+{
+	struct verify_result r;
+	char otp[64];
+
+	strcpy(otp, gen(5000, 0, 0));
+	otp[43] = otp[43] == 'c' ? 'b' : 'c';
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) == YKV_BAD_OTP,
+	    "corrupt OTP");
+	reply_check(&r, CLIENT_KEY, "status=BAD_OTP\r\n");
+	memcpy(otp, "cccccccccccc", 12);
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) == YKV_BAD_OTP,
+	    "unknown public ID");
+	CHECK(run(&r, "id", "1", "otp", "idkfefrdhtrutjduvtcjbfeuvhehdvjjlbchtlenfgkv",
+	    "nonce", NONCE, NULL) == YKV_BAD_OTP, "KSM selftest u->v");
+	CHECK(store_key_set_active(st, PUB, false) == 0, "disable");
+	CHECK(run(&r, "id", "1", "otp", gen(5001, 0, 0), "nonce", NONCE, NULL) ==
+	    YKV_BAD_OTP, "disabled key");
+	CHECK(store_key_set_active(st, PUB, true) == 0, "enable");
+	CHECK(run(&r, "id", "1", "otp", gen(5002, 0, 0), "nonce", NONCE, NULL) ==
+	    YKV_OK, "enabled again");
+	CHECK(store_key_set_active(st, "vvvvvvvvvvvv", true) == -2, "no such key");
+}
+
+int
+main(void)
+{
+	char path[] = "/tmp/test_verify.XXXXXX", db[64], err[256];
+	struct key_rec k = { .public_id = PUB, .serial = 1 };
+	long id = 1;
+
+	if (mkdtemp(path) == NULL)
+		return 99;
+	snprintf(db, sizeof(db), "%s/v.db", path);
+	if ((st = store_open(db, STORE_CREATE, err, sizeof(err))) == NULL) {
+		printf("store_open: %s\n", err);
+		return 99;
+	}
+	hex_decode("c68c9df8cbfe7d2f994cb904046c7218", 16, aes);
+	memcpy(k.aes, aes, 16);
+	hex_decode("609963eae7b5", 6, k.private_id);
+	CHECK(store_client_add(st, &id, CLIENT_KEY) == 0, "client 1");
+	CHECK(store_client_add(st, &id, CLIENT_KEY) == -2, "client 1 twice");
+	CHECK(store_keys_add(st, &k, 1, err, sizeof(err)) == 0, "key: %s", err);
+	CHECK(store_keys_add(st, &k, 1, err, sizeof(err)) == -2, "key twice");
+	test_ok_and_replays();
+	test_input_forms();
+	test_parameters();
+	test_clients_and_signatures();
+	test_bad_otps();
+	store_close(st);
+	unlink(db);
+	snprintf(err, sizeof(err), "%s/v.db-wal", path);
+	unlink(err);
+	snprintf(err, sizeof(err), "%s/v.db-shm", path);
+	unlink(err);
+	rmdir(path);
+	return tap_done("test_verify");
+}
