@@ -45,26 +45,26 @@ otp() { "$OTPGEN" $PUB $PRIV $AES "$1" "$2" "${3:-0x0f8d40}"; }
 # wait_for_file FILE PID: wait until FILE exists, or fail if PID dies or
 # 10 s pass.  This waits for readiness; it is not a fixed sleep.
 wait_for_file() {
-	i=0
+	_w=0
 	while [ ! -s "$1" ]; do
 		kill -0 "$2" 2>/dev/null || return 1
-		i=$((i + 1))
-		[ $i -lt 1000 ] || return 1
+		_w=$((_w + 1))
+		[ $_w -lt 1000 ] || return 1
 		sleep 0.01
 	done
 }
 
 # start_ykvald DB [extra serve args]: sets YKVALD_PID, YKVALD_ADDR and URL.
 start_ykvald() {
-	db=$1; shift
-	ready=$T/ready.$$.$(date +%s%N)
-	"$YKVALD" serve --db "$db" --listen 127.0.0.1:0 --ready-file "$ready" \
+	_db=$1; shift
+	_ready=$T/ready.$$.$(date +%s%N)
+	"$YKVALD" serve --db "$_db" --listen 127.0.0.1:0 --ready-file "$_ready" \
 		"$@" 2>>"$T/ykvald.log" &
 	YKVALD_PID=$!
 	_pids="$_pids $YKVALD_PID"
-	wait_for_file "$ready" "$YKVALD_PID" ||
+	wait_for_file "$_ready" "$YKVALD_PID" ||
 		{ cat "$T/ykvald.log" >&2; fail "ykvald did not start"; }
-	YKVALD_ADDR=$(head -n 1 "$ready")
+	YKVALD_ADDR=$(head -n 1 "$_ready")
 	URL=http://$YKVALD_ADDR/wsapi/2.0/verify
 }
 

@@ -1,2 +1,35 @@
 #!/bin/sh
-exit 77
+# HTTPS: --tls-cert/--tls-key serve TLS; a client trusting the test CA
+# verifies; one trusting another CA refuses.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+command -v openssl >/dev/null || skip "openssl is not installed"
+cd "$T"
+pki() {	# pki NAME: a CA NAME-ca and a server cert for 127.0.0.1 signed by it
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1-ca.key" -out "$1-ca.pem" -days 2 -subj "/CN=$1 test CA" \
+		2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1-srv.key" -out "$1-srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$1.ext"
+	openssl x509 -req -in "$1-srv.csr" -CA "$1-ca.pem" -CAkey "$1-ca.key" \
+		-CAcreateserial -days 2 -extfile "$1.ext" -out "$1-srv.pem" 2>/dev/null
+}
+pki good
+pki rogue
+new_db "$T/db"
+start_ykvald "$T/db" --tls-cert good-srv.pem --tls-key good-srv.key
+grep -q "listening on https://" "$T/ykvald.log" || fail "not https"
+HURL=https://$YKVALD_ADDR/wsapi/2.0/verify
+s=$(VCLIENT_CAINFO=good-ca.pem "$VCLIENT" -k "$CKEY" "$HURL" 1 "$(otp 1 0)" | field status)
+[ "$s" = OK ] || fail "https with the right CA: $s"
+ok "https with the test CA"
+if VCLIENT_CAINFO=rogue-ca.pem "$VCLIENT" -k "$CKEY" "$HURL" 1 "$(otp 1 1)" 2>/dev/null; then
+	fail "a client trusting another CA got an answer"
+fi
+ok "https with the wrong CA is refused"
+stop_ykvald
+if "$YKVALD" serve --db "$T/db" --listen 127.0.0.1:0 --tls-cert good-srv.pem 2>/dev/null; then
+	fail "--tls-cert without --tls-key started"
+fi
+ok "--tls-cert needs --tls-key"

@@ -1,11 +1,11 @@
 /*
  * vclient.c - test helper: one protocol 2.0 request, its reply checked.
  *
- *   vclient [-k B64KEY] [-P] [-t] [-n NONCE] [-h H] [-x K=V] URL ID OTP
+ *   vclient [-k B64KEY] [-U] [-P] [-t] [-n NONCE] [-h H] [-x K=V] URL ID OTP
  *
  * Prints the reply's status, then "signature=ok|bad|unsigned" (checked
  * with -k's key, or with the empty key when none), "echo=ok|bad|none",
- * and the raw reply.  -P sends a POST form; -t asks for timestamp=1; -h
+ * and the raw reply.  -U sends the request unsigned even with -k.  -P sends a POST form; -t asks for timestamp=1; -h
  * overrides h; -x adds a raw extra parameter.  Exit 0 when a reply was
  * read, 1 on a transport error.
  */
@@ -62,15 +62,16 @@ main(int argc, char **argv)
 	unsigned char key[64];
 	int klen = 0, c, rc = 1;
 	const char *b64 = NULL, *nonce = "abcdefghijklmnop0123456789", *h = NULL;
-	bool post = false;
+	bool post = false, unsigned_req = false;
 	char sig[YK_HMAC_B64_LEN + 1], *query = NULL, *raw;
 	struct buf out = { .len = 0 };
 	CURL *cu;
 
-	while ((c = getopt(argc, argv, "k:Ptn:h:x:")) != -1) {
+	while ((c = getopt(argc, argv, "k:UPtn:h:x:")) != -1) {
 		switch (c) {
 		case 'k': b64 = optarg; break;
 		case 'P': post = true; break;
+		case 'U': unsigned_req = true; break;
 		case 't': params_set(&req, "timestamp", "1"); break;
 		case 'n': nonce = optarg; break;
 		case 'h': h = optarg; break;
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 	params_set(&req, "nonce", nonce);
 	if (h != NULL)
 		params_set(&req, "h", h);
-	else if (b64 != NULL && params_sign(&req, key, (size_t)klen, sig) == 0)
+	else if (b64 != NULL && !unsigned_req && params_sign(&req, key, (size_t)klen, sig) == 0)
 		params_set(&req, "h", sig);
 	cu = curl_easy_init();
 	/* Percent-encode every value; the signature covers decoded ones. */
