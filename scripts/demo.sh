@@ -1,0 +1,85 @@
+#!/bin/bash
+# The main job, sandboxed: build pam_yk, start ykvald on a loopback port in
+# a throw-away directory, provision an API client and a (simulated)
+# YubiKey, and show an OTP accepted, then rejected as replayed -- first
+# with plain HTTP, then through a real PAM login with Debian's pam_yubico
+# run by pamtester under pam_wrapper (no system file is touched).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+bash scripts/deps.sh
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+mkdir -p build
+[ -f build/Makefile ] || (cd build && ../configure -q >/dev/null)
+make -s -C build -j"$(nproc)" ykvald >/dev/null
+
+sandbox=$(mktemp -d /tmp/pam_yk-demo.XXXXXX)
+pid=
+finish() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$sandbox"
+}
+trap finish EXIT
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+cd "$sandbox"
+ykvald=$root/build/ykvald
+
+say "1. ykvald starts on an embedded SQLite database, on a free loopback port"
+"$ykvald" serve --db "$sandbox/ykvald.db" --listen 127.0.0.1:0 \
+	--ready-file "$sandbox/ready" 2>"$sandbox/ykvald.log" &
+pid=$!
+for _ in $(seq 500); do [ -s ready ] && break; sleep 0.01; done
+[ -s ready ] || { cat ykvald.log; exit 1; }
+addr=$(cat ready)
+url=http://$addr/wsapi/2.0/verify
+cat ykvald.log
+
+say "2. Provision an API client and a YubiKey (this key is SIMULATED)"
+run "$ykvald" client add --db ykvald.db | tee client.txt
+key=$(sed -n 's/^key=//p' client.txt)
+pub=vvccccbkdrtu
+priv=$(openssl rand -hex 6)
+aes=$(openssl rand -hex 16)
+run "$ykvald" key add --db ykvald.db --public-id $pub --private-id "$priv" --aes-key "$aes"
+run "$ykvald" key list --db ykvald.db
+
+# A touch of the simulated key: Debian's ykgenerate (libyubikey) encrypts
+# the next counter values with the key's AES key.
+press() {	# press USAGE SESSION
+	printf '%s%s' $pub "$(ykgenerate "$aes" "$priv" "$(printf %04x "$1")" \
+		"$(printf %04x $((RANDOM)))" 00 "$(printf %02x "$2")")"
+}
+
+say "3. A fresh OTP is accepted"
+otp=$(press 1 0)
+echo "OTP typed by the key: $otp"
+run curl -sS "$url?id=1&otp=$otp&nonce=demononce$(openssl rand -hex 8)&timestamp=1"
+
+say "4. The same OTP again is rejected as replayed"
+run curl -sS "$url?id=1&otp=$otp&nonce=demononce$(openssl rand -hex 8)"
+
+say "5. A real PAM login: Debian's pam_yubico (an independent client) against ykvald"
+pw=$(dirname "$(ls /usr/lib/*/libpam_wrapper.so /usr/lib/libpam_wrapper.so 2>/dev/null | head -n 1)")
+mkdir -p pam.d home
+echo "demo:x:$(id -u):$(id -g):demo user:$sandbox/home:/bin/sh" > passwd
+echo "demo:x:$(id -g):" > group
+echo "demo:$pub" > authfile
+echo "auth required pam_deny.so" > pam.d/other
+echo "auth required /lib/security/pam_yubico.so id=1 key=$key urllist=$url authfile=$sandbox/authfile" > pam.d/demo-login
+login() {
+	echo "$1" | env LD_PRELOAD="$pw/libpam_wrapper.so:$pw/libnss_wrapper.so" \
+		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$sandbox/pam.d" \
+		NSS_WRAPPER_PASSWD="$sandbox/passwd" NSS_WRAPPER_GROUP="$sandbox/group" \
+		pamtester demo-login demo authenticate 2>&1 | sed 's/^/    /'
+}
+otp=$(press 2 0)
+echo "pamtester demo-login demo authenticate   (OTP $otp)"
+login "$otp" || :
+echo "the same OTP again:"
+login "$otp" || :
+
+say "ykvald's log (one line per verification; no OTP token part, no nonce)"
+sed 's/^/    /' ykvald.log
+say "Done: the server is stopped and $sandbox is removed."

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian 12 packages pam_yk needs to build, test and demo.
+# Idempotent: asks apt only for what is missing.  Needs root for apt.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc make autoconf automake libtool pkg-config
+	libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev
+	libykpers-1-dev libyubikey-dev libmicrohttpd-dev libsqlite3-dev
+	# tests and demo
+	sqlite3 curl openssl ca-certificates iproute2 python3
+	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
