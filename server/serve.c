@@ -27,6 +27,7 @@
 struct pending {
 	struct cas_item	*it;
 	bool		done;
+	pthread_cond_t	cv;		/* signalled once done is set */
 	struct pending	*next;
 };
 
@@ -36,7 +37,6 @@ struct server {
 	pthread_t	writer_thread;
 	pthread_mutex_t	lock;
 	pthread_cond_t	work;		/* the queue is not empty, or stop */
-	pthread_cond_t	done;		/* a batch committed */
 	struct pending	*head, **tail;
 	bool		stop;
 	pthread_mutex_t	pool_lock;
@@ -70,9 +70,11 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		store_cas_batch(s->writer, items, n);
 		pthread_mutex_lock(&s->lock);
-		for (size_t i = 0; i < n; i++)
+		/* Wake only this batch's waiters, each on its own. */
+		for (size_t i = 0; i < n; i++) {
 			batch[i]->done = true;
-		pthread_cond_broadcast(&s->done);
+			pthread_cond_signal(&batch[i]->cv);
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -85,13 +87,15 @@ backend_decide(void *arg, struct cas_item *it)
 	struct server *s = arg;
 	struct pending p = { .it = it };
 
+	pthread_cond_init(&p.cv, NULL);
 	pthread_mutex_lock(&s->lock);
 	*s->tail = &p;
 	s->tail = &p.next;
 	pthread_cond_signal(&s->work);
 	while (!p.done)
-		pthread_cond_wait(&s->done, &s->lock);
+		pthread_cond_wait(&p.cv, &s->lock);
 	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&p.cv);
 }
 
 /* ---- readers --------------------------------------------------------- */
@@ -429,7 +433,6 @@ serve(const struct serve_opts *o)
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.pool_lock, NULL);
 	pthread_cond_init(&s.work, NULL);
-	pthread_cond_init(&s.done, NULL);
 	s.tail = &s.head;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");

@@ -65,6 +65,7 @@ main(int argc, char **argv)
 	bool post = false, unsigned_req = false;
 	char sig[YK_HMAC_B64_LEN + 1], *query = NULL, *raw;
 	struct buf out = { .len = 0 };
+	char *url = NULL;
 	CURL *cu;
 
 	while ((c = getopt(argc, argv, "k:UPtn:h:x:")) != -1) {
@@ -121,8 +122,7 @@ main(int argc, char **argv)
 		curl_easy_setopt(cu, CURLOPT_URL, argv[optind]);
 		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, query);
 	} else {
-		char *url = malloc(strlen(argv[optind]) + strlen(query) + 2);
-
+		url = malloc(strlen(argv[optind]) + strlen(query) + 2);
 		sprintf(url, "%s?%s", argv[optind], query);
 		curl_easy_setopt(cu, CURLOPT_URL, url);
 	}
@@ -153,6 +153,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	curl_easy_cleanup(cu);
+	free(url);
 	free(query);
 	params_free(&req);
 	params_free(&rep);
