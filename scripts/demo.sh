@@ -1,9 +1,10 @@
 #!/bin/bash
 # The main job, sandboxed: build pam_yk, start ykvald on a loopback port in
 # a throw-away directory, provision an API client and a (simulated)
-# YubiKey, and show an OTP accepted, then rejected as replayed -- first
-# with plain HTTP, then through a real PAM login with Debian's pam_yubico
-# run by pamtester under pam_wrapper (no system file is touched).
+# YubiKey, and show an OTP accepted, then rejected as replayed -- with
+# plain HTTP, then through real PAM logins with pam_yk.so (and, for
+# comparison, Debian's pam_yubico), run by pamtester under pam_wrapper and
+# nss_wrapper: no system file and no real user is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -12,7 +13,7 @@ bash scripts/deps.sh
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
 mkdir -p build
 [ -f build/Makefile ] || (cd build && ../configure -q >/dev/null)
-make -s -C build -j"$(nproc)" ykvald >/dev/null
+make -s -C build -j"$(nproc)" >/dev/null
 
 sandbox=$(mktemp -d /tmp/pam_yk-demo.XXXXXX)
 pid=
@@ -60,25 +61,33 @@ run curl -sS "$url?id=1&otp=$otp&nonce=demononce$(openssl rand -hex 8)&timestamp
 say "4. The same OTP again is rejected as replayed"
 run curl -sS "$url?id=1&otp=$otp&nonce=demononce$(openssl rand -hex 8)"
 
-say "5. A real PAM login: Debian's pam_yubico (an independent client) against ykvald"
-pw=$(dirname "$(ls /usr/lib/*/libpam_wrapper.so /usr/lib/libpam_wrapper.so 2>/dev/null | head -n 1)")
+say "5. Real PAM logins with pam_yk.so, run by pamtester (pam_wrapper, nss_wrapper)"
+lib=$(dirname "$(ls /usr/lib/*/libpam_wrapper.so /usr/lib/libpam_wrapper.so 2>/dev/null | head -n 1)")
 mkdir -p pam.d home
 echo "demo:x:$(id -u):$(id -g):demo user:$sandbox/home:/bin/sh" > passwd
 echo "demo:x:$(id -g):" > group
 echo "demo:$pub" > authfile
 echo "auth required pam_deny.so" > pam.d/other
-echo "auth required /lib/security/pam_yubico.so id=1 key=$key urllist=$url authfile=$sandbox/authfile" > pam.d/demo-login
-login() {
-	echo "$1" | env LD_PRELOAD="$pw/libpam_wrapper.so:$pw/libnss_wrapper.so" \
+printf 'id=1\nkey=%s\nurllist=%s\n' "$key" "$url" > pam_yk.conf
+chmod 600 pam_yk.conf
+echo "auth required $root/build/.libs/pam_yk.so conf=$sandbox/pam_yk.conf authfile=$sandbox/authfile timeout=5" > pam.d/demo-login
+echo "auth required /lib/security/pam_yubico.so id=1 key=$key urllist=$url authfile=$sandbox/authfile" > pam.d/demo-yubico
+echo "    /etc/pam.d-style service file (in the sandbox):"
+sed 's/^/        /' pam.d/demo-login
+login() {	# login SERVICE OTP
+	echo "$2" | env LD_PRELOAD="$lib/libpam_wrapper.so:$lib/libnss_wrapper.so" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$sandbox/pam.d" \
 		NSS_WRAPPER_PASSWD="$sandbox/passwd" NSS_WRAPPER_GROUP="$sandbox/group" \
-		pamtester demo-login demo authenticate 2>&1 | sed 's/^/    /'
+		pamtester "$1" demo authenticate 2>&1 | sed 's/^/    /'
 }
 otp=$(press 2 0)
-echo "pamtester demo-login demo authenticate   (OTP $otp)"
-login "$otp" || :
+echo "pamtester demo-login demo authenticate   (the key types $otp)"
+login demo-login "$otp" || :
 echo "the same OTP again:"
-login "$otp" || :
+login demo-login "$otp" || :
+otp=$(press 2 1)
+echo "a fresh OTP through Debian's pam_yubico, against the same server:"
+login demo-yubico "$otp" || :
 
 say "ykvald's log (one line per verification; no OTP token part, no nonce)"
 sed 's/^/    /' ykvald.log

@@ -82,3 +82,46 @@ stop_ykvald() {
 
 # field NAME: the value of NAME= in vclient's output on stdin.
 field() { sed -n "s/^$1=//p" | head -n 1 | tr -d '\r'; }
+
+# ---- PAM stacks ---------------------------------------------------------
+MODULE=$top_builddir/.libs/pam_yk.so
+PAMDRIVE=$top_builddir/tests/pamdrive
+mkdir -p "$T/pam.d"
+# service NAME LINE...: write $T/pam.d/NAME, one PAM line per argument.
+service() {
+	_s=$1; shift
+	: > "$T/pam.d/$_s"
+	for _l in "$@"; do printf '%s\n' "$_l" >> "$T/pam.d/$_s"; done
+}
+# login [-s] SERVICE USER [ANSWER]...: run the stack, print the PAM code.
+login() {
+	_f=
+	[ "$1" = -s ] && { _f=-s; shift; }
+	"$PAMDRIVE" $_f "$T/pam.d" "$@" > "$T/login.out" 2>>"$T/login.err" ||
+		fail "pamdrive failed: $(cat "$T/login.out")"
+	sed -n 's/^result: //p' "$T/login.out"
+}
+# expect CODE SERVICE USER [ANSWER]...
+expect() {
+	_want=$1; shift
+	_got=$(login "$@")
+	[ "$_got" = "$_want" ] || {
+		cat "$T/login.out" "$T/login.err" >&2
+		fail "login $*: $_got, want $_want"
+	}
+	ok "$_want: $*"
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- preloading wrappers ------------------------------------------------
+# wrapper NAME: the path of Debian's libNAME.so (pam_wrapper, nss_wrapper,
+# uid_wrapper), or nothing.
+wrapper() { ls /usr/lib/*/lib$1.so /usr/lib/lib$1.so 2>/dev/null | head -n 1; }
+# An uninstrumented program (pamtester) that loads our sanitized module
+# needs the sanitizer runtimes first in LD_PRELOAD.
+SAN_PRELOAD=
+if [ "${SANITIZERS:-no}" = yes ]; then
+	SAN_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so):$(${CC:-gcc} -print-file-name=libubsan.so)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	export ASAN_OPTIONS
+fi

@@ -1,0 +1,176 @@
+/* authfile.c - open the mapping file safely; parse "user:id:id" */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "authfile.h"
+#include "modhex.h"
+
+#define AF_MAX_SIZE	(1 << 20)
+
+void
+af_entries_free(struct af_entries *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->entry[i]);
+	e->n = 0;
+	e->listed = false;
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The field [s, end) with surrounding blanks removed, as a new string. */
+static char *
+field_dup(const char *s, const char *end)
+{
+	while (s < end && is_blank(*s))
+		s++;
+	while (end > s && is_blank(end[-1]))
+		end--;
+	return strndup(s, (size_t)(end - s));
+}
+
+int
+authfile_parse_line(const char *line, const char *user,
+    struct af_entries *out, const char **errstr)
+{
+	size_t len = strlen(line), ulen;
+	const char *p, *end, *colon;
+	char *name;
+	bool match;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	p = line;
+	while (p < line + len && is_blank(*p))
+		p++;
+	if (p == line + len || *p == '#')
+		return 0;
+	end = line + len;
+	colon = memchr(p, ':', (size_t)(end - p));
+	if ((name = field_dup(p, colon ? colon : end)) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	ulen = strlen(name);
+	match = ulen > 0 && strcmp(name, user) == 0;
+	free(name);
+	if (!match)
+		return 0;
+	/* Only the user's own lines can deny the user. */
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)line[i] < 0x20 && line[i] != '\t') {
+			*errstr = "control character in the user's line";
+			return -1;
+		}
+	}
+	out->listed = true;
+	for (p = colon; p != NULL && p < end; p = colon) {
+		const char *next = memchr(p + 1, ':', (size_t)(end - p - 1));
+		char *f = field_dup(p + 1, next ? next : end);
+
+		colon = next;
+		if (f == NULL) {
+			*errstr = "out of memory";
+			return -1;
+		}
+		if (*f == '\0') {
+			free(f);
+			continue;
+		}
+		if (out->n == AF_MAX_ENTRIES) {
+			free(f);
+			*errstr = "too many entries for one user";
+			return -1;
+		}
+		out->entry[out->n++] = f;
+	}
+	return 0;
+}
+
+int
+authfile_read(FILE *f, const char *user, struct af_entries *out,
+    const char **errstr)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -1;
+
+	while (getline(&line, &cap, f) != -1)
+		if (authfile_parse_line(line, user, out, errstr) != 0)
+			goto out;
+	if (ferror(f)) {
+		*errstr = "read error";
+		goto out;
+	}
+	r = 0;
+out:
+	free(line);
+	return r;
+}
+
+enum af_open
+authfile_open(const char *path, uid_t owner, FILE **f, const char **why)
+{
+	struct stat st;
+	int fd;
+
+	*f = NULL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return AF_OPEN_ABSENT;
+		*why = errno == ELOOP ? "is a symbolic link" :
+		    errno == EACCES ? "cannot be read (permission denied)" :
+		    errno == ENOTDIR ? "has a non-directory in its path" :
+		    "cannot be opened";
+		return AF_OPEN_ERROR;
+	}
+	if (fstat(fd, &st) != 0)
+		*why = "cannot be examined";
+	else if (!S_ISREG(st.st_mode))
+		*why = "is not a regular file";
+	else if (st.st_uid != 0 && st.st_uid != owner)
+		*why = "has the wrong owner";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		*why = "is writable by group or others";
+	else if (st.st_size > AF_MAX_SIZE)
+		*why = "is larger than 1 MiB";
+	else if ((*f = fdopen(fd, "re")) == NULL)
+		*why = "cannot be read";
+	if (*f != NULL)
+		return AF_OPEN_OK;
+	close(fd);
+	return AF_OPEN_ERROR;
+}
+
+bool
+af_has(const struct af_entries *e, const char *token_id)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->entry[i], token_id) == 0)
+			return true;
+	return false;
+}
+
+size_t
+af_count_tokens(const struct af_entries *e, size_t idlen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strlen(e->entry[i]) == idlen &&
+		    modhex_valid(e->entry[i], idlen))
+			n++;
+	return n;
+}

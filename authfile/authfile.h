@@ -1,0 +1,58 @@
+/* authfile.h - the user-to-credential mapping file, opened safely */
+#ifndef YK_AUTHFILE_H
+#define YK_AUTHFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define AF_PER_USER_PATH	".yubico/authorized_yubikeys"
+#define AF_MAX_ENTRIES		256
+
+/*
+ * A user's entries, from every line that names the user (duplicate lines
+ * merge, as in pam_yubico): OTP token IDs and, for PIV, "sha256=<hex>".
+ */
+struct af_entries {
+	char	*entry[AF_MAX_ENTRIES];
+	size_t	n;
+	bool	listed;		/* at least one line names the user */
+};
+
+void af_entries_free(struct af_entries *e);
+
+/*
+ * Parse one line ("user:entry:entry...", any length, CR stripped, '#'
+ * comments, blanks around fields ignored, empty fields skipped) and, if
+ * it names user, append its entries.  0, or -1 with *errstr on a line
+ * that holds a control character or when there are too many entries.
+ */
+int authfile_parse_line(const char *line, const char *user,
+    struct af_entries *out, const char **errstr);
+
+/* Read the whole stream; 0 or -1 with *errstr. */
+int authfile_read(FILE *f, const char *user, struct af_entries *out,
+    const char **errstr);
+
+enum af_open {
+	AF_OPEN_OK,
+	AF_OPEN_ABSENT,		/* ENOENT: definitely no file */
+	AF_OPEN_ERROR,		/* anything else: never "no file" */
+};
+
+/*
+ * Open path with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC|O_NOCTTY and check it: a
+ * regular file, owned by root or by owner, not group- or world-writable,
+ * at most 1 MiB.  Returns AF_OPEN_OK with *f, or why it is refused.
+ */
+enum af_open authfile_open(const char *path, uid_t owner, FILE **f,
+    const char **why);
+
+/* True when entries holds token_id exactly. */
+bool af_has(const struct af_entries *e, const char *token_id);
+
+/* Count the entries that can be OTP token IDs of length idlen. */
+size_t af_count_tokens(const struct af_entries *e, size_t idlen);
+
+#endif

@@ -1,0 +1,29 @@
+/* privs.h - run as the user for a while, then restore */
+#ifndef YK_PRIVS_H
+#define YK_PRIVS_H
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define PRIVS_MAX_GROUPS	256
+
+struct privs {
+	uid_t	euid;
+	gid_t	egid;
+	gid_t	groups[PRIVS_MAX_GROUPS];
+	int	ngroups;
+	bool	dropped;
+};
+
+/*
+ * Switch the effective uid, gid and supplementary groups to pw's.  When
+ * the process already runs as pw (a screen locker), nothing changes.
+ * Returns 0, or -1 with nothing changed.
+ */
+int privs_drop(const struct passwd *pw, struct privs *saved);
+
+/* Undo privs_drop; safe to call when nothing was dropped.  0 or -1. */
+int privs_restore(struct privs *saved);
+
+#endif

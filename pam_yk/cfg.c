@@ -1,0 +1,364 @@
+/* cfg.c - module arguments -> struct cfg; every bad option is an error */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+
+/* pam_yubico's database back-ends: named, so the error can say why. */
+static const char *const unsupported[] = {
+	"ldap_uri=", "ldapserver=", "ldapdn=", "user_attr=", "ldap_filter=",
+	"yubi_attr=", "yubi_attr_prefix=", "ldap_bind_user=",
+	"ldap_bind_password=", "ldap_bind_as_user", "ldap_starttls",
+	"ldap_cacertfile=", "ldap_clientcertfile=", "ldap_clientkeyfile=",
+	"ldap_connection_timeout=", "mysql_server=", "mysql_port=",
+	"mysql_user=", "mysql_password=", "mysql_database=", NULL,
+};
+
+static void
+defaults(struct cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = MODE_CLIENT;
+	cfg->token_id_len = CFG_DEFAULT_TOKEN_ID_LEN;
+	cfg->vc.timeout_ms = CFG_DEFAULT_TIMEOUT_MS;
+}
+
+static const char *
+skip_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+/* A decimal in [min, max]; 0 or -1. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static char *
+own(struct cfg *cfg, char *s)
+{
+	if (s == NULL || cfg->nowned == sizeof(cfg->owned) / sizeof(cfg->owned[0])) {
+		free(s);
+		return NULL;
+	}
+	return cfg->owned[cfg->nowned++] = s;
+}
+
+/* Only https://, or http:// (allowed later only with a key). */
+static int
+check_url(const char *u, char *errbuf, size_t errlen)
+{
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
+		snprintf(errbuf, errlen, "urllist: '%.80s' is not an http:// "
+		    "or https:// URL", u);
+		return -1;
+	}
+	if (strpbrk(u, " \t\r\n?#") != NULL) {
+		snprintf(errbuf, errlen, "urllist: '%.80s' must be a base URL "
+		    "without a query", u);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_urllist(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+{
+	char *list = own(cfg, strdup(v)), *save = NULL;
+
+	if (list == NULL) {
+		snprintf(errbuf, errlen, "urllist: out of memory");
+		return -1;
+	}
+	cfg->vc.nurls = 0;
+	for (char *u = strtok_r(list, ";", &save); u != NULL;
+	    u = strtok_r(NULL, ";", &save)) {
+		if (cfg->vc.nurls == VC_MAX_URLS) {
+			snprintf(errbuf, errlen, "urllist: more than %d URLs",
+			    VC_MAX_URLS);
+			return -1;
+		}
+		if (check_url(u, errbuf, errlen) != 0)
+			return -1;
+		cfg->vc.urls[cfg->vc.nurls++] = u;
+	}
+	if (cfg->vc.nurls == 0) {
+		snprintf(errbuf, errlen, "urllist: no URL given");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pam_yubico's old url= template, "https://host/wsapi/2.0/verify?id=%d&otp=%s".
+ * It is never used as a format: it must hold exactly one %d and one %s
+ * in its query, and its base (before '?') becomes the URL.
+ */
+static int
+set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+{
+	const char *q = strchr(v, '?'), *p;
+	int d = 0, s = 0;
+	char *base;
+
+	for (p = v; (p = strchr(p, '%')) != NULL; p += 2) {
+		if (p[1] == 'd')
+			d++;
+		else if (p[1] == 's')
+			s++;
+		else
+			d = 99;
+	}
+	if (q == NULL || d != 1 || s != 1 || strchr(q, '%') == NULL ||
+	    strchr(v, '%') < q) {
+		snprintf(errbuf, errlen, "url: expected a template like "
+		    "https://host/wsapi/2.0/verify?id=%%d&otp=%%s");
+		return -1;
+	}
+	if ((base = own(cfg, strndup(v, (size_t)(q - v)))) == NULL) {
+		snprintf(errbuf, errlen, "url: out of memory");
+		return -1;
+	}
+	if (check_url(base, errbuf, errlen) != 0)
+		return -1;
+	cfg->url_template = v;
+	cfg->vc.urls[0] = base;
+	cfg->vc.nurls = 1;
+	return 0;
+}
+
+static int parse_file(struct cfg *cfg, const char *path, char *errbuf,
+    size_t errlen);
+
+#define BAD(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
+
+static int
+parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
+    size_t errlen)
+{
+	const char *v;
+	unsigned long n;
+	int kl;
+
+	if (strcmp(arg, "debug") == 0)
+		cfg->debug = true;
+	else if (strcmp(arg, "nullok") == 0)
+		cfg->nullok = true;
+	else if (strcmp(arg, "alwaysok") == 0)
+		cfg->alwaysok = true;
+	else if (strcmp(arg, "try_first_pass") == 0)
+		cfg->try_first_pass = true;
+	else if (strcmp(arg, "use_first_pass") == 0)
+		cfg->use_first_pass = true;
+	else if (strcmp(arg, "always_prompt") == 0)
+		cfg->always_prompt = true;
+	else if (strcmp(arg, "verbose_otp") == 0)
+		cfg->verbose_otp = true;
+	else if ((v = skip_prefix(arg, "mode=")) != NULL) {
+		if (strcmp(v, "client") == 0)
+			cfg->mode = MODE_CLIENT;
+		else if (strcmp(v, "challenge-response") == 0)
+			cfg->mode = MODE_CHALRESP;
+		else
+			BAD("mode: expected client or challenge-response, not '%.40s'", v);
+	} else if ((v = skip_prefix(arg, "id=")) != NULL) {
+		if (parse_uint(v, 1, 2147483647, &n) != 0)
+			BAD("id: expected a client id from 1 to 2147483647");
+		cfg->vc.id = (long)n;
+		cfg->have_id = true;
+	} else if ((v = skip_prefix(arg, "key=")) != NULL) {
+		kl = b64_decode(v, cfg->vc.key, sizeof(cfg->vc.key));
+		if (kl <= 0)
+			BAD("key: not a base64 API key");
+		cfg->vc.keylen = (size_t)kl;
+		cfg->have_key = true;
+	} else if ((v = skip_prefix(arg, "urllist=")) != NULL) {
+		if (set_urllist(cfg, v, errbuf, errlen) != 0)
+			return -1;
+	} else if ((v = skip_prefix(arg, "url=")) != NULL) {
+		if (set_url_template(cfg, v, errbuf, errlen) != 0)
+			return -1;
+	} else if ((v = skip_prefix(arg, "capath=")) != NULL && *v)
+		cfg->vc.capath = v;
+	else if ((v = skip_prefix(arg, "cainfo=")) != NULL && *v)
+		cfg->vc.cainfo = v;
+	else if ((v = skip_prefix(arg, "proxy=")) != NULL && *v)
+		cfg->vc.proxy = v;
+	else if ((v = skip_prefix(arg, "authfile=")) != NULL) {
+		if (*v != '/')
+			BAD("authfile: expected an absolute path");
+		cfg->authfile = v;
+	} else if ((v = skip_prefix(arg, "token_id_length=")) != NULL) {
+		if (parse_uint(v, 1, 16, &n) != 0)
+			BAD("token_id_length: expected 1 to 16");
+		cfg->token_id_len = (unsigned)n;
+	} else if ((v = skip_prefix(arg, "timeout=")) != NULL) {
+		if (parse_uint(v, 1, 60, &n) != 0)
+			BAD("timeout: expected 1 to 60 (seconds)");
+		cfg->vc.timeout_ms = (unsigned)n * 1000;
+	} else if ((v = skip_prefix(arg, "prompt=")) != NULL && *v)
+		cfg->prompt = v;
+	else if ((v = skip_prefix(arg, "chalresp_path=")) != NULL) {
+		if (*v != '/')
+			BAD("chalresp_path: expected an absolute path");
+		cfg->chalresp_path = v;
+	} else if ((v = skip_prefix(arg, "debug_file=")) != NULL && *v)
+		cfg->debug_file = v;
+	else if ((v = skip_prefix(arg, "conf=")) != NULL) {
+		if (from_file)
+			BAD("conf: a configuration file cannot name another");
+		if (*v != '/')
+			BAD("conf: expected an absolute path");
+		cfg->conf = v;
+		return parse_file(cfg, v, errbuf, errlen);
+	} else {
+		for (const char *const *u = unsupported; *u != NULL; u++)
+			if (strncmp(arg, *u, strlen(*u)) == 0)
+				BAD("%.*s: LDAP and MySQL mappings are not "
+				    "supported; use authfile=", (int)strcspn(arg, "="), arg);
+		BAD("unknown option '%.60s'", arg);
+	}
+	return 0;
+}
+
+/* Read conf= safely: root's, not group/other accessible, bounded. */
+static char *
+read_conf(const char *path, char *errbuf, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY);
+
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "conf: cannot open %.100s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		snprintf(errbuf, errlen, "conf: %.100s is not a regular file", path);
+	else if (st.st_uid != 0)
+		snprintf(errbuf, errlen, "conf: %.100s is not owned by root", path);
+	else if (st.st_mode & 077)
+		snprintf(errbuf, errlen, "conf: %.100s must not be readable or "
+		    "writable by group or others (chmod 600)", path);
+	else if (st.st_size > CFG_MAX_CONF)
+		snprintf(errbuf, errlen, "conf: %.100s is too large", path);
+	else if ((buf = calloc(1, (size_t)st.st_size + 1)) == NULL)
+		snprintf(errbuf, errlen, "conf: out of memory");
+	else if ((n = read(fd, buf, (size_t)st.st_size)) != st.st_size ||
+	    memchr(buf, '\0', (size_t)n) != NULL) {
+		snprintf(errbuf, errlen, "conf: cannot read %.100s", path);
+		explicit_bzero(buf, (size_t)st.st_size);
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	return buf;
+}
+
+/* One option per line; blank lines and lines starting with # are skipped. */
+static int
+parse_file(struct cfg *cfg, const char *path, char *errbuf, size_t errlen)
+{
+	char *text = own(cfg, read_conf(path, errbuf, errlen)), *save = NULL;
+	size_t lineno = 0;
+
+	if (text == NULL)
+		return -1;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *end = line + strlen(line);
+
+		lineno++;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		while (end > line && strchr(" \t\r", end[-1]) != NULL)
+			*--end = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (parse_one(cfg, line, true, errbuf, errlen) != 0) {
+			size_t used = strlen(errbuf);
+
+			snprintf(errbuf + used, errlen - used, " (%.60s)", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Rules that need the whole configuration. */
+static int
+check(struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	if (cfg->use_first_pass && cfg->try_first_pass)
+		BAD("use_first_pass and try_first_pass exclude each other");
+	if (cfg->mode != MODE_CLIENT)
+		return 0;
+	if (!cfg->have_id)
+		BAD("id: the API client id is required in client mode");
+	if (cfg->vc.nurls == 0) {
+		cfg->vc.urls[0] = VC_DEFAULT_URL;
+		cfg->vc.nurls = 1;
+	}
+	for (size_t i = 0; i < cfg->vc.nurls; i++)
+		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0 && !cfg->have_key)
+			BAD("urllist: %.80s is plain http:// and no key= is set, "
+			    "so its answers could be forged", cfg->vc.urls[i]);
+	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
+	    cfg->vc.timeout_ms : 3000;
+	return 0;
+}
+
+int
+cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
+    size_t errlen)
+{
+	int i;
+
+	defaults(cfg);
+	/* conf= first, wherever it stands, so the PAM line overrides it. */
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "conf=", 5) == 0 &&
+		    parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
+			return -1;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "conf=", 5) != 0 &&
+		    parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
+			return -1;
+	return check(cfg, errbuf, errlen);
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nowned; i++) {
+		if (cfg->owned[i] != NULL)
+			explicit_bzero(cfg->owned[i], strlen(cfg->owned[i]));
+		free(cfg->owned[i]);
+	}
+	explicit_bzero(cfg, sizeof(*cfg));
+}

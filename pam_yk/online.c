@@ -1,0 +1,182 @@
+/* online.c - the online OTP method */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "otp.h"
+#include "online.h"
+#include "privs.h"
+
+static enum yk_result
+read_tokens(const char *path, uid_t owner, const struct yk_log *log,
+    const char *user, struct af_entries *tokens)
+{
+	const char *why = NULL;
+	char esc[64];
+	FILE *f;
+
+	switch (authfile_open(path, owner, &f, &why)) {
+	case AF_OPEN_ABSENT:
+		yk_debug(log, "%s does not exist", path);
+		return YK_NO_TOKENS;
+	case AF_OPEN_ERROR:
+		yk_syslog(log, LOG_ERR, "mapping file %s %s: denying %s", path,
+		    why, log_escape(user, esc, sizeof(esc)));
+		return YK_MAPPING_ERROR;
+	case AF_OPEN_OK:
+		break;
+	}
+	if (authfile_read(f, user, tokens, &why) != 0) {
+		fclose(f);
+		yk_syslog(log, LOG_ERR, "mapping file %s: %s: denying %s", path,
+		    why, log_escape(user, esc, sizeof(esc)));
+		return YK_MAPPING_ERROR;
+	}
+	fclose(f);
+	return YK_OK;
+}
+
+enum yk_result
+otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, struct af_entries *tokens)
+{
+	struct privs saved;
+	char path[4096];
+	enum yk_result r;
+
+	if (cfg->authfile != NULL)
+		r = read_tokens(cfg->authfile, 0, log, user, tokens);
+	else if (pw == NULL)
+		return YK_USER_UNKNOWN;
+	else {
+		if (snprintf(path, sizeof(path), "%s/%s", pw->pw_dir,
+		    AF_PER_USER_PATH) >= (int)sizeof(path))
+			return YK_SYSTEM;
+		if (privs_drop(pw, &saved) != 0) {
+			yk_syslog(log, LOG_ERR, "cannot switch to the user to "
+			    "read %s", path);
+			return YK_SYSTEM;
+		}
+		r = read_tokens(path, pw->pw_uid, log, user, tokens);
+		if (privs_restore(&saved) != 0) {
+			yk_syslog(log, LOG_CRIT, "cannot restore privileges");
+			r = YK_SYSTEM;
+		}
+	}
+	if (r == YK_OK && af_count_tokens(tokens, cfg->token_id_len) == 0)
+		r = YK_NO_TOKENS;
+	return r;
+}
+
+/* The reading of the OTP whose token ID is mapped, or NULL. */
+static const char *
+mapped_reading(const struct yk_otp *o, unsigned idlen,
+    const struct af_entries *tokens, char id[YK_PUBID_MAX + 1])
+{
+	const char *reading[2] = { o->otp, o->alt };
+
+	for (int i = 0; i < 2; i++) {
+		if (reading[i][0] == '\0')
+			continue;
+		memcpy(id, reading[i], idlen);
+		id[idlen] = '\0';
+		if (af_has(tokens, id))
+			return reading[i];
+	}
+	memcpy(id, o->otp, idlen);
+	id[idlen] = '\0';
+	return NULL;
+}
+
+/* "url: what; url: what" for the log: every server's answer, no secrets. */
+static void
+summarise(const struct vc_result *res, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < res->nnotes && o < len; i++) {
+		int n = snprintf(out + o, len - o, "%s%s: %s", i ? "; " : "",
+		    res->notes[i].url, res->notes[i].what);
+
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static enum yk_result
+verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    const char *otp, const char *id)
+{
+	struct vc_result res;
+	char esc[64], all[1024];
+
+	/* vc_verify returns its verdict, which res also holds. */
+	vc_verify(&cfg->vc, otp, &res);
+	log_escape(user, esc, sizeof(esc));
+	summarise(&res, all, sizeof(all));
+	yk_debug(log, "servers: %s", all);
+	switch (res.verdict) {
+	case VC_OK:
+		yk_syslog(log, LOG_INFO, "OTP of %s accepted for %s (%.0f ms)",
+		    id, esc, res.elapsed_ms);
+		return YK_OK;
+	case VC_REJECTED:
+		yk_syslog(log, LOG_NOTICE, "OTP of %s rejected for %s: %s", id,
+		    esc, res.decisive >= 0 ? res.notes[res.decisive].what : "rejected");
+		return YK_REJECTED;
+	case VC_UNAVAILABLE:
+		yk_syslog(log, LOG_ERR, "no verdict on the OTP of %s for %s "
+		    "after %.0f ms: %s", id, esc, res.elapsed_ms, all);
+		return YK_UNAVAILABLE;
+	default:
+		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: "
+		    "local error", id, esc);
+		return YK_SYSTEM;
+	}
+}
+
+enum yk_result
+otp_check(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    const struct af_entries *tokens, const char *input, char **password)
+{
+	size_t need = cfg->token_id_len + YK_TOKEN_CHARS, len;
+	char id[YK_PUBID_MAX + 1], esc[64];
+	const char *errstr = NULL, *otp;
+	struct yk_otp o;
+	enum yk_result r = YK_BAD_INPUT;
+
+	*password = NULL;
+	len = strlen(input);
+	while (len > 0 && isspace((unsigned char)input[len - 1]))
+		len--;
+	if (len < need) {
+		yk_syslog(log, LOG_NOTICE, "input for %s is shorter than an OTP",
+		    log_escape(user, esc, sizeof(esc)));
+		return YK_BAD_INPUT;
+	}
+	if (otp_normalise(input + len - need, &o, &errstr) != 0 || o.len != need) {
+		yk_syslog(log, LOG_NOTICE, "input for %s does not end in an OTP: %s",
+		    log_escape(user, esc, sizeof(esc)), errstr ? errstr : "");
+		goto out;
+	}
+	if ((otp = mapped_reading(&o, cfg->token_id_len, tokens, id)) == NULL) {
+		yk_syslog(log, LOG_NOTICE, "token %s is not mapped to %s", id,
+		    log_escape(user, esc, sizeof(esc)));
+		r = YK_NOT_MAPPED;
+		goto out;
+	}
+	if (len > need && (*password = strndup(input, len - need)) == NULL) {
+		r = YK_NOMEM;
+		goto out;
+	}
+	r = verify(cfg, log, user, otp, id);
+out:
+	explicit_bzero(&o, sizeof(o));
+	return r;
+}

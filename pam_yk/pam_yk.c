@@ -1,0 +1,210 @@
+/* pam_yk.c - the PAM entry points and the outcome -> PAM code map */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <security/pam_appl.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "online.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static int
+pam_code(enum yk_result r, const struct cfg *cfg)
+{
+	switch (r) {
+	case YK_OK:		return PAM_SUCCESS;
+	case YK_NO_TOKENS:	return cfg->nullok ? PAM_IGNORE : PAM_USER_UNKNOWN;
+	case YK_USER_UNKNOWN:	return PAM_USER_UNKNOWN;
+	case YK_UNAVAILABLE:	return PAM_AUTHINFO_UNAVAIL;
+	case YK_CONV_ERROR:	return PAM_CONV_ERR;
+	case YK_CONFIG:		return PAM_SERVICE_ERR;
+	case YK_NOMEM:		return PAM_BUF_ERR;
+	case YK_SYSTEM:		return PAM_SYSTEM_ERR;
+	default:		return PAM_AUTH_ERR;	/* bad, replayed, unmapped */
+	}
+}
+
+/* Ask one question; *answer is malloc'd (the caller wipes it). */
+static enum yk_result
+ask(pam_handle_t *pamh, int style, const char *prompt, char **answer)
+{
+	char *resp = NULL;
+
+	*answer = NULL;
+	if (pam_prompt(pamh, style, &resp, "%s", prompt) != PAM_SUCCESS ||
+	    resp == NULL) {
+		free(resp);
+		return YK_CONV_ERROR;
+	}
+	*answer = resp;
+	return YK_OK;
+}
+
+static void
+wipe(char **s)
+{
+	if (*s != NULL) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Prompt for "[password]OTP" and check it. */
+static enum yk_result
+prompt_and_check(pam_handle_t *pamh, const struct cfg *cfg,
+    const struct yk_log *log, const char *user,
+    const struct af_entries *tokens, char **password)
+{
+	char text[256], *input = NULL;
+	enum yk_result r;
+
+	if (cfg->prompt != NULL)
+		snprintf(text, sizeof(text), "%s", cfg->prompt);
+	else
+		snprintf(text, sizeof(text), "YubiKey for `%s': ", user);
+	r = ask(pamh, cfg->verbose_otp ? PAM_PROMPT_ECHO_ON :
+	    PAM_PROMPT_ECHO_OFF, text, &input);
+	if (r == YK_OK)
+		r = otp_check(cfg, log, user, tokens, input, password);
+	wipe(&input);
+	return r;
+}
+
+/* The OTP from PAM_AUTHTOK, from a prompt, or both (try_first_pass). */
+static enum yk_result
+get_and_check(pam_handle_t *pamh, const struct cfg *cfg,
+    const struct yk_log *log, const char *user,
+    const struct af_entries *tokens, char **password)
+{
+	const void *item = NULL;
+	enum yk_result r;
+
+	if (!cfg->use_first_pass && !cfg->try_first_pass)
+		return prompt_and_check(pamh, cfg, log, user, tokens, password);
+	if (pam_get_item(pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS)
+		item = NULL;
+	if (item == NULL) {
+		if (cfg->use_first_pass) {
+			yk_syslog(log, LOG_NOTICE, "use_first_pass: no password "
+			    "from an earlier module");
+			return YK_BAD_INPUT;
+		}
+		return prompt_and_check(pamh, cfg, log, user, tokens, password);
+	}
+	r = otp_check(cfg, log, user, tokens, item, password);
+	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
+	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
+	    r == YK_REJECTED)) {
+		wipe(password);
+		r = prompt_and_check(pamh, cfg, log, user, tokens, password);
+	}
+	return r;
+}
+
+static enum yk_result
+authenticate(pam_handle_t *pamh, const struct cfg *cfg,
+    const struct yk_log *log, const char *user)
+{
+	struct af_entries tokens = { .n = 0 };
+	struct passwd pwbuf, *pw = NULL;
+	char buf[16384], *password = NULL;
+	enum yk_result r;
+
+	if (cfg->mode != MODE_CLIENT) {
+		yk_syslog(log, LOG_ERR, "mode=challenge-response is not "
+		    "available in this version of pam_yk");
+		return YK_CONFIG;
+	}
+	if (cfg->authfile == NULL &&
+	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
+		return YK_USER_UNKNOWN;
+	r = otp_load_tokens(cfg, log, user, pw, &tokens);
+	if (r == YK_NO_TOKENS && !cfg->always_prompt)
+		goto out;
+	if (r != YK_OK && r != YK_NO_TOKENS)
+		goto out;
+	if (r == YK_NO_TOKENS) {
+		/* always_prompt: ask anyway, so nobody learns who has a key. */
+		get_and_check(pamh, cfg, log, user, &tokens, &password);
+		goto out;
+	}
+	r = get_and_check(pamh, cfg, log, user, &tokens, &password);
+	if (r == YK_OK && password != NULL &&
+	    pam_set_item(pamh, PAM_AUTHTOK, password) != PAM_SUCCESS)
+		r = YK_SYSTEM;
+out:
+	wipe(&password);
+	af_entries_free(&tokens);
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *service = NULL;
+	const char *user = NULL, *why = NULL;
+	struct yk_log log;
+	struct cfg cfg;
+	char err[256], esc[64];
+	enum yk_result r = YK_SYSTEM;
+	int rc;
+
+	pam_get_item(pamh, PAM_SERVICE, &service);
+	log_init(&log, service);
+	if (cfg_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+		yk_syslog(&log, LOG_ERR, "configuration error: %s", err);
+		r = YK_CONFIG;
+		goto out;
+	}
+	log.debug = cfg.debug;
+	if (cfg.debug_file != NULL && log_open_debug(&log, cfg.debug_file, &why) != 0) {
+		yk_syslog(&log, LOG_ERR, "configuration error: %s", why);
+		r = YK_CONFIG;
+		goto out;
+	}
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
+	    *user == '\0') {
+		yk_syslog(&log, LOG_ERR, "cannot get the user name");
+		r = YK_USER_UNKNOWN;
+		goto out;
+	}
+	r = authenticate(pamh, &cfg, &log, user);
+	if (r != YK_OK && (flags & PAM_SILENT) == 0 && r == YK_UNAVAILABLE)
+		pam_error(pamh, "The YubiKey validation service cannot be "
+		    "reached.");
+out:
+	rc = pam_code(r, &cfg);
+	if (rc != PAM_SUCCESS && r != YK_CONFIG && cfg.alwaysok) {
+		yk_syslog(&log, LOG_WARNING, "alwaysok: letting %s in despite "
+		    "%s", log_escape(user, esc, sizeof(esc)), pam_strerror(pamh, rc));
+		rc = PAM_SUCCESS;
+	}
+	yk_debug(&log, "result %s", pam_strerror(pamh, rc));
+	log_close(&log);
+	cfg_free(&cfg);
+	return rc;
+}
+
+EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
+}
+
+EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_IGNORE;
+}

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Replay the seed corpora of the module's parsers: arguments, the mapping
+# file and the OTP normaliser.
+set -eu
+b=${top_builddir:-.}/tests/fuzz
+c=${top_srcdir:-.}/tests/fuzz/corpus
+"$b/replay_args" "$c"/args/*
+"$b/replay_authfile" "$c"/authfile/*
+"$b/replay_otp" "$c"/otp/*

@@ -1,0 +1,207 @@
+/* test_cfg.c - module arguments: each one good, each one bad or misspelt */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "tap.h"
+
+#define KEY "key=EHmo8FMxuhumBlTinC4uYL0Mgwg="
+
+/* parse(c, err, arg, ..., NULL) */
+static int
+parse(struct cfg *c, char *err, ...)
+{
+	const char *argv[8];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, err);
+	while (argc < 8 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+		argc++;
+	va_end(ap);
+	err[0] = '\0';
+	return cfg_parse(argc, argv, c, err, 256);
+}
+
+/* GOOD(args...): accepted.  BAD(what, args...): refused, err names what. */
+#define GOOD(...) do {							\
+	struct cfg c; char err[256];					\
+	int r_ = parse(&c, err, "id=1", __VA_ARGS__, NULL);		\
+	CHECK(r_ == 0, "should accept %s: %s", #__VA_ARGS__, err);	\
+	cfg_free(&c);							\
+} while (0)
+#define BAD(what, ...) do {						\
+	struct cfg c; char err[256];					\
+	int r_ = parse(&c, err, __VA_ARGS__, NULL);			\
+	CHECK(r_ != 0 && strstr(err, what) != NULL,			\
+	    "should refuse %s naming '%s': got '%s'", #__VA_ARGS__, what, err); \
+	cfg_free(&c);							\
+} while (0)
+
+static void
+test_table(void)
+{
+	GOOD("debug");
+	GOOD("nullok");
+	GOOD("alwaysok");
+	GOOD("try_first_pass");
+	GOOD("use_first_pass");
+	GOOD("always_prompt");
+	GOOD("verbose_otp");
+	GOOD("mode=client");
+	GOOD(KEY);
+	GOOD("urllist=https://a.example/wsapi/2.0/verify;https://b.example/wsapi/2.0/verify");
+	GOOD(KEY, "urllist=http://127.0.0.1:8000/wsapi/2.0/verify");
+	GOOD("url=https://a.example/wsapi/2.0/verify?id=%d&otp=%s");
+	GOOD("capath=/etc/ssl/certs");
+	GOOD("cainfo=/etc/ssl/certs/ca-certificates.crt");
+	GOOD("proxy=socks5h://127.0.0.1:1080");
+	GOOD("authfile=/etc/yubikey_mappings");
+	GOOD("token_id_length=16");
+	GOOD("token_id_length=1");
+	GOOD("timeout=1");
+	GOOD("timeout=60");
+	GOOD("prompt=Touch your YubiKey: ");
+	GOOD("debug_file=/var/log/pam_yk.log");
+	GOOD("chalresp_path=/var/yubico");
+
+	BAD("unknown option 'debgu'", "id=1", "debgu");
+	BAD("unknown option 'nullokk'", "id=1", "nullokk");
+	BAD("unknown option 'use_frist_pass'", "id=1", "use_frist_pass");
+	BAD("unknown option 'try_first_pas'", "id=1", "try_first_pas");
+	BAD("unknown option 'alwaysOK'", "id=1", "alwaysOK");
+	BAD("unknown option 'always-prompt'", "id=1", "always-prompt");
+	BAD("unknown option 'verbose_otp=1'", "id=1", "verbose_otp=1");
+	BAD("unknown option 'urlist", "id=1", "urlist=https://x/wsapi/2.0/verify");
+	BAD("unknown option 'authfle", "id=1", "authfle=/etc/x");
+	BAD("unknown option 'token_id_len=", "id=1", "token_id_len=12");
+	BAD("unknown option 'timout=", "id=1", "timout=5");
+	BAD("unknown option 'ID=1'", "ID=1");
+	BAD("unknown option 'cainfo='", "id=1", "cainfo=");
+	BAD("mode:", "id=1", "mode=clinet");
+	BAD("id:", "id=abc");
+	BAD("id:", "id=0");
+	BAD("id:", "id=-1");
+	BAD("id:", "id=1x");
+	BAD("id: the API client id is required", "debug");
+	BAD("key:", "id=1", "key=not base64!");
+	BAD("key:", "id=1", "key=");
+	BAD("forged", "id=1", "urllist=http://127.0.0.1/wsapi/2.0/verify");
+	BAD("urllist:", "id=1", "urllist=ftp://a.example/");
+	BAD("urllist:", "id=1", "urllist=https://a.example/v?id=1");
+	BAD("urllist: no URL", "id=1", "urllist=;;");
+	BAD("urllist: more than", "id=1", "urllist=https://1;https://2;https://3;https://4;https://5;https://6;https://7;https://8;https://9;https://10;https://11");
+	BAD("url:", "id=1", "url=https://a.example/verify?id=%s&otp=%s");
+	BAD("url:", "id=1", "url=https://a.example/verify?id=%d&otp=%s%n");
+	BAD("url:", "id=1", "url=https://a.example/verify");
+	BAD("url:", "id=1", "url=https://a.example/%d/verify?otp=%s");
+	BAD("authfile:", "id=1", "authfile=relative/path");
+	BAD("token_id_length:", "id=1", "token_id_length=17");
+	BAD("token_id_length:", "id=1", "token_id_length=0");
+	BAD("token_id_length:", "id=1", "token_id_length=twelve");
+	BAD("timeout:", "id=1", "timeout=0");
+	BAD("timeout:", "id=1", "timeout=61");
+	BAD("timeout:", "id=1", "timeout=5s");
+	BAD("chalresp_path:", "id=1", "chalresp_path=var/yubico");
+	BAD("ldap_uri: LDAP and MySQL", "id=1", "ldap_uri=ldap://x");
+	BAD("mysql_server: LDAP and MySQL", "id=1", "mysql_server=db");
+	BAD("exclude each other", "id=1", "use_first_pass", "try_first_pass");
+	BAD("conf: expected an absolute path", "id=1", "conf=pam_yk.conf");
+	BAD("conf: cannot open", "id=1", "conf=/nonexistent/pam_yk.conf");
+}
+
+static void
+test_values(void)
+{
+	struct cfg c;
+	char err[256];
+
+	CHECK(parse(&c, err, "id=7", NULL) == 0, "%s", err);
+	CHECK(c.vc.nurls == 1 && strcmp(c.vc.urls[0],
+	    "https://api.yubico.com/wsapi/2.0/verify") == 0, "default URL");
+	CHECK(c.vc.timeout_ms == 10000 && c.token_id_len == 12, "defaults");
+	CHECK(c.vc.connect_timeout_ms == 3000, "connect timeout");
+	CHECK(c.vc.keylen == 0 && c.vc.id == 7, "id, no key");
+	cfg_free(&c);
+	CHECK(parse(&c, err, "id=1", "url=https://h.example/wsapi/2.0/verify?id=%d&otp=%s",
+	    "timeout=2", KEY, NULL) == 0, "%s", err);
+	CHECK(c.vc.nurls == 1 && strcmp(c.vc.urls[0],
+	    "https://h.example/wsapi/2.0/verify") == 0, "url= base: %s", c.vc.urls[0]);
+	CHECK(c.vc.timeout_ms == 2000 && c.vc.connect_timeout_ms == 2000, "timeout=2");
+	CHECK(c.vc.keylen == 20, "key decoded");
+	cfg_free(&c);
+	CHECK(parse(&c, err, "id=1", "urllist=https://a/x;https://b/y", "id=9",
+	    NULL) == 0 && c.vc.id == 9 && c.vc.nurls == 2, "last id wins, 2 URLs");
+	cfg_free(&c);
+}
+
+/* conf=FILE: same options, root's, no group/other bits; the line overrides. */
+static void
+test_conf(void)
+{
+	char dir[] = "/tmp/test_cfg.XXXXXX", path[128], arg[140], err[256];
+	struct cfg c;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/pam_yk.conf", dir);
+	snprintf(arg, sizeof(arg), "conf=%s", path);
+	f = fopen(path, "w");
+	fprintf(f, "# pam_yk\n\nid=5\n  " KEY "  \r\ntimeout=3\n");
+	fclose(f);
+	chmod(path, 0600);
+	if (geteuid() == 0) {
+		CHECK(parse(&c, err, arg, "timeout=4", NULL) == 0, "conf: %s", err);
+		CHECK(c.vc.id == 5 && c.vc.keylen == 20 && c.vc.timeout_ms == 4000,
+		    "conf values, the line overrides");
+		cfg_free(&c);
+		CHECK(parse(&c, err, "timeout=4", arg, NULL) == 0 &&
+		    c.vc.timeout_ms == 4000, "the line overrides wherever conf= is");
+		cfg_free(&c);
+		chmod(path, 0640);
+		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		    strstr(err, "group or others"), "0640 conf: %s", err);
+		cfg_free(&c);
+		chmod(path, 0600);
+		f = fopen(path, "a");
+		fprintf(f, "bogus_option\n");
+		fclose(f);
+		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		    strstr(err, "unknown option 'bogus_option'") &&
+		    strstr(err, path), "unknown option in conf: %s", err);
+		cfg_free(&c);
+		f = fopen(path, "w");
+		fprintf(f, "conf=/etc/other.conf\n");
+		fclose(f);
+		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		    strstr(err, "cannot name another"), "nested conf: %s", err);
+		cfg_free(&c);
+	} else {
+		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		    strstr(err, "not owned by root"), "user-owned conf: %s", err);
+		cfg_free(&c);
+	}
+	unlink(path);
+	symlink("/etc/passwd", path);
+	CHECK(parse(&c, err, arg, NULL) != 0 && strstr(err, "conf:"),
+	    "symlinked conf: %s", err);
+	cfg_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	test_table();
+	test_values();
+	test_conf();
+	return tap_done("test_cfg");
+}

@@ -1,0 +1,221 @@
+/*
+ * http.c - the libcurl transport of the validation client: one easy
+ * handle per URL in one multi handle, driven with curl_multi_poll until
+ * the deadline.  The only file that touches libcurl.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "client.h"
+
+struct xfer {
+	CURL	*easy;
+	size_t	idx;
+	bool	too_big;
+	size_t	len;
+	char	body[VC_REPLY_MAX];
+};
+
+struct http {
+	CURLM		*multi;
+	struct xfer	x[VC_MAX_URLS];
+	size_t		n;
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+/* Once per process, and never curl_global_cleanup: the host may use curl. */
+static void
+global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static long
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (long)ms;
+}
+
+static size_t
+sink(char *p, size_t sz, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = sz * n;
+
+	if (len > sizeof(x->body) - x->len) {
+		x->too_big = true;
+		return 0;	/* fails the transfer with CURLE_WRITE_ERROR */
+	}
+	memcpy(x->body + x->len, p, len);
+	x->len += len;
+	return len;
+}
+
+static int
+easy_setup(struct xfer *x, const struct vc_cfg *cfg, const char *url,
+    long timeout_ms)
+{
+	CURL *e = x->easy;
+	long connect_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms :
+	    cfg->timeout_ms;
+
+	if (connect_ms > timeout_ms)
+		connect_ms = timeout_ms;
+	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+#else
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
+#endif
+	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_MAXFILESIZE, (long)VC_REPLY_MAX) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE "/" VERSION) !=
+	    CURLE_OK ||
+	    /* "": no proxy, and none from http_proxy & co. in our host's env */
+	    curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "") !=
+	    CURLE_OK ||
+	    (cfg->cainfo != NULL &&
+	    curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cainfo) != CURLE_OK) ||
+	    (cfg->capath != NULL &&
+	    curl_easy_setopt(e, CURLOPT_CAPATH, cfg->capath) != CURLE_OK) ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+static void
+http_stop(void *state)
+{
+	struct http *h = state;
+
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->x[i].easy != NULL) {
+			curl_multi_remove_handle(h->multi, h->x[i].easy);
+			curl_easy_cleanup(h->x[i].easy);
+		}
+	}
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	explicit_bzero(h, sizeof(*h));
+	free(h);
+}
+
+static int
+http_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
+    const struct timespec *deadline, void **state)
+{
+	struct http *h = NULL;
+	long ms = ms_left(deadline);
+	int r = -1;
+
+	*state = NULL;
+	if (pthread_once(&once, global_init) != 0 || global_rc != CURLE_OK ||
+	    n > VC_MAX_URLS || (h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->multi = curl_multi_init()) == NULL)
+		goto out;
+	for (; h->n < n; h->n++) {
+		struct xfer *x = &h->x[h->n];
+
+		x->idx = h->n;
+		if ((x->easy = curl_easy_init()) == NULL ||
+		    easy_setup(x, cfg, urls[h->n], ms > 0 ? ms : 1) != 0 ||
+		    curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+			goto out;
+	}
+	*state = h;
+	h = NULL;
+	r = 0;
+out:
+	if (h != NULL && h->n < n && h->x[h->n].easy != NULL)
+		h->n++;		/* so that http_stop frees the half-made one */
+	http_stop(h);
+	return r;
+}
+
+/* Hand over a finished transfer and forget its handle. */
+static void
+finish(struct http *h, CURL *e, CURLcode rc, struct vc_reply *out)
+{
+	struct xfer *x = NULL;
+	char *priv = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+	x = (struct xfer *)(void *)priv;
+	memset(out, 0, sizeof(*out));
+	out->idx = x->idx;
+	if (rc != CURLE_OK) {
+		out->error = x->too_big || rc == CURLE_FILESIZE_EXCEEDED ?
+		    "reply too long" : rc == CURLE_OPERATION_TIMEDOUT ?
+		    "timeout" : curl_easy_strerror(rc);
+	} else {
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out->http);
+		memcpy(out->body, x->body, x->len);
+		out->len = x->len;
+	}
+	curl_multi_remove_handle(h->multi, e);
+	curl_easy_cleanup(e);
+	x->easy = NULL;
+	explicit_bzero(x->body, sizeof(x->body));
+}
+
+static int
+http_next(void *state, const struct timespec *deadline, struct vc_reply *out)
+{
+	struct http *h = state;
+	int running, left;
+	CURLMsg *m;
+	long ms;
+
+	for (;;) {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+			return -1;
+		while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+			if (m->msg == CURLMSG_DONE) {
+				finish(h, m->easy_handle, m->data.result, out);
+				return 1;
+			}
+		}
+		if (running == 0 || (ms = ms_left(deadline)) == 0)
+			return 0;
+		if (curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
+		    CURLM_OK)
+			return -1;
+	}
+}
+
+const struct vc_transport vc_http_transport = {
+	http_start, http_next, http_stop, NULL,
+};
