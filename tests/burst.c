@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "params.h"
+#include "response.h"
 
 #define MAX_N 256
 
@@ -51,7 +52,8 @@ run(void *arg)
 {
 	struct job *j = arg;
 	struct yk_params req = { .n = 0 }, rep = { .n = 0 };
-	char nonce[48], h[YK_HMAC_B64_LEN + 1], full[1024], *save = NULL, *e;
+	char nonce[48], h[YK_HMAC_B64_LEN + 1], full[1024], *e;
+	const char *errstr;
 	CURL *cu = curl_easy_init();
 
 	snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
@@ -70,15 +72,8 @@ run(void *arg)
 	strcpy(j->status, "TRANSPORT_ERROR");
 	pthread_barrier_wait(&start);
 	if (curl_easy_perform(cu) == CURLE_OK) {
-		for (char *l = strtok_r(j->body, "\r\n", &save); l != NULL;
-		    l = strtok_r(NULL, "\r\n", &save)) {
-			char *eq = strchr(l, '=');
-
-			if (eq != NULL) {
-				*eq = '\0';
-				params_set(&rep, l, eq + 1);
-			}
-		}
+		if (response_parse(j->body, j->len, &rep, &errstr) != 0)
+			params_free(&rep);
 		snprintf(j->status, sizeof(j->status), "%s",
 		    !params_verify(&rep, key, (size_t)klen) ? "FORGED" :
 		    params_get(&rep, "status") ? params_get(&rep, "status") : "NONE");

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "params.h"
+#include "response.h"
 
 struct buf {
 	char	data[8192];
@@ -39,22 +40,6 @@ sink(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-static void
-parse_reply(char *body, struct yk_params *p)
-{
-	char *save = NULL;
-
-	for (char *l = strtok_r(body, "\r\n", &save); l != NULL;
-	    l = strtok_r(NULL, "\r\n", &save)) {
-		char *eq = strchr(l, '=');
-
-		if (eq != NULL) {
-			*eq = '\0';
-			params_set(p, l, eq + 1);
-		}
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -62,6 +47,7 @@ main(int argc, char **argv)
 	unsigned char key[64];
 	int klen = 0, c, rc = 1;
 	const char *b64 = NULL, *nonce = "abcdefghijklmnop0123456789", *h = NULL;
+	const char *errstr;
 	bool post = false, unsigned_req = false;
 	char sig[YK_HMAC_B64_LEN + 1], *query = NULL, *raw;
 	struct buf out = { .len = 0 };
@@ -136,7 +122,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	raw = strdup(out.data);
-	parse_reply(out.data, &rep);
+	if (response_parse(out.data, out.len, &rep, &errstr) != 0)
+		printf("parse-error=%s\n", errstr);
 	printf("status=%s\n", params_get(&rep, "status") ?
 	    params_get(&rep, "status") : "(none)");
 	printf("signature=%s\n", params_get(&rep, "h") == NULL ? "unsigned" :
