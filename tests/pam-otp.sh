@@ -115,6 +115,11 @@ expect PAM_SUCCESS aok alice "$(otp 1 0)"
 DOWN=http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')/wsapi/2.0/verify
 service down "auth required $MODULE $base urllist=$DOWN timeout=5"
 expect PAM_AUTHINFO_UNAVAIL down alice "$(otp 7 0)"
+grep -q '^error: The YubiKey validation service cannot be reached' "$T/login.out" ||
+	fail "no message about the unreachable service"
+expect PAM_AUTHINFO_UNAVAIL -s down alice "$(otp 7 0)"
+grep -q '^error:\|^info:' "$T/login.out" && fail "PAM_SILENT: a message was shown"
+ok "the user is told the service is unreachable, except with PAM_SILENT"
 for mode in forge wrong-nonce wrong-otp backend-error http500 garbage huge close; do
 	fake $mode
 	service "f-$mode" "auth required $MODULE $base urllist=$FAKE_URL timeout=3"
