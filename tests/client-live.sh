@@ -135,8 +135,7 @@ note_has BACKEND_ERROR
 faster 5000
 
 # ---- dead and hanging servers ----
-start_fake close --lifetime 0
-wait "$FAKE_PID" || :
+start_fake refuse	# holds the port, so no other test's server gets it
 check 2 "nothing listening is UNAVAILABLE" -t 15000 -k "$CKEY" "$FAKE_URL" \
 	-- "$(otp 5 0)"
 faster 5000

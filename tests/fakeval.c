@@ -25,6 +25,8 @@
  *   huge           a 1 MB body without Content-Length
  *   hang           reads the request, never answers
  *   close          closes each connection at once, reading nothing
+ *   refuse         binds the port but never listens: connections are
+ *                  refused, and no other server can take the port
  */
 #include "config.h"
 
@@ -58,7 +60,8 @@ static long delay_ms;
 
 static const char *const modes[] = {
 	"ok", "forge", "wrong-nonce", "wrong-otp", "replayed", "bad-otp",
-	"backend-error", "http500", "garbage", "huge", "hang", "close", NULL,
+	"backend-error", "http500", "garbage", "huge", "hang", "close",
+	"refuse", NULL,
 };
 
 static void
@@ -349,7 +352,7 @@ main(int argc, char **argv)
 	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(s, 64) != 0 ||
+	    (strcmp(mode, "refuse") != 0 && listen(s, 64) != 0) ||
 	    getsockname(s, (struct sockaddr *)&sa, &sl) != 0 ||
 	    write_ready(ready, ntohs(sa.sin_port)) != 0) {
 		perror("fakeval");
@@ -359,6 +362,12 @@ main(int argc, char **argv)
 	if ((k = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
 		dup2(k, STDOUT_FILENO);
 		close(k);
+	}
+	/* refuse: the port is ours but nobody listens, so connections are
+	 * refused and no other server can take the port meanwhile. */
+	if (strcmp(mode, "refuse") == 0) {
+		sleep((unsigned)lifetime);
+		return 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += lifetime;

@@ -112,7 +112,9 @@ service aok "auth required $MODULE $base urllist=$GOOD alwaysok"
 expect PAM_SUCCESS aok alice "$(otp 1 0)"
 
 # --- servers that fail
-DOWN=http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')/wsapi/2.0/verify
+# A server that is down: the port is held but nobody listens (a port that
+# is merely free could be taken by another test's server meanwhile).
+fake refuse; DOWN=$FAKE_URL
 service down "auth required $MODULE $base urllist=$DOWN timeout=5"
 expect PAM_AUTHINFO_UNAVAIL down alice "$(otp 7 0)"
 grep -q '^error: The YubiKey validation service cannot be reached' "$T/login.out" ||
