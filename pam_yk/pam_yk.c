@@ -130,20 +130,14 @@ authenticate(pam_handle_t *pamh, const struct cfg *cfg,
 	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
 		return YK_USER_UNKNOWN;
 	r = otp_load_tokens(cfg, log, user, pw, &tokens);
-	if (r == YK_NO_TOKENS && !cfg->always_prompt)
-		goto out;
-	if (r != YK_OK && r != YK_NO_TOKENS)
-		goto out;
-	if (r == YK_NO_TOKENS) {
-		/* always_prompt: ask anyway, so nobody learns who has a key. */
-		get_and_check(pamh, cfg, log, user, &tokens, &password);
-		goto out;
-	}
-	r = get_and_check(pamh, cfg, log, user, &tokens, &password);
+	if (r == YK_NO_TOKENS && cfg->always_prompt)
+		/* Ask anyway, so that the prompt does not tell who has a key. */
+		(void)get_and_check(pamh, cfg, log, user, &tokens, &password);
+	else if (r == YK_OK)
+		r = get_and_check(pamh, cfg, log, user, &tokens, &password);
 	if (r == YK_OK && password != NULL &&
 	    pam_set_item(pamh, PAM_AUTHTOK, password) != PAM_SUCCESS)
 		r = YK_SYSTEM;
-out:
 	wipe(&password);
 	af_entries_free(&tokens);
 	explicit_bzero(buf, sizeof(buf));
@@ -181,7 +175,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	r = authenticate(pamh, &cfg, &log, user);
-	if (r != YK_OK && (flags & PAM_SILENT) == 0 && r == YK_UNAVAILABLE)
+	if (r == YK_UNAVAILABLE && (flags & PAM_SILENT) == 0)
 		pam_error(pamh, "The YubiKey validation service cannot be "
 		    "reached.");
 out:
