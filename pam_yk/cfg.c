@@ -128,8 +128,10 @@ set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 			d++;
 		else if (p[1] == 's')
 			s++;
-		else
-			d = 99;
+		else {
+			d = 99;		/* another conversion, or a final '%' */
+			break;
+		}
 	}
 	if (q == NULL || d != 1 || s != 1 || strchr(q, '%') == NULL ||
 	    strchr(v, '%') < q) {

@@ -100,6 +100,7 @@ test_table(void)
 	BAD("url:", "id=1", "url=https://a.example/verify?id=%s&otp=%s");
 	BAD("url:", "id=1", "url=https://a.example/verify?id=%d&otp=%s%n");
 	BAD("url:", "id=1", "url=https://a.example/verify");
+	BAD("url:", "id=1", "url=https://a.example/verify?id=%d&otp=%");
 	BAD("url:", "id=1", "url=https://a.example/%d/verify?otp=%s");
 	BAD("authfile:", "id=1", "authfile=relative/path");
 	BAD("token_id_length:", "id=1", "token_id_length=17");
