@@ -1,0 +1,53 @@
+/* state.h - challenge-response state files, in pam_yubico's v1/v2 format */
+#ifndef YK_STATE_H
+#define YK_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CR_CHALLENGE_LEN	63	/* bytes; 63 so it works without HMAC_LT64 */
+#define CR_RESPONSE_LEN		20	/* HMAC-SHA1 */
+#define CR_SALT_LEN		32
+#define CR_ITER_DEFAULT		10000
+#define CR_ITER_MAX		1000000
+#define CR_STATE_MAX		512	/* a v2 line is 240..246 bytes */
+
+struct cr_state {
+	int		version;			/* 1 or 2 */
+	unsigned char	challenge[CR_CHALLENGE_LEN];
+	/* v2: PBKDF2-HMAC-SHA1(hex(response), salt, iterations); v1: response */
+	unsigned char	digest[CR_RESPONSE_LEN];
+	unsigned char	salt[CR_SALT_LEN];		/* v2 */
+	unsigned	iterations;			/* v2 */
+	int		slot;				/* 1 or 2 */
+};
+
+/*
+ * Parse one state file's text, strictly:
+ *   v2:<126 hex>:<40 hex>:<64 hex>:<iterations 1..1000000>:<slot 1|2>
+ *   v1:<126 hex>:<40 hex>:<slot 1|2>
+ * lowercase hex, one line, an optional final newline and nothing else.
+ * Returns 0, or -1 with *errstr.
+ */
+int cr_state_parse(const char *text, size_t len, struct cr_state *out,
+    const char **errstr);
+
+/* The v2 line (with its newline) into buf; returns its length or -1. */
+int cr_state_format(const struct cr_state *st, char *buf, size_t len);
+
+/* Does the key's response match?  Constant time. */
+bool cr_state_matches(const struct cr_state *st,
+    const unsigned char resp[CR_RESPONSE_LEN]);
+
+/*
+ * A v2 state for a new challenge and the key's response to it: a fresh
+ * salt, and the digest over the response.  0 or -1.
+ */
+int cr_state_make(struct cr_state *out, int slot, unsigned iterations,
+    const unsigned char challenge[CR_CHALLENGE_LEN],
+    const unsigned char resp[CR_RESPONSE_LEN]);
+
+/* 63 random bytes that do not end in 0x00 (see the ykpers padding note). */
+int cr_new_challenge(unsigned char challenge[CR_CHALLENGE_LEN]);
+
+#endif
