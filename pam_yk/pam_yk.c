@@ -13,6 +13,7 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
+#include "chalresp.h"
 #include "log.h"
 #include "online.h"
 
@@ -112,23 +113,29 @@ get_and_check(pam_handle_t *pamh, const struct cfg *cfg,
 	return r;
 }
 
+/* The touch cue of challenge-response mode; PAM_SILENT keeps it quiet. */
+struct cue_arg {
+	pam_handle_t	*pamh;
+	int		flags;
+};
+
+static void
+cue(void *arg, const char *text)
+{
+	struct cue_arg *c = arg;
+
+	if ((c->flags & PAM_SILENT) == 0)
+		pam_info(c->pamh, "%s", text);
+}
+
 static enum yk_result
-authenticate(pam_handle_t *pamh, const struct cfg *cfg,
-    const struct yk_log *log, const char *user)
+online(pam_handle_t *pamh, const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw)
 {
 	struct af_entries tokens = { .n = 0 };
-	struct passwd pwbuf, *pw = NULL;
-	char buf[16384], *password = NULL;
+	char *password = NULL;
 	enum yk_result r;
 
-	if (cfg->mode != MODE_CLIENT) {
-		yk_syslog(log, LOG_ERR, "mode=challenge-response is not "
-		    "available in this version of pam_yk");
-		return YK_CONFIG;
-	}
-	if (cfg->authfile == NULL &&
-	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
-		return YK_USER_UNKNOWN;
 	r = otp_load_tokens(cfg, log, user, pw, &tokens);
 	if (r == YK_NO_TOKENS && cfg->always_prompt)
 		/* Ask anyway, so that the prompt does not tell who has a key. */
@@ -140,6 +147,26 @@ authenticate(pam_handle_t *pamh, const struct cfg *cfg,
 		r = YK_SYSTEM;
 	wipe(&password);
 	af_entries_free(&tokens);
+	return r;
+}
+
+static enum yk_result
+authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
+    const struct yk_log *log, const char *user)
+{
+	struct cue_arg ca = { pamh, flags };
+	struct cr_ui ui = { cue, &ca };
+	struct passwd pwbuf, *pw = NULL;
+	char buf[16384];
+	enum yk_result r;
+
+	if ((cfg->mode == MODE_CHALRESP || cfg->authfile == NULL) &&
+	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
+		return YK_USER_UNKNOWN;
+	if (cfg->mode == MODE_CHALRESP)
+		r = chalresp_login(cfg, log, user, pw, &ui);
+	else
+		r = online(pamh, cfg, log, user, pw);
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }
@@ -174,7 +201,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = YK_USER_UNKNOWN;
 		goto out;
 	}
-	r = authenticate(pamh, &cfg, &log, user);
+	r = authenticate(pamh, flags, &cfg, &log, user);
 	if (r == YK_UNAVAILABLE && (flags & PAM_SILENT) == 0)
 		pam_error(pamh, "The YubiKey validation service cannot be "
 		    "reached.");

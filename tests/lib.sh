@@ -125,3 +125,10 @@ if [ "${SANITIZERS:-no}" = yes ]; then
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 	export ASAN_OPTIONS
 fi
+
+# ---- emulated YubiKeys ----------------------------------------------------
+# The test-only stand-in for libykpers (tests/fakeykpers.c documents the
+# FAKEYK_* variables).  Secrets and serial from chalresp-vectors.md.
+FAKEYK=$top_builddir/tests/.libs/fakeykpers.so
+CRSECRET=0123456789abcdef0123456789abcdef01234567
+CRSERIAL=1234567

@@ -1,0 +1,27 @@
+/* chalresp.h - offline HMAC-SHA1 challenge-response login (no PAM types) */
+#ifndef YK_CHALRESP_H
+#define YK_CHALRESP_H
+
+#include <pwd.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "result.h"
+
+/* How the method talks to the user: a cue such as "touch your key". */
+struct cr_ui {
+	void	(*cue)(void *arg, const char *text);
+	void	*arg;
+};
+
+/*
+ * Log in with the user's state file and a connected YubiKey: find the key
+ * whose serial has a state file, send the stored challenge, check the
+ * answer, and store the next challenge (locked, written to a temporary
+ * file, fsynced, renamed, directory fsynced) before returning YK_OK.
+ * YK_NO_TOKENS only when there is definitely no state file.
+ */
+enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, const struct cr_ui *ui);
+
+#endif

@@ -1,0 +1,237 @@
+#!/bin/sh
+# mode=challenge-response through a real PAM stack, with YubiKeys emulated
+# at libykpers' boundary (LD_PRELOAD of tests/fakeykpers.so), ykpamcfg, and
+# Debian's pam_yubico reading what pam_yk writes.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+NSSW=$(wrapper nss_wrapper)
+UIDW=$(wrapper uid_wrapper)
+[ -f "$FAKEYK" ] || fail "no $FAKEYK"
+[ -n "$NSSW" ] || skip "libnss-wrapper is not installed"
+ROOT=no
+if [ "$(id -u)" = 0 ]; then
+	ROOT=yes; AU=4242; AG=4242; preload=$NSSW
+else
+	[ -n "$UIDW" ] || skip "not root and libuid-wrapper is not installed"
+	AU=$(id -u); AG=$(id -g); preload=$NSSW:$UIDW
+	UID_WRAPPER=1 UID_WRAPPER_ROOT=1; export UID_WRAPPER UID_WRAPPER_ROOT
+fi
+PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$FAKEYK:$preload
+chmod 755 "$T"
+H=$T/home/alice; D=$H/.yubico
+mkdir -p "$D"
+printf 'alice:x:%s:%s:Alice:%s:/bin/sh\nroot:x:0:0:root:/root:/bin/sh\n' $AU $AG "$H" > "$T/passwd"
+printf 'alice:x:%s:\nroot:x:0:\n' $AG > "$T/group"
+NSS_WRAPPER_PASSWD=$T/passwd NSS_WRAPPER_GROUP=$T/group
+FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET"
+FAKEYK_LOG=$T/yk.log
+export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP FAKEYK_KEYS FAKEYK_LOG
+own() { [ $ROOT = yes ] && chown -R $AU:$AG "$H" || :; }
+: > "$T/debug"; chmod 666 "$T/debug"
+service cr "auth required $MODULE mode=challenge-response debug debug_file=$T/debug"
+service crnull "auth required $MODULE mode=challenge-response nullok" "auth required pam_permit.so"
+F=$D/challenge-$CRSERIAL
+
+# drive CODE [pamdrive options]: log in as alice; privileges must be back.
+drive() {
+	_want=$1; shift
+	LD_PRELOAD=$PRELOAD "$PAMDRIVE" -p "$@" "$T/pam.d" "${svc:-cr}" alice \
+		> "$T/out" 2>&1 || fail "pamdrive: $(cat "$T/out")"
+	_got=$(sed -n 's/^result: //p' "$T/out")
+	_ids=$(sed -n 's/^ids: //p' "$T/out")
+	[ "$_got" = "$_want" ] || { cat "$T/out" "$T/debug" >&2; fail "$what: $_got, want $_want"; }
+	case "$_ids" in "0 0 "*) ;; *) fail "$what: privileges not restored: $_ids" ;; esac
+	ok "$what: $_got"
+}
+why() { grep -q "$1" "$T/debug" || { cat "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
+valid() {	# valid FILE: a v2 state that the emulated key answers
+	grep -Eqx 'v2:[0-9a-f]{126}:[0-9a-f]{40}:[0-9a-f]{64}:[0-9]+:[12]' "$1" ||
+		fail "not a v2 state: $(cat "$1")"
+}
+
+# Independent of our code: HMAC and PBKDF2 by the openssl command line.
+hmac() { printf '%s' "$2" | xxd -r -p | openssl mac -digest SHA1 -macopt hexkey:$1 HMAC | tr A-F a-f; }
+pbkdf2() { openssl kdf -keylen 20 -kdfopt digest:SHA1 -kdfopt pass:$1 -kdfopt hexsalt:$2 -kdfopt iter:$3 PBKDF2 | tr -d ':' | tr A-F a-f; }
+# v2_line SECRET SLOT ITER: a state file as pam_yubico's ykpamcfg writes it
+v2_line() {
+	_c=$(head -c 63 /dev/urandom | xxd -p | tr -d '\n')
+	_s=$(head -c 32 /dev/urandom | xxd -p | tr -d '\n')
+	_r=$(hmac $1 $_c)
+	echo "v2:$_c:$(pbkdf2 $_r $_s $3):$_s:$3:$2"
+}
+
+# --- pam_yubico's own files (chalresp-vectors.md) are accepted and rotated
+printf 'v2:f480e5d374cd0b83bdba50a240bdc35a254b66ed106a4641eb50e99cf9eb62628e2ddab74bd0a28a7972f237f539fccf3715d664ddf93f7f5d7e0a831b7e7e:0c78170e6024b63de153ac8af75f7457c448d018:b8c6d50e3771626e0bae77a7de4915fca8742442908d4205e161245a93f2a129:10000:2\n' > "$F"
+chmod 600 "$F"; own
+cp "$F" "$T/old"
+what="ykpamcfg 2.26's v2 file (slot 2)"; drive PAM_SUCCESS
+valid "$F"; cmp -s "$F" "$T/old" && fail "the state was not rotated"
+grep -q ':10000:2$' "$F" || fail "iterations or slot changed: $(cat "$F")"
+what="the rotated state"; drive PAM_SUCCESS
+what="v2, slot 1, 1000 iterations, made by openssl"; v2_line $CRSECRET 1 1000 > "$F"; drive PAM_SUCCESS
+grep -q ':1000:1$' "$F" || fail "iterations or slot changed"
+c=$(head -c 63 /dev/urandom | xxd -p | tr -d '\n')
+printf 'v1:%s:%s:2\n' $c $(hmac $CRSECRET $c) > "$F"
+what="a v1 file is accepted and upgraded"; drive PAM_SUCCESS
+grep -q ':10000:2$' "$F" && valid "$F" || fail "v1 not upgraded: $(cat "$F")"
+
+# --- a wrong secret: denied, the file byte for byte unchanged
+v2_line 00112233445566778899aabbccddeeff00112233 2 1000 > "$F"; cp "$F" "$T/old"
+what="another key's state"; : > "$T/debug"; drive PAM_AUTH_ERR; why "does not match"
+cmp -s "$F" "$T/old" || fail "a failed login changed the state"
+
+# --- files that must be refused
+bad() {	# bad WHAT CONTENT
+	printf '%s' "$2" > "$F"; chmod 600 "$F"; own
+	what=$1; : > "$T/debug"; drive PAM_AUTH_ERR
+}
+good=$(v2_line $CRSECRET 2 1000)
+bad "a truncated file" "$(printf '%s' "$good" | cut -c1-100)"
+bad "an odd-length digest" "$(printf '%s' "$good" | sed 's/:\([0-9a-f]\{40\}\):/:\1f:/')"
+bad "zero iterations" "$(printf '%s' "$good" | sed 's/:1000:/:0:/')"
+bad "slot 3" "$(printf '%s' "$good" | sed 's/:2$/:3/')"
+bad "trailing garbage" "$good junk"
+bad "two lines" "$good
+$good"
+printf '%s\n' "$good" > "$F"; own; chmod 620 "$F"
+what="a group-writable file"; : > "$T/debug"; drive PAM_AUTH_ERR; why "writable by group"
+chmod 600 "$F"
+if [ $ROOT = yes ]; then
+	chown 4343 "$F"; chmod 644 "$F"
+	what="someone else's file"; : > "$T/debug"; drive PAM_AUTH_ERR; why "wrong owner"
+	chown $AU:$AG "$F"; chmod 600 "$F"
+fi
+mv "$F" "$D/real"; ln -s real "$F"
+what="a symlink"; : > "$T/debug"; drive PAM_AUTH_ERR; why "symbolic link"
+rm "$F"; mkfifo "$F"; own
+what="a FIFO"; : > "$T/debug"; drive PAM_AUTH_ERR; why "not a regular file"
+rm "$F"; mv "$D/real" "$F"
+what="back to a good file"; drive PAM_SUCCESS
+
+# --- keys: none, two, touch, timeout, USB error
+cp "$F" "$T/old"
+( FAKEYK_KEYS=; export FAKEYK_KEYS
+  what="no YubiKey"; : > "$T/debug"; drive PAM_AUTH_ERR; why "no YubiKey" )
+( FAKEYK_KEYS="7654321:$CRSECRET:$CRSECRET"; export FAKEYK_KEYS
+  what="another key only"; : > "$T/debug"; drive PAM_AUTH_ERR
+  why "no state file for the connected" )
+( FAKEYK_KEYS="7654321:00112233445566778899aabbccddeeff00112233:00112233445566778899aabbccddeeff00112233;$CRSERIAL:$CRSECRET:$CRSECRET"
+  export FAKEYK_KEYS; what="two keys: the one with a state file"; drive PAM_SUCCESS )
+: > "$FAKEYK_LOG"
+( FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET:touch2"; export FAKEYK_KEYS
+  what="a touch slot: the cue, two touches"; drive PAM_SUCCESS
+  [ "$(grep -c '^prompt\|^info: Touch your YubiKey' "$T/out")" = 2 ] ||
+	fail "expected two touch cues: $(cat "$T/out")"
+  drive PAM_SUCCESS -s; grep -q '^info:' "$T/out" && fail "PAM_SILENT showed a cue" || :
+  cp "$F" "$T/old"
+  FAKEYK_TOUCH=timeout; export FAKEYK_TOUCH
+  what="a touch that does not come"; drive PAM_AUTH_ERR
+  cmp -s "$F" "$T/old" || fail "a timed-out login changed the state" )
+cp "$F" "$T/old"
+for n in 1 2; do
+	( FAKEYK_USBERR_AT=$n; export FAKEYK_USBERR_AT
+	  what="a USB error on challenge $n of 2"; : > "$T/debug"; drive PAM_AUTH_ERR
+	  why "USB\|usb\|I/O\|Input/output" )
+	cmp -s "$F" "$T/old" || fail "a USB error changed the state"
+done
+what="the old state still works"; drive PAM_SUCCESS
+
+# --- rotation failing on a read-only directory denies; the old state works
+cp "$F" "$T/old"; chmod 555 "$D"
+what="read-only directory"; : > "$T/debug"; drive PAM_AUTH_ERR; why "temporary file"
+chmod 755 "$D"
+cmp -s "$F" "$T/old" || fail "the state changed"
+what="after the directory is writable again"; drive PAM_SUCCESS
+ls -a "$D" | grep -q '^\.challenge' && fail "a temporary file was left behind"
+
+# --- nullok: only a missing file is 'nothing to check'
+svc=crnull
+rm "$F"
+what="nullok, no state file (ignored)"; drive PAM_SUCCESS
+if [ $ROOT = yes ]; then
+	chmod 000 "$D"
+	what="nullok, unreadable directory (denied)"; drive PAM_AUTH_ERR
+	chmod 755 "$D"
+fi
+svc=
+what="no state file without nullok"; drive PAM_USER_UNKNOWN
+
+# --- ykpamcfg, then a login
+ykp() { LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" "$@"; }
+if [ $ROOT = yes ]; then
+	ykp -2 -u alice > "$T/ykp.out" || fail "ykpamcfg -u alice: $(cat "$T/ykp.out")"
+else
+	UID_WRAPPER_ROOT= ykp -2 > "$T/ykp.out" 2>&1 ||
+		LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" -2 -u alice > "$T/ykp.out" ||
+		fail "ykpamcfg: $(cat "$T/ykp.out")"
+fi
+grep -q "Stored initial challenge and expected response in '$F'" "$T/ykp.out" ||
+	fail "ykpamcfg said: $(cat "$T/ykp.out")"
+[ "$(stat -c %a "$F")" = 600 ] && [ "$(stat -c %u "$F")" = $AU ] ||
+	fail "ykpamcfg's file: $(stat -c '%a %u' "$F")"
+what="ykpamcfg, then a login"; drive PAM_SUCCESS
+cp "$F" "$T/old"
+ykp -2 -u alice > "$T/ykp.out" 2>&1 && fail "ykpamcfg overwrote a file without --force"
+cmp -s "$F" "$T/old" || fail "the refused ykpamcfg changed the file"
+ykp -1 -u alice --force --json > "$T/ykp.json" || fail "--force"
+grep -q '"slot": 1' "$T/ykp.json" && grep -q "\"serial\": $CRSERIAL" "$T/ykp.json" ||
+	fail "--json: $(cat "$T/ykp.json")"
+what="after ykpamcfg --force on slot 1"; drive PAM_SUCCESS
+(FAKEYK_KEYS="$CRSERIAL:$CRSECRET:"; export FAKEYK_KEYS
+ ! ykp -2 -u alice --force > "$T/ykp.out" 2>&1) || fail "ykpamcfg accepted an unconfigured slot"
+grep -qi 'slot 2' "$T/ykp.out" || fail "unclear error: $(cat "$T/ykp.out")"
+(FAKEYK_KEYS=; export FAKEYK_KEYS
+ ! ykp -2 -u alice --force > "$T/ykp.out" 2>&1) || fail "no key accepted"
+grep -q 'no YubiKey' "$T/ykp.out" || fail "unclear error: $(cat "$T/ykp.out")"
+rc=0; ykp --bogus > /dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "a wrong option must exit 2, not $rc"
+ykp -i 1000001 > /dev/null 2>&1 && fail "-i 1000001 accepted"
+ok "ykpamcfg: --force, --json, errors"
+
+# --- 20 logins in parallel for one user: they take turns, none is lost
+i=0; while [ $i -lt 20 ]; do
+	LD_PRELOAD=$PRELOAD "$PAMDRIVE" "$T/pam.d" cr alice > "$T/par.$i" 2>&1 &
+	i=$((i + 1))
+done
+wait
+n=$(cat "$T"/par.* | grep -c '^result: PAM_SUCCESS')
+[ "$n" = 20 ] || fail "only $n of 20 parallel logins succeeded: $(cat "$T"/par.* | sort | uniq -c)"
+valid "$F"
+what="after 20 parallel logins"; drive PAM_SUCCESS
+
+# --- kill -9 in the middle of rotation: the old or the new state, never less
+FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET:touch1"; FAKEYK_TOUCH_MS=40
+export FAKEYK_KEYS FAKEYK_TOUCH_MS
+k=0; while [ $k -lt 12 ]; do
+	LD_PRELOAD=$PRELOAD "$PAMDRIVE" "$T/pam.d" cr alice > /dev/null 2>&1 &
+	p=$!
+	sleep 0.0$((k % 10 + 1))
+	kill -9 $p 2>/dev/null || :
+	wait $p 2>/dev/null || :
+	valid "$F"
+	k=$((k + 1))
+done
+what="after 12 logins killed at random points"; drive PAM_SUCCESS
+
+# --- chalresp_path: root's files, read as root; pam_yubico reads ours
+if [ $ROOT = yes ]; then
+	S=$T/var-yubico; mkdir -m 700 "$S"
+	service sys "auth required $MODULE mode=challenge-response chalresp_path=$S"
+	FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET"; export FAKEYK_KEYS
+	ykp -2 -u alice -p "$S" > /dev/null || fail "ykpamcfg -p"
+	[ "$(stat -c %u "$S/alice-$CRSERIAL")" = 0 ] || fail "-p file not root's"
+	svc=sys what="chalresp_path"; drive PAM_SUCCESS
+	chown $AU "$S/alice-$CRSERIAL"
+	svc=sys what="chalresp_path file owned by the user"; drive PAM_AUTH_ERR
+	chown 0 "$S/alice-$CRSERIAL"
+	chmod 777 "$S"
+	svc=sys what="a world-writable chalresp_path"; drive PAM_AUTH_ERR
+	chmod 700 "$S"
+	if [ -f /lib/security/pam_yubico.so ]; then
+		service yubico "auth required /lib/security/pam_yubico.so mode=challenge-response chalresp_path=$S"
+		svc=yubico what="pam_yubico reads the state pam_yk wrote"; drive PAM_SUCCESS
+		svc=sys what="pam_yk reads the state pam_yubico wrote"; drive PAM_SUCCESS
+		svc=yubico what="and back again"; drive PAM_SUCCESS
+	fi
+	svc=
+fi

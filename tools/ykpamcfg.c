@@ -1,0 +1,317 @@
+/*
+ * ykpamcfg.c - set up the first challenge-response state for pam_yk (and
+ * pam_yubico, which reads the same files).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "modhex.h"
+#include "privs.h"
+#include "state.h"
+#include "ykkey.h"
+
+static const char usage_text[] =
+"usage: ykpamcfg [-1 | -2] [-A add_hmac_chalresp] [-p DIR] [-i ITERATIONS]\n"
+"                [-u USER] [--force] [--json] [-v] [-V] [-h]\n"
+"  -1, -2        the YubiKey slot (default 1)\n"
+"  -A ACTION     add_hmac_chalresp (the only action, and the default)\n"
+"  -p DIR        write DIR/USER-SERIAL (for chalresp_path=DIR) instead of\n"
+"                ~USER/.yubico/challenge-SERIAL\n"
+"  -i N          PBKDF2 iterations, 1 to 1000000 (default 10000)\n"
+"  -u USER       set up USER's file (root only, unless USER is you)\n"
+"  --force       replace an existing state file\n"
+"  --json        print the result as JSON\n"
+"  -v            verbose; -V version; -h this help\n";
+
+struct opts {
+	int		slot;
+	unsigned	iterations;
+	const char	*dir, *user;
+	bool		force, json, verbose;
+};
+
+static bool verbose;
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; the exit code 1. */
+static int
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ykpamcfg: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "force", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	unsigned long v;
+	int c;
+
+	*o = (struct opts){ .slot = 1, .iterations = CR_ITER_DEFAULT };
+	while ((c = getopt_long(argc, argv, "12A:p:i:u:vVh", lopts, NULL)) != -1) {
+		switch (c) {
+		case '1': o->slot = 1; break;
+		case '2': o->slot = 2; break;
+		case 'A':
+			if (strcmp(optarg, "add_hmac_chalresp") != 0) {
+				fail("unknown action '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'p': o->dir = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'i':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || *optarg < '0' ||
+			    *optarg > '9' || v > CR_ITER_MAX) {
+				fail("-i: expected 1 to %d iterations", CR_ITER_MAX);
+				return -1;
+			}
+			/* pam_yubico's ykpamcfg takes 0 as the default. */
+			o->iterations = v == 0 ? CR_ITER_DEFAULT : (unsigned)v;
+			break;
+		case 'F': o->force = true; break;
+		case 'J': o->json = true; break;
+		case 'v': o->verbose = verbose = true; break;
+		case 'V':
+			printf("ykpamcfg (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fail("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ask(unsigned serial, int slot, const unsigned char *chal,
+    unsigned char resp[CR_RESPONSE_LEN])
+{
+	const char *why = NULL;
+	enum ykkey_err e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN,
+	    false, resp, &why);
+
+	if (e == YKKEY_NEEDS_TOUCH) {
+		fprintf(stderr, "Touch your YubiKey...\n");
+		e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, true, resp,
+		    &why);
+	}
+	switch (e) {
+	case YKKEY_OK:
+		return 0;
+	case YKKEY_TIMEOUT:
+		return fail("slot %d did not answer: it is not set up for "
+		    "HMAC-SHA1 challenge-response, or it waited for a touch "
+		    "that did not come (set it up with: ykman otp chalresp "
+		    "--generate %d)", slot, slot);
+	case YKKEY_FIRMWARE:
+		return fail("this YubiKey is too old for challenge-response "
+		    "(firmware 2.2 or later is needed)");
+	case YKKEY_NO_KEY:
+		return fail("no YubiKey found");
+	default:
+		return fail("slot %d: %s", slot, why ? why : "the key failed");
+	}
+}
+
+/* The state for the key: a checked challenge and its response. */
+static int
+make_state(const struct opts *o, unsigned serial, struct cr_state *st)
+{
+	unsigned char c1[CR_CHALLENGE_LEN], c2[CR_CHALLENGE_LEN];
+	unsigned char r1[CR_RESPONSE_LEN], r2[CR_RESPONSE_LEN];
+	int r = 1;
+
+	if (cr_new_challenge(c1) != 0 || cr_new_challenge(c2) != 0)
+		return fail("cannot get random bytes");
+	if (verbose)
+		fprintf(stderr, "Sending %d bytes HMAC challenge to slot %d\n",
+		    CR_CHALLENGE_LEN, o->slot);
+	if (ask(serial, o->slot, c1, r1) != 0 || ask(serial, o->slot, c2, r2) != 0)
+		goto out;
+	if (CRYPTO_memcmp(r1, r2, CR_RESPONSE_LEN) == 0) {
+		fail("the key gives the same response to different challenges: "
+		    "program slot %d with HMAC_LT64 (ykman otp chalresp does; "
+		    "ykpersonalize needs -ohmac-lt64)", o->slot);
+		goto out;
+	}
+	if (cr_state_make(st, o->slot, o->iterations, c1, r1) != 0) {
+		fail("cannot compute the expected response");
+		goto out;
+	}
+	r = 0;
+out:
+	explicit_bzero(r1, sizeof(r1));
+	explicit_bzero(r2, sizeof(r2));
+	return r;
+}
+
+/* Create path with line: O_EXCL, or with --force via a temporary file. */
+static int
+write_file(const char *path, const char *line, size_t len, bool force)
+{
+	char tmp[4300];
+	unsigned char rnd[6];
+	char hex[13];
+	const char *target = path;
+	int fd;
+
+	if (force) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return fail("cannot get random bytes");
+		hex_encode(rnd, sizeof(rnd), hex);
+		snprintf(tmp, sizeof(tmp), "%s.%s", path, hex);
+		target = tmp;
+	}
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return fail("%s exists already; use --force to replace it",
+			    path);
+		return fail("cannot create %s: %s", target, strerror(errno));
+	}
+	if (write(fd, line, len) != (ssize_t)len || fsync(fd) != 0 ||
+	    close(fd) != 0) {
+		unlink(target);
+		return fail("cannot write %s: %s", target, strerror(errno));
+	}
+	if (force && rename(tmp, path) != 0) {
+		unlink(tmp);
+		return fail("cannot replace %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+report(const struct opts *o, const char *user, const char *path,
+    unsigned serial)
+{
+	json_object *j;
+
+	if (!o->json) {
+		printf("Stored initial challenge and expected response in '%s'.\n",
+		    path);
+		return 0;
+	}
+	if ((j = json_object_new_object()) == NULL)
+		return fail("out of memory");
+	json_object_object_add(j, "user", json_object_new_string(user));
+	json_object_object_add(j, "path", json_object_new_string(path));
+	json_object_object_add(j, "serial", json_object_new_int64(serial));
+	json_object_object_add(j, "slot", json_object_new_int(o->slot));
+	json_object_object_add(j, "iterations",
+	    json_object_new_int64(o->iterations));
+	printf("%s\n", json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ykkey_info keys[YKKEY_MAX];
+	struct cr_state st;
+	struct privs saved = { .dropped = false };
+	struct passwd *pw;
+	struct opts o;
+	char path[4200], dir[4000], line[CR_STATE_MAX];
+	const char *why = NULL;
+	size_t nkeys = 0;
+	int n, r = 1;
+
+	if (parse(argc, argv, &o) != 0)
+		return 2;
+	pw = o.user ? getpwnam(o.user) : getpwuid(getuid());
+	if (pw == NULL)
+		return fail("no such user '%s'", o.user ? o.user : "(you)");
+	if (getuid() != 0 && pw->pw_uid != getuid())
+		return fail("only root can set up another user's file");
+	if (ykkey_list(keys, YKKEY_MAX, &nkeys, &why) != YKKEY_OK)
+		return fail("cannot look for YubiKeys: %s", why ? why : "error");
+	if (nkeys == 0)
+		return fail("no YubiKey found");
+	if (nkeys > 1)
+		fprintf(stderr, "ykpamcfg: %zu YubiKeys found, using the one with "
+		    "serial %u\n", nkeys, keys[0].serial);
+	if (verbose)
+		fprintf(stderr, "Firmware version %d.%d.%d, serial %u\n",
+		    keys[0].major, keys[0].minor, keys[0].build, keys[0].serial);
+	if (make_state(&o, keys[0].serial, &st) != 0)
+		return 1;
+	n = cr_state_format(&st, line, sizeof(line));
+	explicit_bzero(&st, sizeof(st));
+	if (n < 0)
+		return fail("cannot format the state");
+	if (o.dir != NULL) {
+		/* chalresp_path files are root's: written as the caller. */
+		if (keys[0].serial)
+			snprintf(path, sizeof(path), "%s/%s-%u", o.dir,
+			    pw->pw_name, keys[0].serial);
+		else
+			snprintf(path, sizeof(path), "%s/%s", o.dir, pw->pw_name);
+	} else {
+		/* Home files are the user's: written as the user. */
+		if (privs_drop(pw, &saved) != 0) {
+			r = fail("cannot switch to %s", pw->pw_name);
+			goto out;
+		}
+		snprintf(dir, sizeof(dir), "%s/.yubico", pw->pw_dir);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			r = fail("cannot create %s: %s", dir, strerror(errno));
+			goto out;
+		}
+		if (keys[0].serial)
+			snprintf(path, sizeof(path), "%s/challenge-%u", dir,
+			    keys[0].serial);
+		else
+			snprintf(path, sizeof(path), "%s/challenge", dir);
+	}
+	if (write_file(path, line, (size_t)n, o.force) == 0)
+		r = report(&o, pw->pw_name, path, keys[0].serial);
+out:
+	explicit_bzero(line, sizeof(line));
+	if (privs_restore(&saved) != 0)
+		r = fail("cannot restore privileges");
+	return r;
+}
