@@ -401,7 +401,8 @@ cmd_key_list(int argc, char **argv)
 	store_close(st);
 	if (r == 0 && arr != NULL)
 		printf("%s\n", json_object_to_json_string_ext(arr,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
 	return r == 0 ? 0 : die("%s", "key list: cannot read the database");
 }
