@@ -370,8 +370,12 @@ answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
 		goto out;
 	}
 	if (cr_state_make(&next, st.slot, st.version == 2 ? st.iterations :
-	    CR_ITER_DEFAULT, chal, resp2) != 0 || save(pl, lk, &next, why) != 0)
+	    CR_ITER_DEFAULT, chal, resp2) != 0 || save(pl, lk, &next, why) != 0) {
+		ui->error(ui->arg, "Your YubiKey answered, but the next challenge "
+		    "could not be saved, so this login is denied. The current "
+		    "challenge still works; ask your administrator.");
 		goto out;
+	}
 	r = YK_OK;
 out:
 	explicit_bzero(&st, sizeof(st));

@@ -8,9 +8,10 @@
 #include "log.h"
 #include "result.h"
 
-/* How the method talks to the user: a cue such as "touch your key". */
+/* How the method talks to the user: a touch cue, and why it denies. */
 struct cr_ui {
 	void	(*cue)(void *arg, const char *text);
+	void	(*error)(void *arg, const char *text);
 	void	*arg;
 };
 

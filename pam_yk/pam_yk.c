@@ -128,6 +128,15 @@ cue(void *arg, const char *text)
 		pam_info(c->pamh, "%s", text);
 }
 
+static void
+tell_error(void *arg, const char *text)
+{
+	struct cue_arg *c = arg;
+
+	if ((c->flags & PAM_SILENT) == 0)
+		pam_error(c->pamh, "%s", text);
+}
+
 static enum yk_result
 online(pam_handle_t *pamh, const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw)
@@ -155,7 +164,7 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
     const struct yk_log *log, const char *user)
 {
 	struct cue_arg ca = { pamh, flags };
-	struct cr_ui ui = { cue, &ca };
+	struct cr_ui ui = { cue, tell_error, &ca };
 	struct passwd pwbuf, *pw = NULL;
 	char buf[16384];
 	enum yk_result r;

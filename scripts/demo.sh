@@ -4,7 +4,8 @@
 # YubiKey, and show an OTP accepted, then rejected as replayed -- with
 # plain HTTP, then through real PAM logins with pam_yk.so (and, for
 # comparison, Debian's pam_yubico), run by pamtester under pam_wrapper and
-# nss_wrapper: no system file and no real user is touched.
+# nss_wrapper: no system file and no real user is touched.  Last, an
+# offline challenge-response login with ykpamcfg, on a simulated YubiKey.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,7 +14,7 @@ bash scripts/deps.sh
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
 mkdir -p build
 [ -f build/Makefile ] || (cd build && ../configure -q >/dev/null)
-make -s -C build -j"$(nproc)" >/dev/null
+make -s -C build -j"$(nproc)" all tests/fakeykpers.la tests/pamdrive >/dev/null
 
 sandbox=$(mktemp -d /tmp/pam_yk-demo.XXXXXX)
 pid=
@@ -88,6 +89,28 @@ login demo-login "$otp" || :
 otp=$(press 2 1)
 echo "a fresh OTP through Debian's pam_yubico, against the same server:"
 login demo-yubico "$otp" || :
+
+say "6. Offline challenge-response (the YubiKey is SIMULATED: a test stand-in for libykpers)"
+# tests/fakeykpers.so answers like a key whose slot 2 holds this HMAC secret.
+cr_secret=$(openssl rand -hex 20)
+export FAKEYK_KEYS="4711:$cr_secret:$cr_secret"
+mkdir -m 700 "$sandbox/chalresp"
+crenv() {
+	env LD_PRELOAD="$root/build/tests/.libs/fakeykpers.so:$lib/libnss_wrapper.so" \
+		NSS_WRAPPER_PASSWD="$sandbox/passwd" NSS_WRAPPER_GROUP="$sandbox/group" "$@"
+}
+echo "$ ykpamcfg -2 -u demo -p $sandbox/chalresp"
+crenv "$root/build/ykpamcfg" -2 -u demo -p "$sandbox/chalresp" | sed 's/^/    /'
+echo "    state file: $(cut -c1-40 "$sandbox/chalresp/demo-4711")... (v2, the format pam_yubico uses)"
+echo "auth required $root/build/.libs/pam_yk.so mode=challenge-response chalresp_path=$sandbox/chalresp" > pam.d/demo-offline
+for n in 1 2; do
+	echo "login $n (pam_start_confdir, no network):"
+	crenv "$root/build/tests/pamdrive" "$sandbox/pam.d" demo-offline demo | sed 's/^/    /'
+	echo "    next challenge stored: $(cut -c1-40 "$sandbox/chalresp/demo-4711")..."
+done
+export FAKEYK_KEYS="4711::$(openssl rand -hex 20)"
+echo "login with a different key (wrong secret):"
+crenv "$root/build/tests/pamdrive" "$sandbox/pam.d" demo-offline demo | sed 's/^/    /'
 
 say "ykvald's log (one line per verification; no OTP token part, no nonce)"
 sed 's/^/    /' ykvald.log

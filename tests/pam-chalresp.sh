@@ -139,6 +139,8 @@ what="the old state still works"; drive PAM_SUCCESS
 # --- rotation failing on a read-only directory denies; the old state works
 cp "$F" "$T/old"; chmod 555 "$D"
 what="read-only directory"; : > "$T/debug"; drive PAM_AUTH_ERR; why "temporary file"
+grep -q '^error: Your YubiKey answered, but the next challenge could not be saved' "$T/out" ||
+	fail "the user was not told why: $(cat "$T/out")"
 chmod 755 "$D"
 cmp -s "$F" "$T/old" || fail "the state changed"
 what="after the directory is writable again"; drive PAM_SUCCESS
