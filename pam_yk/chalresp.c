@@ -29,7 +29,26 @@ struct place {
 	char	base[NAME_MAX_LEN];	/* "challenge" or the user name */
 	uid_t	owner;
 	int	dirfd;
+	/* Home mode: files as the user, but the USB bus as the caller. */
+	const struct passwd	*pw;
+	struct privs		*saved;		/* NULL: nothing dropped */
 };
+
+/*
+ * Talk to the keys with the caller's privileges (as pam_yubico does): the
+ * user may not have access to the USB device.  Files stay the user's.
+ */
+static int
+as_caller(const struct place *pl)
+{
+	return pl->saved != NULL ? privs_restore(pl->saved) : 0;
+}
+
+static int
+as_owner(const struct place *pl)
+{
+	return pl->saved != NULL ? privs_drop(pl->pw, pl->saved) : 0;
+}
 
 /* The state file in use, locked. */
 struct locked {
@@ -43,6 +62,7 @@ static int
 set_place(const struct cfg *cfg, const char *user, const struct passwd *pw,
     struct place *pl, const char **why)
 {
+	memset(pl, 0, sizeof(*pl));
 	pl->dirfd = -1;
 	if (cfg->chalresp_path != NULL) {
 		if (strchr(user, '/') != NULL || strcmp(user, ".") == 0 ||
@@ -216,17 +236,27 @@ read_state(int fd, struct cr_state *st, const char **why)
 
 /* Ask the key, with a cue when the slot waits for a touch. */
 static enum ykkey_err
-ask_key(const struct cfg *cfg, const struct cr_ui *ui, unsigned serial,
+ask_key(const struct place *pl, const struct cr_ui *ui, unsigned serial,
     int slot, const unsigned char *chal, unsigned char resp[CR_RESPONSE_LEN],
     const char *cue, const char **why)
 {
-	enum ykkey_err e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN,
-	    false, resp, why);
+	enum ykkey_err e = YKKEY_IO;
 
-	if (e != YKKEY_NEEDS_TOUCH)
-		return e;
-	ui->cue(ui->arg, cue);
-	return ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, true, resp, why);
+	if (as_caller(pl) != 0) {
+		*why = "cannot switch privileges to reach the key";
+		return YKKEY_IO;
+	}
+	e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, false, resp, why);
+	if (e == YKKEY_NEEDS_TOUCH) {
+		ui->cue(ui->arg, cue);
+		e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, true, resp,
+		    why);
+	}
+	if (as_owner(pl) != 0) {
+		*why = "cannot switch back to the user";
+		e = YKKEY_IO;
+	}
+	return e;
 }
 
 /* Write the next state next to the old one, then rename it over it. */
@@ -311,7 +341,13 @@ choose(const struct place *pl, const struct yk_log *log, struct locked *lk,
 	}
 	if (nfiles == 0 && !plain)
 		return YK_NO_TOKENS;
-	if (ykkey_list(keys, YKKEY_MAX, &nkeys, why) != YKKEY_OK)
+	if (as_caller(pl) != 0)
+		return YK_SYSTEM;
+	if (ykkey_list(keys, YKKEY_MAX, &nkeys, why) != YKKEY_OK) {
+		(void)as_owner(pl);
+		return YK_SYSTEM;
+	}
+	if (as_owner(pl) != 0)
 		return YK_SYSTEM;
 	if (nkeys == 0) {
 		*why = "no YubiKey is connected";
@@ -349,7 +385,7 @@ answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
 	if (read_state(lk->fd, &st, why) != 0)
 		goto out;
 	r = YK_REJECTED;
-	if (ask_key(cfg, ui, lk->serial, st.slot, st.challenge, resp, cue,
+	if (ask_key(pl, ui, lk->serial, st.slot, st.challenge, resp, cue,
 	    why) != YKKEY_OK)
 		goto out;
 	if (!cr_state_matches(&st, resp)) {
@@ -357,7 +393,7 @@ answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
 		    "changed secret";
 		goto out;
 	}
-	if (cr_new_challenge(chal) != 0 || ask_key(cfg, ui, lk->serial,
+	if (cr_new_challenge(chal) != 0 || ask_key(pl, ui, lk->serial,
 	    st.slot, chal, resp2, "Touch your YubiKey again to store the next "
 	    "challenge.", why) != YKKEY_OK) {
 		if (*why == NULL)
@@ -443,13 +479,17 @@ chalresp_login(const struct cfg *cfg, const struct yk_log *log,
 		return pw == NULL ? YK_USER_UNKNOWN : YK_MAPPING_ERROR;
 	}
 	/* Home files are the user's business: touch them as the user. */
-	if (cfg->chalresp_path == NULL && privs_drop(pw, &saved) != 0) {
-		yk_syslog(log, LOG_ERR, "cannot switch to %s to read %s", esc,
-		    pl.dir);
-		return YK_SYSTEM;
+	if (cfg->chalresp_path == NULL) {
+		if (privs_drop(pw, &saved) != 0) {
+			yk_syslog(log, LOG_ERR, "cannot switch to %s to read %s",
+			    esc, pl.dir);
+			return YK_SYSTEM;
+		}
+		pl.pw = pw;
+		pl.saved = &saved;
 	}
 	r = login_as_owner(cfg, log, ui, &pl, &why, name, sizeof(name));
-	if (cfg->chalresp_path == NULL && privs_restore(&saved) != 0) {
+	if (pl.saved != NULL && privs_restore(&saved) != 0) {
 		yk_syslog(log, LOG_CRIT, "cannot restore privileges");
 		return YK_SYSTEM;
 	}
