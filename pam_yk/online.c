@@ -8,65 +8,15 @@
 
 #include "client.h"
 #include "otp.h"
+#include "mapping.h"
 #include "online.h"
-#include "privs.h"
-
-static enum yk_result
-read_tokens(const char *path, uid_t owner, const struct yk_log *log,
-    const char *user, struct af_entries *tokens)
-{
-	const char *why = NULL;
-	char esc[64];
-	FILE *f;
-
-	switch (authfile_open(path, owner, &f, &why)) {
-	case AF_OPEN_ABSENT:
-		yk_debug(log, "%s does not exist", path);
-		return YK_NO_TOKENS;
-	case AF_OPEN_ERROR:
-		yk_syslog(log, LOG_ERR, "mapping file %s %s: denying %s", path,
-		    why, log_escape(user, esc, sizeof(esc)));
-		return YK_MAPPING_ERROR;
-	case AF_OPEN_OK:
-		break;
-	}
-	if (authfile_read(f, user, tokens, &why) != 0) {
-		fclose(f);
-		yk_syslog(log, LOG_ERR, "mapping file %s: %s: denying %s", path,
-		    why, log_escape(user, esc, sizeof(esc)));
-		return YK_MAPPING_ERROR;
-	}
-	fclose(f);
-	return YK_OK;
-}
 
 enum yk_result
 otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, struct af_entries *tokens)
 {
-	struct privs saved;
-	char path[4096];
-	enum yk_result r;
+	enum yk_result r = mapping_load(cfg, log, user, pw, tokens);
 
-	if (cfg->authfile != NULL)
-		r = read_tokens(cfg->authfile, 0, log, user, tokens);
-	else if (pw == NULL)
-		return YK_USER_UNKNOWN;
-	else {
-		if (snprintf(path, sizeof(path), "%s/%s", pw->pw_dir,
-		    AF_PER_USER_PATH) >= (int)sizeof(path))
-			return YK_SYSTEM;
-		if (privs_drop(pw, &saved) != 0) {
-			yk_syslog(log, LOG_ERR, "cannot switch to the user to "
-			    "read %s", path);
-			return YK_SYSTEM;
-		}
-		r = read_tokens(path, pw->pw_uid, log, user, tokens);
-		if (privs_restore(&saved) != 0) {
-			yk_syslog(log, LOG_CRIT, "cannot restore privileges");
-			r = YK_SYSTEM;
-		}
-	}
 	if (r == YK_OK && af_count_tokens(tokens, cfg->token_id_len) == 0)
 		r = YK_NO_TOKENS;
 	return r;
