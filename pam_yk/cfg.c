@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "modhex.h"
 
 /* pam_yubico's database back-ends: named, so the error can say why. */
 static const char *const unsupported[] = {
@@ -27,6 +28,9 @@ defaults(struct cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = MODE_CLIENT;
 	cfg->token_id_len = CFG_DEFAULT_TOKEN_ID_LEN;
+	cfg->pkcs11_module = PKCS11_DEFAULT_MODULE;
+	cfg->piv_uri.id[0] = 0x01;	/* 9a, PIV Authentication */
+	cfg->piv_uri.idlen = 1;
 	cfg->vc.timeout_ms = CFG_DEFAULT_TIMEOUT_MS;
 }
 
@@ -183,8 +187,11 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 			cfg->mode = MODE_CLIENT;
 		else if (strcmp(v, "challenge-response") == 0)
 			cfg->mode = MODE_CHALRESP;
+		else if (strcmp(v, "piv") == 0)
+			cfg->mode = MODE_PIV;
 		else
-			BAD("mode: expected client or challenge-response, not '%.40s'", v);
+			BAD("mode: expected client, challenge-response or piv, "
+			    "not '%.40s'", v);
 	} else if ((v = skip_prefix(arg, "id=")) != NULL) {
 		if (parse_uint(v, 1, 2147483647, &n) != 0)
 			BAD("id: expected a client id from 1 to 2147483647");
@@ -228,7 +235,50 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		cfg->chalresp_path = v;
 	} else if ((v = skip_prefix(arg, "debug_file=")) != NULL && *v)
 		cfg->debug_file = v;
-	else if ((v = skip_prefix(arg, "conf=")) != NULL) {
+	else if (strcmp(arg, "use_authtok_as_pin") == 0)
+		cfg->use_authtok_as_pin = true;
+	else if ((v = skip_prefix(arg, "pkcs11_module=")) != NULL) {
+		if (*v != '/')
+			BAD("pkcs11_module: expected an absolute path");
+		cfg->pkcs11_module = v;
+	} else if ((v = skip_prefix(arg, "pkcs11_uri=")) != NULL) {
+		if (cfg_parse_p11_uri(cfg, v, &cfg->piv_uri, errbuf, errlen) != 0)
+			return -1;
+	} else if ((v = skip_prefix(arg, "piv_slot=")) != NULL) {
+		static const char *const slots[] = { "9a", "9c", "9d", "9e" };
+
+		for (n = 0; n < 4 && strcasecmp(v, slots[n]) != 0; n++)
+			;
+		if (n == 4)
+			BAD("piv_slot: expected 9a, 9c, 9d or 9e");
+		cfg->piv_uri.id[0] = (unsigned char)(n + 1);
+		cfg->piv_uri.idlen = 1;
+	} else if ((v = skip_prefix(arg, "piv_cafile=")) != NULL && *v == '/')
+		cfg->piv_cafile = v;
+	else if ((v = skip_prefix(arg, "piv_capath=")) != NULL && *v == '/')
+		cfg->piv_capath = v;
+	else if ((v = skip_prefix(arg, "piv_crlfile=")) != NULL && *v == '/')
+		cfg->piv_crlfile = v;
+	else if ((v = skip_prefix(arg, "piv_crlpath=")) != NULL && *v == '/')
+		cfg->piv_crlpath = v;
+	else if ((v = skip_prefix(arg, "piv_map=")) != NULL) {
+		static const char *const maps[] = {
+			"authfile", "cn", "uid", "upn", "email",
+		};
+
+		for (n = 0; n < 5 && strcmp(v, maps[n]) != 0; n++)
+			;
+		if (n == 5)
+			BAD("piv_map: expected authfile, cn, uid, upn or email");
+		cfg->piv_map = (enum piv_map)n;
+	} else if ((v = skip_prefix(arg, "piv_eku=")) != NULL) {
+		if (strcmp(v, "any") == 0)
+			cfg->piv_eku_any = true;
+		else if (strcmp(v, "clientauth") == 0)
+			cfg->piv_eku_any = false;
+		else
+			BAD("piv_eku: expected any or clientauth");
+	} else if ((v = skip_prefix(arg, "conf=")) != NULL) {
 		if (from_file)
 			BAD("conf: a configuration file cannot name another");
 		if (*v != '/')
@@ -318,6 +368,9 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 {
 	if (cfg->use_first_pass && cfg->try_first_pass)
 		BAD("use_first_pass and try_first_pass exclude each other");
+	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
+	    cfg->piv_capath == NULL)
+		BAD("piv_cafile or piv_capath: PIV mode needs trust anchors");
 	if (cfg->mode != MODE_CLIENT)
 		return 0;
 	if (!cfg->have_id)
@@ -332,6 +385,85 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 			    "so its answers could be forged", cfg->vc.urls[i]);
 	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
 	    cfg->vc.timeout_ms : 3000;
+	return 0;
+}
+
+/* Percent-decode [s, end) into a new string; bytes for id= (no NUL check). */
+static char *
+pct_decode(const char *s, const char *end, size_t *len, bool binary)
+{
+	char *out = malloc((size_t)(end - s) + 1), *w = out;
+	unsigned char b;
+
+	if (out == NULL)
+		return NULL;
+	while (s < end) {
+		if (*s == '%') {
+			if (end - s < 3 || hex_decode(s + 1, 1, &b) != 0 ||
+			    (b == 0 && !binary)) {
+				free(out);
+				return NULL;
+			}
+			*w++ = (char)b;
+			s += 3;
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+	*len = (size_t)(w - out);
+	return out;
+}
+
+int
+cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
+    char *errbuf, size_t errlen)
+{
+	static const char *const names[] = {
+		"token", "manufacturer", "model", "serial", "object", "id", "type",
+	};
+	const char *p = skip_prefix(uri, "pkcs11:"), *end;
+	size_t len;
+
+	if (p == NULL)
+		BAD("pkcs11_uri: expected pkcs11:...");
+	if (strchr(p, '?') != NULL)
+		BAD("pkcs11_uri: query attributes (pin-value, module-path) are "
+		    "not accepted");
+	memset(u, 0, sizeof(*u));
+	u->id[0] = 0x01;
+	u->idlen = 1;
+	for (; *p != '\0'; p = *end ? end + 1 : end) {
+		const char *eq = strchr(p, '=');
+		size_t i;
+		char *val;
+
+		end = p + strcspn(p, ";");
+		if (eq == NULL || eq > end)
+			BAD("pkcs11_uri: '%.*s' is not name=value", (int)(end - p), p);
+		for (i = 0; i < 7 && ((size_t)(eq - p) != strlen(names[i]) ||
+		    strncmp(p, names[i], (size_t)(eq - p)) != 0); i++)
+			;
+		if (i == 7)
+			BAD("pkcs11_uri: unknown attribute '%.*s'", (int)(eq - p), p);
+		if ((val = own(cfg, pct_decode(eq + 1, end, &len, i == 5))) == NULL)
+			BAD("pkcs11_uri: bad percent-encoding in '%.*s'",
+			    (int)(end - p), p);
+		if (i == 5) {
+			if (len == 0 || len > sizeof(u->id))
+				BAD("pkcs11_uri: id must be 1 to 64 bytes");
+			memcpy(u->id, val, len);
+			u->idlen = len;
+		} else if (i == 6) {
+			if (strcmp(val, "cert") != 0)
+				BAD("pkcs11_uri: type must be cert");
+		} else {
+			const char **slot[] = { &u->token, &u->manufacturer,
+			    &u->model, &u->serial, &u->object };
+
+			*slot[i] = val;
+		}
+	}
 	return 0;
 }
 

@@ -14,6 +14,22 @@
 enum yk_mode {
 	MODE_CLIENT,
 	MODE_CHALRESP,
+	MODE_PIV,
+};
+
+enum piv_map {
+	PIV_MAP_AUTHFILE,	/* sha256=<fingerprint> on the user's line */
+	PIV_MAP_CN,
+	PIV_MAP_UID,
+	PIV_MAP_UPN,
+	PIV_MAP_EMAIL,
+};
+
+/* The token and object to use (RFC 7512 attributes, decoded). */
+struct p11_uri {
+	const char	*token, *manufacturer, *model, *serial, *object;
+	unsigned char	id[64];
+	size_t		idlen;
 };
 
 struct cfg {
@@ -27,10 +43,16 @@ struct cfg {
 	const char	*chalresp_path;
 	const char	*debug_file;
 	const char	*conf;
+	/* PIV */
+	const char	*pkcs11_module;
+	struct p11_uri	piv_uri;	/* piv_slot= gives its id */
+	const char	*piv_cafile, *piv_capath, *piv_crlfile, *piv_crlpath;
+	enum piv_map	piv_map;
+	bool		piv_eku_any, use_authtok_as_pin;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/* storage for the url= substitution and the conf file's text */
-	char		*owned[VC_MAX_URLS + 1];
+	char		*owned[VC_MAX_URLS + 8];
 	size_t		nowned;
 };
 
@@ -43,6 +65,13 @@ struct cfg {
  */
 int cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
     size_t errlen);
+
+/*
+ * Parse "pkcs11:token=...;id=%01;object=..." into u (strings owned by cfg).
+ * Query attributes (pin-value, module-path) are refused.  0 or -1.
+ */
+int cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
+    char *errbuf, size_t errlen);
 void cfg_free(struct cfg *cfg);
 
 #endif

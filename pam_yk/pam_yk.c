@@ -16,6 +16,7 @@
 #include "chalresp.h"
 #include "log.h"
 #include "online.h"
+#include "piv.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -26,7 +27,9 @@ pam_code(enum yk_result r, const struct cfg *cfg)
 	case YK_OK:		return PAM_SUCCESS;
 	case YK_NO_TOKENS:	return cfg->nullok ? PAM_IGNORE : PAM_USER_UNKNOWN;
 	case YK_USER_UNKNOWN:	return PAM_USER_UNKNOWN;
-	case YK_UNAVAILABLE:	return PAM_AUTHINFO_UNAVAIL;
+	case YK_UNAVAILABLE:	/* PIV: no card; nullok lets others decide */
+		return cfg->mode == MODE_PIV && cfg->nullok ? PAM_IGNORE :
+		    PAM_AUTHINFO_UNAVAIL;
 	case YK_CONV_ERROR:	return PAM_CONV_ERR;
 	case YK_CONFIG:		return PAM_SERVICE_ERR;
 	case YK_NOMEM:		return PAM_BUF_ERR;
@@ -137,6 +140,28 @@ tell_error(void *arg, const char *text)
 		pam_error(c->pamh, "%s", text);
 }
 
+static char *
+ask_pin(void *arg, const char *prompt)
+{
+	struct cue_arg *c = arg;
+	char *pin = NULL;
+
+	if (ask(c->pamh, PAM_PROMPT_ECHO_OFF, prompt, &pin) != YK_OK)
+		return NULL;
+	return pin;
+}
+
+static const char *
+authtok(void *arg)
+{
+	struct cue_arg *c = arg;
+	const void *item = NULL;
+
+	if (pam_get_item(c->pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS)
+		return NULL;
+	return item;
+}
+
 static enum yk_result
 online(pam_handle_t *pamh, const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw)
@@ -165,15 +190,18 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 {
 	struct cue_arg ca = { pamh, flags };
 	struct cr_ui ui = { cue, tell_error, &ca };
+	struct piv_ui pui = { ask_pin, authtok, cue, tell_error, &ca };
 	struct passwd pwbuf, *pw = NULL;
 	char buf[16384];
 	enum yk_result r;
 
-	if ((cfg->mode == MODE_CHALRESP || cfg->authfile == NULL) &&
+	if ((cfg->mode != MODE_CLIENT || cfg->authfile == NULL) &&
 	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
 		return YK_USER_UNKNOWN;
 	if (cfg->mode == MODE_CHALRESP)
 		r = chalresp_login(cfg, log, user, pw, &ui);
+	else if (cfg->mode == MODE_PIV)
+		r = piv_login(cfg, log, user, pw, &pui);
 	else
 		r = online(pamh, cfg, log, user, pw);
 	explicit_bzero(buf, sizeof(buf));
@@ -211,7 +239,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	r = authenticate(pamh, flags, &cfg, &log, user);
-	if (r == YK_UNAVAILABLE && (flags & PAM_SILENT) == 0)
+	if (r == YK_UNAVAILABLE && cfg.mode == MODE_CLIENT &&
+	    (flags & PAM_SILENT) == 0)
 		pam_error(pamh, "The YubiKey validation service cannot be "
 		    "reached.");
 out:

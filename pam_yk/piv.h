@@ -1,0 +1,32 @@
+/* piv.h - PIV certificate login over PKCS#11 (no PAM types) */
+#ifndef YK_PIV_H
+#define YK_PIV_H
+
+#include <pwd.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "result.h"
+
+/* How the method talks to the user. */
+struct piv_ui {
+	/* The PIN, echo off: malloc'd, or NULL when the user gave none. */
+	char	*(*ask_pin)(void *arg, const char *prompt);
+	/* PAM_AUTHTOK from an earlier module (use_authtok_as_pin), or NULL. */
+	const char *(*authtok)(void *arg);
+	void	(*info)(void *arg, const char *text);
+	void	(*error)(void *arg, const char *text);
+	void	*arg;
+};
+
+/*
+ * Find the configured certificate on any token, check its chain, validity,
+ * key usage, extended key usage and signature algorithm, map it to user --
+ * all before asking for a PIN -- then log in with the PIN, check that the
+ * private key is the certificate's, and have the card sign a fresh random
+ * challenge that OpenSSL verifies with the certificate's key.
+ */
+enum yk_result piv_login(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, const struct piv_ui *ui);
+
+#endif
