@@ -4,8 +4,9 @@
 # YubiKey, and show an OTP accepted, then rejected as replayed -- with
 # plain HTTP, then through real PAM logins with pam_yk.so (and, for
 # comparison, Debian's pam_yubico), run by pamtester under pam_wrapper and
-# nss_wrapper: no system file and no real user is touched.  Last, an
-# offline challenge-response login with ykpamcfg, on a simulated YubiKey.
+# nss_wrapper: no system file and no real user is touched.  Then an
+# offline challenge-response login with ykpamcfg on a simulated YubiKey,
+# and a PIV certificate login on a software (SoftHSM2) token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -111,6 +112,40 @@ done
 export FAKEYK_KEYS="4711::$(openssl rand -hex 20)"
 echo "login with a different key (wrong secret):"
 crenv "$root/build/tests/pamdrive" "$sandbox/pam.d" demo-offline demo | sed 's/^/    /'
+
+say "7. PIV certificate login (the card is SOFTWARE: a SoftHSM2 token, not a YubiKey)"
+unset FAKEYK_KEYS
+p="$sandbox/piv"; mkdir -p "$p/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$p" > "$p/softhsm2.conf"
+export SOFTHSM2_CONF="$p/softhsm2.conf"
+hsm=$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so 2>/dev/null | head -n 1)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$p/ca.key" \
+	-out "$p/ca.pem" -days 2 -subj "/O=pam_yk demo/CN=pam_yk Demo CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$p/demo.key" \
+	-out "$p/demo.csr" -subj "/O=pam_yk demo/UID=demo/CN=demo" 2>/dev/null
+printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$p/ext"
+openssl x509 -req -in "$p/demo.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -CAcreateserial \
+	-days 2 -sha256 -extfile "$p/ext" -out "$p/demo.pem" 2>/dev/null
+softhsm2-util --init-token --free --label demo-card --so-pin 12345678 --pin 123456 >/dev/null
+openssl pkey -in "$p/demo.key" -outform DER -out "$p/demo.key.der"
+openssl x509 -in "$p/demo.pem" -outform DER -out "$p/demo.der"
+for t in "privkey $p/demo.key.der" "cert $p/demo.der"; do
+	set -- $t
+	pkcs11-tool --module "$hsm" --token-label demo-card --login --pin 123456 \
+		--write-object "$2" --type "$1" --id 01 --label demo >/dev/null 2>&1
+done
+echo "demo:sha256=$(sha256sum < "$p/demo.der" | cut -d' ' -f1)" > "$p/mappings"
+echo "    a test CA, a certificate for demo in slot 9a (CKA_ID 01) of the software token,"
+echo "    and the mapping line: $(cut -c1-30 "$p/mappings")..."
+echo "auth required $root/build/.libs/pam_yk.so mode=piv pkcs11_module=$hsm piv_cafile=$p/ca.pem authfile=$p/mappings" > pam.d/demo-piv
+piv() {
+	env LD_PRELOAD="$lib/libnss_wrapper.so" NSS_WRAPPER_PASSWD="$sandbox/passwd" \
+		NSS_WRAPPER_GROUP="$sandbox/group" "$root/build/tests/pamdrive" \
+		"$sandbox/pam.d" demo-piv demo "$@" | sed 's/^/    /'
+}
+echo "login with the right PIN (123456):"; piv 123456
+echo "login with a wrong PIN:"; piv 654321
 
 say "ykvald's log (one line per verification; no OTP token part, no nonce)"
 sed 's/^/    /' ykvald.log
