@@ -360,16 +360,13 @@ map_authfile(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	return r;
 }
 
-static enum yk_result
-map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, X509 *x, const char **why)
+bool
+piv_cert_names(X509 *x, enum piv_map how, const char *user)
 {
 	char *v = NULL;
 	bool ok = false;
 
-	switch (cfg->piv_map) {
-	case PIV_MAP_AUTHFILE:
-		return map_authfile(cfg, log, user, pw, x, why);
+	switch (how) {
 	case PIV_MAP_CN:
 		v = subject_value(x, NID_commonName);
 		ok = v != NULL && strcmp(v, user) == 0;
@@ -386,12 +383,24 @@ map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		v = san_value(x, false);
 		ok = v != NULL && local_part_is(v, user);
 		break;
+	default:
+		break;
 	}
 	OPENSSL_free(v);
-	if (!ok)
-		*why = "the certificate does not name the user (or names it "
-		    "with a NUL or control character, or more than once)";
-	return ok ? YK_OK : YK_NOT_MAPPED;
+	return ok;
+}
+
+static enum yk_result
+map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    const struct passwd *pw, X509 *x, const char **why)
+{
+	if (cfg->piv_map == PIV_MAP_AUTHFILE)
+		return map_authfile(cfg, log, user, pw, x, why);
+	if (piv_cert_names(x, cfg->piv_map, user))
+		return YK_OK;
+	*why = "the certificate does not name the user (or names it with a "
+	    "NUL or control character, or more than once)";
+	return YK_NOT_MAPPED;
 }
 
 /* ---- finding the card --------------------------------------------------- */

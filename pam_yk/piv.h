@@ -3,6 +3,9 @@
 #define YK_PIV_H
 
 #include <pwd.h>
+#include <stdbool.h>
+
+#include <openssl/x509.h>
 
 #include "cfg.h"
 #include "log.h"
@@ -26,6 +29,12 @@ struct piv_ui {
  * private key is the certificate's, and have the card sign a fresh random
  * challenge that OpenSSL verifies with the certificate's key.
  */
+/*
+ * Does the certificate name user the way how (cn, uid, upn, email) says:
+ * exactly once, without NUL or control characters?  (Not for authfile.)
+ */
+bool piv_cert_names(X509 *x, enum piv_map how, const char *user);
+
 enum yk_result piv_login(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, const struct piv_ui *ui);
 

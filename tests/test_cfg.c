@@ -114,6 +114,26 @@ test_table(void)
 	BAD("mysql_server: LDAP and MySQL", "id=1", "mysql_server=db");
 	BAD("exclude each other", "id=1", "use_first_pass", "try_first_pass");
 	BAD("conf: expected an absolute path", "id=1", "conf=pam_yk.conf");
+	/* PIV */
+	BAD("piv_cafile or piv_capath", "mode=piv");
+	BAD("pkcs11_module: expected an absolute path", "mode=piv",
+	    "piv_cafile=/ca.pem", "pkcs11_module=opensc-pkcs11.so");
+	BAD("piv_slot:", "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9b");
+	BAD("piv_map:", "mode=piv", "piv_cafile=/ca.pem", "piv_map=gecos");
+	BAD("piv_eku:", "mode=piv", "piv_cafile=/ca.pem", "piv_eku=none");
+	BAD("unknown option 'piv_cafile=ca.pem'", "mode=piv", "piv_cafile=ca.pem");
+	BAD("pkcs11_uri: query", "mode=piv", "piv_cafile=/ca.pem",
+	    "pkcs11_uri=pkcs11:token=x?pin-value=123456");
+	BAD("pkcs11_uri: unknown attribute 'slot-id'", "mode=piv",
+	    "piv_cafile=/ca.pem", "pkcs11_uri=pkcs11:slot-id=1");
+	BAD("pkcs11_uri: bad percent", "mode=piv", "piv_cafile=/ca.pem",
+	    "pkcs11_uri=pkcs11:token=a%2");
+	BAD("pkcs11_uri: bad percent", "mode=piv", "piv_cafile=/ca.pem",
+	    "pkcs11_uri=pkcs11:token=a%00b");
+	BAD("pkcs11_uri: expected", "mode=piv", "piv_cafile=/ca.pem",
+	    "pkcs11_uri=token=x");
+	BAD("pkcs11_uri: type", "mode=piv", "piv_cafile=/ca.pem",
+	    "pkcs11_uri=pkcs11:type=private");
 	BAD("conf: cannot open", "id=1", "conf=/nonexistent/pam_yk.conf");
 }
 
@@ -122,6 +142,23 @@ test_values(void)
 {
 	struct cfg c;
 	char err[256];
+
+	CHECK(parse(&c, err, "mode=piv", "piv_capath=/etc/ssl/certs",
+	    "pkcs11_uri=pkcs11:token=My%20Card;object=alice;id=%02%ff;type=cert",
+	    NULL) == 0, "PIV: %s", err);
+	CHECK(c.piv_uri.token && strcmp(c.piv_uri.token, "My Card") == 0 &&
+	    strcmp(c.piv_uri.object, "alice") == 0 && c.piv_uri.idlen == 2 &&
+	    c.piv_uri.id[0] == 2 && c.piv_uri.id[1] == 0xff, "URI decoded");
+	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9C",
+	    "piv_map=upn", NULL) == 0 && c.piv_uri.id[0] == 2 &&
+	    c.piv_map == PIV_MAP_UPN, "piv_slot=9C is CKA_ID 02");
+	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", NULL) == 0 &&
+	    c.piv_uri.id[0] == 1 && c.piv_uri.idlen == 1 &&
+	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0,
+	    "PIV defaults: 9a, OpenSC");
+	cfg_free(&c);
 
 	CHECK(parse(&c, err, "id=7", NULL) == 0, "%s", err);
 	CHECK(c.vc.nurls == 1 && strcmp(c.vc.urls[0],

@@ -8,3 +8,4 @@ c=${top_srcdir:-.}/tests/fuzz/corpus
 "$b/replay_authfile" "$c"/authfile/*
 "$b/replay_otp" "$c"/otp/*
 "$b/replay_state" "$c"/state/*
+"$b/replay_piv_map" "$c"/piv_map/*

@@ -1,0 +1,26 @@
+/* fuzz_piv_map.c - DER certificates through the PIV mapping rules */
+#include "config.h"
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "piv.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const unsigned char *p = data;
+	X509 *x = d2i_X509(NULL, &p, (long)size);
+
+	if (x == NULL)
+		return 0;
+	for (int m = PIV_MAP_CN; m <= PIV_MAP_EMAIL; m++) {
+		piv_cert_names(x, (enum piv_map)m, "alice");
+		piv_cert_names(x, (enum piv_map)m, "");
+	}
+	X509_free(x);
+	return 0;
+}
