@@ -646,17 +646,26 @@ out:
 	return ok;
 }
 
-/* C_Sign, allowing for modules that misreport the length at first. */
+/*
+ * C_Sign, allowing for modules that misreport the length at first.  A key
+ * with CKA_ALWAYS_AUTHENTICATE needs the PIN again, for this operation:
+ * a context-specific login right after C_SignInit.
+ */
 static CK_RV
 sign(struct p11 *p, struct card *c, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE m,
-    unsigned char *data, CK_ULONG dlen, unsigned char *sig, CK_ULONG *slen)
+    const char *again, unsigned char *data, CK_ULONG dlen, unsigned char *sig,
+    CK_ULONG *slen)
 {
 	CK_MECHANISM mech = { m, NULL, 0 };
 	CK_ULONG len = 0;
 	CK_RV rv;
 
-	if ((rv = p->f->C_SignInit(c->s, &mech, key)) != CKR_OK ||
-	    (rv = p->f->C_Sign(c->s, data, dlen, NULL, &len)) != CKR_OK)
+	if ((rv = p->f->C_SignInit(c->s, &mech, key)) != CKR_OK)
+		return rv;
+	if (again != NULL && (rv = p->f->C_Login(c->s, CKU_CONTEXT_SPECIFIC,
+	    (unsigned char *)again, strlen(again))) != CKR_OK)
+		return rv;
+	if ((rv = p->f->C_Sign(c->s, data, dlen, NULL, &len)) != CKR_OK)
 		return rv;
 	for (int tries = 0; tries < 3; tries++) {
 		if (len == 0 || len > SIG_MAX)
@@ -707,14 +716,10 @@ prove(struct p11 *p, struct card *c, const struct cfg *cfg,
 		goto out;
 	}
 	ui->info(ui->arg, "Touch your YubiKey if it blinks.");
-	if (p->f->C_GetAttributeValue(c->s, key, &aa, 1) == CKR_OK && always &&
-	    pin != NULL && (rv = p->f->C_Login(c->s, CKU_CONTEXT_SPECIFIC,
-	    (unsigned char *)pin, strlen(pin))) != CKR_OK) {
-		*why = removed(rv) ? "the card was removed" :
-		    "the context-specific login failed";
-		goto out;
-	}
-	if ((rv = sign(p, c, key, mech, data, dlen, sig, &slen)) != CKR_OK) {
+	if (p->f->C_GetAttributeValue(c->s, key, &aa, 1) != CKR_OK)
+		always = CK_FALSE;
+	if ((rv = sign(p, c, key, mech, always ? pin : NULL, data, dlen, sig,
+	    &slen)) != CKR_OK) {
 		*why = removed(rv) ? "the card was removed while signing" :
 		    "the card did not sign";
 		goto out;

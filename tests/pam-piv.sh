@@ -92,6 +92,12 @@ card bob-rsa bob-rsa
 try PAM_AUTH_ERR piv-bob-rsa alice 123456	# bob's card, alice's login
 try PAM_SUCCESS piv-bob-rsa bob 123456
 
+# a key with CKA_ALWAYS_AUTHENTICATE (like PIV 9c): a context-specific login
+token_init always
+token_put always "$PKI/alice-p384.pem" "$PKI/alice-p384.key" 01 --always-auth
+service piv-always "auth required $MODULE $base pkcs11_uri=pkcs11:token=always"
+try PAM_SUCCESS piv-always alice 123456
+
 # the forged token: alice's certificate, the attacker's key (CVE-2025-24032)
 token_forged forged
 service piv-forged "auth required $MODULE $base pkcs11_uri=pkcs11:token=forged"
