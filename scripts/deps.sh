@@ -13,6 +13,8 @@ PACKAGES=(
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
 	softhsm2 opensc libpam-pkcs11 xxd
+	# real stacks: the tests start their own sshd and run sudo
+	openssh-server openssh-client sudo
 )
 
 missing=()
@@ -28,4 +30,13 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
+# Packages such as openssh-server would start their service on install;
+# the tests start their own daemons on loopback, so keep apt from starting
+# any (the usual policy-rc.d "101" answer), and remove the file afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
