@@ -158,6 +158,18 @@ set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 static int parse_file(struct cfg *cfg, const char *path, char *errbuf,
     size_t errlen);
 
+/* What parse_one accepts (keep in step with it; test_cfg checks them). */
+const char *const cfg_options[] = {
+	"debug", "nullok", "alwaysok", "try_first_pass", "use_first_pass",
+	"always_prompt", "verbose_otp", "mode=", "id=", "key=", "urllist=",
+	"url=", "capath=", "cainfo=", "proxy=", "authfile=", "token_id_length=",
+	"timeout=", "prompt=", "chalresp_path=", "chalresp_helper=",
+	"debug_file=",
+	"use_authtok_as_pin", "pkcs11_module=", "pkcs11_uri=", "piv_slot=",
+	"piv_cafile=", "piv_capath=", "piv_crlfile=", "piv_crlpath=",
+	"piv_map=", "piv_eku=", "conf=", NULL,
+};
+
 #define BAD(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
 
 static int
@@ -233,6 +245,10 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		if (*v != '/')
 			BAD("chalresp_path: expected an absolute path");
 		cfg->chalresp_path = v;
+	} else if ((v = skip_prefix(arg, "chalresp_helper=")) != NULL) {
+		if (*v != '/')
+			BAD("chalresp_helper: expected an absolute path");
+		cfg->chalresp_helper = v;
 	} else if ((v = skip_prefix(arg, "debug_file=")) != NULL && *v)
 		cfg->debug_file = v;
 	else if (strcmp(arg, "use_authtok_as_pin") == 0)

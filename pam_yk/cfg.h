@@ -41,6 +41,7 @@ struct cfg {
 	unsigned	token_id_len;
 	const char	*prompt;	/* NULL: pam_yubico's "YubiKey for `user': " */
 	const char	*chalresp_path;
+	const char	*chalresp_helper;	/* NULL: the installed one */
 	const char	*debug_file;
 	const char	*conf;
 	/* PIV */
@@ -73,5 +74,11 @@ int cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
 int cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
     char *errbuf, size_t errlen);
 void cfg_free(struct cfg *cfg);
+
+/*
+ * Every option cfg_parse knows, as "name" or "name=" (NULL-terminated):
+ * ykpamcfg check names the nearest one for a misspelt option.
+ */
+extern const char *const cfg_options[];
 
 #endif

@@ -19,4 +19,15 @@
 enum yk_result mapping_load(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, struct af_entries *entries);
 
+/* Which file mapping_read read, and why it refused it (NULL: it did not). */
+struct mapping_where {
+	char		path[4096];
+	const char	*why;
+};
+
+/* mapping_load, also telling where (ykpamcfg check); where may be NULL. */
+enum yk_result mapping_read(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, struct af_entries *entries,
+    struct mapping_where *where);
+
 #endif

@@ -742,6 +742,38 @@ out:
 }
 
 enum yk_result
+piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    const struct passwd *pw, struct piv_probe *out)
+{
+	struct p11 p;
+	struct card c = { .cert = NULL };
+	X509_STORE *store = NULL;
+	enum yk_result r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((store = trust_load(cfg, &out->why)) == NULL)
+		return YK_CONFIG;
+	if ((rc = p11_open(cfg->pkcs11_module, &p, &out->why)) != 0) {
+		X509_STORE_free(store);
+		return rc == -2 ? YK_CONFIG : YK_UNAVAILABLE;
+	}
+	out->loaded = true;
+	r = find_card(&p, cfg, log, user, pw, store, &c, &out->why);
+	if (r == YK_OK) {
+		out->why = NULL;
+		snprintf(out->label, sizeof(out->label), "%s", c.label);
+		X509_NAME_oneline(X509_get_subject_name(c.cert), out->subject,
+		    sizeof(out->subject));
+		X509_free(c.cert);
+		p.f->C_CloseSession(c.s);
+	}
+	p11_close(&p);
+	X509_STORE_free(store);
+	return r;
+}
+
+enum yk_result
 piv_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const struct passwd *pw, const struct piv_ui *ui)
 {

@@ -35,6 +35,24 @@ struct piv_ui {
  */
 bool piv_cert_names(X509 *x, enum piv_map how, const char *user);
 
+/* What piv_probe found. */
+struct piv_probe {
+	bool		loaded;		/* the PKCS#11 module loaded */
+	const char	*why;		/* why the result is not YK_OK, or NULL */
+	char		label[33];	/* the token of the certificate, or "" */
+	char		subject[256];	/* its subject (one line), or "" */
+};
+
+/*
+ * Everything piv_login does before it asks for the PIN, and nothing more:
+ * load the trust anchors and the module, look for a certificate that passes
+ * the policy and maps to user.  Never logs in, never signs.  YK_OK when a
+ * login could go on to the PIN; YK_CONFIG, YK_UNAVAILABLE (no module load,
+ * no card) or a denial as piv_login would return it.
+ */
+enum yk_result piv_probe(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, struct piv_probe *out);
+
 enum yk_result piv_login(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, const struct piv_ui *ui);
 

@@ -189,6 +189,42 @@ cr_state_make(struct cr_state *out, int slot, unsigned iterations,
 	return 0;
 }
 
+const char *
+cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok)
+{
+	if (st->st_uid != owner && !(root_ok && st->st_uid == 0))
+		return "has the wrong owner";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "is writable by group or others";
+	return NULL;
+}
+
+int
+cr_state_name(const char *name, const char *base, unsigned *serial)
+{
+	size_t bl = strlen(base);
+	const char *p;
+	unsigned long v = 0;
+
+	if (strncmp(name, base, bl) != 0)
+		return 0;
+	if (name[bl] == '\0') {
+		*serial = 0;
+		return 1;
+	}
+	if (name[bl] != '-' || name[bl + 1] == '\0' || strlen(name + bl + 1) > 10)
+		return 0;
+	for (p = name + bl + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v == 0 || v > 0xffffffffUL)
+		return 0;
+	*serial = (unsigned)v;
+	return 1;
+}
+
 int
 cr_new_challenge(unsigned char challenge[CR_CHALLENGE_LEN])
 {

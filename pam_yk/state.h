@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define CR_CHALLENGE_LEN	63	/* bytes; 63 so it works without HMAC_LT64 */
 #define CR_RESPONSE_LEN		20	/* HMAC-SHA1 */
@@ -46,6 +47,19 @@ bool cr_state_matches(const struct cr_state *st,
 int cr_state_make(struct cr_state *out, int slot, unsigned iterations,
     const unsigned char challenge[CR_CHALLENGE_LEN],
     const unsigned char resp[CR_RESPONSE_LEN]);
+
+/*
+ * Is the state file (root_ok false: owned by owner) or its directory
+ * (root_ok true: by owner or root) unsafe?  NULL when it is fine, else
+ * why not: "has the wrong owner", "is writable by group or others".
+ */
+const char *cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok);
+
+/*
+ * Is name a state file name for base: "base" (*serial = 0) or
+ * "base-<serial>" (1..4294967295, no sign, at most 10 digits)?  1 or 0.
+ */
+int cr_state_name(const char *name, const char *base, unsigned *serial);
 
 /* 63 random bytes that do not end in 0x00 (see the ykpers padding note). */
 int cr_new_challenge(unsigned char challenge[CR_CHALLENGE_LEN]);

@@ -235,9 +235,28 @@ test_conf(void)
 	rmdir(dir);
 }
 
+/* Every name in cfg_options (ykpamcfg check's suggestions) is known. */
+static void
+test_names(void)
+{
+	for (const char *const *o = cfg_options; *o != NULL; o++) {
+		struct cfg c;
+		char arg[64], err[256];
+		const char *argv[] = { "id=1", arg };
+
+		snprintf(arg, sizeof(arg), "%s%s", *o,
+		    strchr(*o, '=') != NULL ? "/x" : "");
+		err[0] = '\0';
+		(void)cfg_parse(2, argv, &c, err, sizeof(err));
+		CHECK(strstr(err, "unknown option") == NULL, "%s: %s", *o, err);
+		cfg_free(&c);
+	}
+}
+
 int
 main(void)
 {
+	test_names();
 	test_table();
 	test_values();
 	test_conf();

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "check.h"
 #include "modhex.h"
 #include "privs.h"
 #include "state.h"
@@ -35,7 +36,9 @@ static const char usage_text[] =
 "  -u USER       set up USER's file (root only, unless USER is you)\n"
 "  --force       replace an existing state file\n"
 "  --json        print the result as JSON\n"
-"  -v            verbose; -V version; -h this help\n";
+"  -v            verbose; -V version; -h this help\n"
+"       ykpamcfg check [--json] [--no-network] [-u USER]\n"
+"                (--service FILE | --args 'ARG ARG...')   (see ykpamcfg(1))\n";
 
 struct opts {
 	int		slot;
@@ -260,6 +263,8 @@ main(int argc, char **argv)
 	size_t nkeys = 0;
 	int n, r = 1;
 
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (parse(argc, argv, &o) != 0)
 		return 2;
 	pw = o.user ? getpwnam(o.user) : getpwuid(getuid());

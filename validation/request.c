@@ -105,7 +105,7 @@ request_query(long id, const char *otp, const char *nonce,
 	*errstr = "out of memory";
 	if (params_set(&p, "id", ids) != 0 ||
 	    params_set(&p, "nonce", nonce) != 0 ||
-	    params_set(&p, "otp", otp) != 0)
+	    (otp != NULL && params_set(&p, "otp", otp) != 0))
 		goto out;
 	if (keylen > 0) {
 		if (params_sign(&p, key, keylen, h) != 0) {

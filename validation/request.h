@@ -16,7 +16,8 @@ int request_nonce(char out[VC_NONCE_LEN + 1]);
  * The query of a verify request: "id=ID&nonce=NONCE&otp=OTP", then
  * "&h=H" when keylen > 0, where H signs the decoded values (params_sign)
  * and every value is percent-encoded.  Returns a malloc'd string (it holds
- * the OTP: wipe it), or NULL with *errstr set.
+ * the OTP: wipe it), or NULL with *errstr set.  With otp NULL there is no
+ * otp= at all: a probe that only tests the id and key (ykpamcfg check).
  */
 char *request_query(long id, const char *otp, const char *nonce,
     const unsigned char *key, size_t keylen, const char **errstr);

@@ -1,0 +1,331 @@
+#!/bin/sh
+# ykpamcfg check: the built tool against good and broken setups made here,
+# a real ykvald on loopback, YubiKeys emulated at libykpers' boundary
+# (fakeykpers.so) and, when SoftHSM is there, a PIV token.  The tool must
+# name each problem, exit 0 / 1 / 2 as documented, and change nothing.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+YKPAMCFG=$top_builddir/ykpamcfg
+NSSW=$(wrapper nss_wrapper)
+UIDW=$(wrapper uid_wrapper)
+[ -x "$YKPAMCFG" ] || fail "no $YKPAMCFG"
+[ -f "$FAKEYK" ] || fail "no $FAKEYK"
+[ -n "$NSSW" ] || skip "libnss-wrapper is not installed"
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+ROOT=no
+if [ "$(id -u)" = 0 ]; then
+	ROOT=yes; AU=4242; AG=4242; preload=$NSSW
+else
+	# uid_wrapper lets the tool switch to alice (herself) as root would.
+	[ -n "$UIDW" ] || skip "not root and libuid-wrapper is not installed"
+	AU=$(id -u); AG=$(id -g); preload=$NSSW:$UIDW
+	UID_WRAPPER=1 UID_WRAPPER_ROOT=1; export UID_WRAPPER UID_WRAPPER_ROOT
+fi
+PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$FAKEYK:$preload
+
+# Everything the tool may look at lives in $S; its output goes to $T.
+chmod 755 "$T"
+S=$T/s; H=$S/home/alice; D=$H/.yubico
+mkdir -p "$D" "$S/pam.d" "$S/state"
+printf 'alice:x:%s:%s:Alice:%s:/bin/sh\nbob:x:%s:%s:Bob:%s/home/bob:/bin/sh\nroot:x:0:0:root:/root:/bin/sh\n' \
+	$AU $AG "$H" $AU $AG "$S" > "$S/passwd"
+printf 'alice:x:%s:\nroot:x:0:\n' $AG > "$S/group"
+NSS_WRAPPER_PASSWD=$S/passwd NSS_WRAPPER_GROUP=$S/group
+FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET"
+export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP FAKEYK_KEYS
+own() { [ $ROOT = no ] || chown -R $AU:$AG "$H"; }
+AF=$D/authorized_yubikeys
+echo "alice:$PUB" > "$AF"; chmod 600 "$AF"; own
+
+# What the tool may not change: every file it could look at (names,
+# modes, owners, sizes, times, contents), and the key's counters in
+# ykvald's database: compared around every run.
+snapshot() {
+	find "$S" -printf '%p %m %U %G %s %T@ %C@\n' | sort
+	find "$S" -type f -exec sha256sum {} + | sort
+	# SoftHSM itself rewrites a token's "generation" file (same bytes)
+	# whenever the token is opened: its times are not compared.
+	if [ -d "$T/softhsm" ]; then
+		find "$T/softhsm" -printf '%p %m %U %G %s\n' | sort
+		find "$T/softhsm" -type f -exec sha256sum {} + | sort
+	fi
+	sqlite3 "$T/db" "SELECT public_id, counter, session_use, nonce, modified FROM keys"
+}
+
+# ck CODE [ARG]...: run "ykpamcfg check ARG..." (output in $T/out), want
+# exit CODE and no change; nothing on stderr (but for usage errors and
+# $ERR_OK), never the API key.
+ck() {
+	_want=$1; shift
+	_rc=0
+	snapshot > "$T/before"
+	LD_PRELOAD=$PRELOAD "$YKPAMCFG" check "$@" > "$T/out" 2> "$T/err" || _rc=$?
+	snapshot > "$T/after"
+	if [ "$_rc" != "$_want" ]; then
+		cat "$T/out" "$T/err" >&2
+		fail "$what: exit $_rc, want $_want"
+	fi
+	if grep -q 'Sanitizer\|runtime error' "$T/err"; then
+		cat "$T/err" >&2; fail "$what: sanitizer report"
+	fi
+	[ "$_want" = 2 ] || [ -n "${ERR_OK:-}" ] || [ ! -s "$T/err" ] ||
+		{ cat "$T/err" >&2; fail "$what: stderr"; }
+	if grep -qF "$CKEY" "$T/out"; then fail "$what: the API key is shown"; fi
+	diff "$T/before" "$T/after" >&2 || fail "$what: something changed"
+	ok "$what: exit $_rc"
+}
+# has RE: a line of the last output matches RE
+has() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$what: no '$1'"; }; }
+
+new_db "$T/db"
+start_ykvald "$T/db"
+GOOD=$URL
+base="id=1 key=$CKEY urllist=$GOOD"
+
+# --- client mode ------------------------------------------------------------
+what="good client setup"; ck 0 -u alice --args "$base"
+has "^  ok: $GOOD: reachable in [0-9]* ms; its reply .* is signed with key=, so id=1 and key= are right"
+has "^  ok: 1 token ID(s) mapped to alice: $PUB"
+has "^  ok: $AF is safe to read"
+has "^  => ok: "
+has "^result: ok"
+has "key=(hidden)"
+
+what="wrong key"; ck 1 -u alice --args "id=1 key=AAmo8FMxuhumBlTinC4uYL0Mgwg= urllist=$GOOD"
+has "^  deny: $GOOD: its reply .* does not verify with key=: key= is not the key of id=1"
+has "^  => deny: .*PAM_AUTHINFO_UNAVAIL"
+
+# ykvald signs with the client's key only when it knows the id, so a wrong
+# id shows as an unconfirmed id (a YK-VAL server looks the same for any id).
+what="unknown id"; ck 0 -u alice --args "id=7 key=$CKEY urllist=$GOOD"
+has "^  warn: $GOOD: reachable .*signed with an empty key, not key=: id=7 is not known there"
+
+new_db "$T/db2"
+start_ykvald "$T/db2"
+DOWN=$URL
+stop_ykvald
+t0=$(now_ms)
+what="server down"; ck 1 -u alice --args "id=1 key=$CKEY urllist=$DOWN"
+[ $(($(now_ms) - t0)) -lt 3000 ] || fail "server down: took $(($(now_ms) - t0)) ms"
+has "^  deny: $DOWN: unreachable"
+has "^  deny: no server would give a trusted answer"
+what="one of two servers down"; ck 0 -u alice --args "id=1 key=$CKEY urllist=$DOWN;$GOOD"
+has "^  warn: $DOWN: unreachable"
+has "^  ok: $GOOD: reachable"
+what="--no-network"; ck 0 -u alice --no-network --args "id=1 key=$CKEY urllist=$DOWN"
+has "^  info: 1 server(s) not contacted (--no-network)"
+what="timeout= bounds a server that never answers"
+nc_pid=
+if command -v python3 >/dev/null; then
+	# A listener that accepts and says nothing: the probe waits timeout=.
+	python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5)
+open(sys.argv[1],"w").write(str(s.getsockname()[1]))
+c=[]
+while True: c.append(s.accept())' "$T/mute.port" &
+	nc_pid=$!; _pids="$_pids $nc_pid"
+	wait_for_file "$T/mute.port" $nc_pid || fail "no mute listener"
+	MUTE=http://127.0.0.1:$(cat "$T/mute.port")/wsapi/2.0/verify
+	t0=$(now_ms)
+	ck 1 -u alice --args "id=1 key=$CKEY urllist=$MUTE timeout=1"
+	el=$(($(now_ms) - t0))
+	[ $el -ge 900 ] && [ $el -lt 3000 ] || fail "$what: $el ms"
+	has "^  deny: $MUTE: .*timeout"
+fi
+
+# --- options: unknown, misspelt, insecure, refused by the module's parser
+what="unknown option"; ck 1 -u alice --args "$base frobnicate=1"
+has "^  deny: option 'frobnicate=1': unknown option"
+has "PAM_SERVICE_ERR"
+what="misspelt options"; ck 1 -u alice --args "$base urlist=$GOOD nullOK"
+has "^  deny: option 'urlist=.*did you mean 'urllist='"
+has "^  deny: option 'nullOK'.*did you mean 'nullok'"
+what="insecure: plain http without key="; ck 1 -u alice --args "id=1 urllist=$GOOD"
+has "^  deny: urllist: $GOOD is plain http:// and no key= is set"
+what="a bad key= is named, not shown"; ck 1 -u alice --args "id=1 key=not-base64 urllist=$GOOD"
+has "^  deny: option 'key=(hidden)'"
+what="LDAP options"; ck 1 -u alice --args "$base ldap_uri=ldap://x"
+has "LDAP and MySQL mappings are not supported"
+what="alwaysok and verbose_otp are warned about"; ck 0 -u alice --args "$base alwaysok verbose_otp"
+has "^  warn: alwaysok"; has "^  warn: verbose_otp"
+what="debug_file that does not exist"; ck 1 -u alice --args "$base debug_file=$S/nolog"
+has "^  deny: debug_file does not exist"
+
+# --- mapping files -------------------------------------------------------------
+what="user not mapped"; ck 1 -u bob --args "$base"
+has "^  deny: no token ID is mapped to bob"
+has "PAM_USER_UNKNOWN"
+what="user not mapped, nullok"; ck 0 -u bob --args "$base nullok"
+has "^  warn: no token ID is mapped to bob: nullok"
+has "^  => warn: pam_yk steps aside for bob"
+chmod 620 "$AF"
+what="group-writable authfile"; ck 1 -u alice --args "$base"
+has "^  deny: $AF is writable by group or others"
+chmod 600 "$AF"
+what="unknown user"; ck 1 -u nosuchuser --args "$base"
+has "^  deny: no such user nosuchuser"
+if [ $ROOT = yes ]; then
+	echo "alice:$PUB" > "$S/authfile"; chmod 600 "$S/authfile"
+	what="system authfile"; ck 0 -u alice --args "$base authfile=$S/authfile"
+	has "^  ok: $S/authfile is safe to read"
+	chown 4343 "$S/authfile"
+	what="system authfile with the wrong owner"; ck 1 -u alice --args "$base authfile=$S/authfile"
+	has "^  deny: $S/authfile has the wrong owner"
+	chown 0 "$S/authfile"
+	chown 4343 "$AF"; chmod 644 "$AF"
+	what="~/.yubico/authorized_yubikeys with the wrong owner"; ck 1 -u alice --args "$base"
+	has "^  deny: $AF has the wrong owner"
+	chmod 600 "$AF"; own
+else
+	echo "SKIP: owner checks need root (chown)"
+fi
+
+# --- challenge-response ----------------------------------------------------------
+cr="mode=challenge-response"
+what="challenge-response without state"; ck 1 -u alice --args "$cr"
+has "^  deny: alice has no challenge-response state"
+what="challenge-response without state, nullok"; ck 0 -u alice --args "$cr nullok"
+has "^  warn: alice has no challenge-response state: nullok"
+F=$D/challenge-$CRSERIAL
+printf 'v2:f480e5d374cd0b83bdba50a240bdc35a254b66ed106a4641eb50e99cf9eb62628e2ddab74bd0a28a7972f237f539fccf3715d664ddf93f7f5d7e0a831b7e7e:0c78170e6024b63de153ac8af75f7457c448d018:b8c6d50e3771626e0bae77a7de4915fca8742442908d4205e161245a93f2a129:10000:2\n' > "$F"
+chmod 600 "$F"; own
+: > "$T/yk.log"
+what="challenge-response with a state file"
+( FAKEYK_LOG=$T/yk.log; export FAKEYK_LOG; ck 0 -u alice --args "$cr" )
+has "^  ok: $F: v2, slot 2, 10000 iterations; owner and mode are safe"
+has "^  info: YubiKey connected: serial $CRSERIAL"
+has "^  ok: a login with the YubiKey of serial $CRSERIAL would use $F and ask slot 2"
+if grep -q '^chal' "$T/yk.log"; then fail "$what: a challenge was sent"; fi
+chmod 620 "$F"
+what="state file writable by group"; ck 1 -u alice --args "$cr"
+has "^  deny: a login .* would use $F, which is writable by group or others"
+chmod 600 "$F"
+what="no key connected"
+( FAKEYK_KEYS=; export FAKEYK_KEYS; ck 0 -u alice --args "$cr" )
+has "^  warn: no YubiKey is connected now"
+what="another key connected"
+( FAKEYK_KEYS="7654321:$CRSECRET:$CRSECRET"; export FAKEYK_KEYS; ck 1 -u alice --args "$cr" )
+has "^  deny: no state file for the connected YubiKey"
+cp "$F" "$T/good-state"
+printf 'v2:junk\n' > "$F"
+what="a state file that does not parse"; ck 1 -u alice --args "$cr"
+has "^  deny: .* would use $F, which"
+cp "$T/good-state" "$F"
+if [ $ROOT = yes ]; then
+	mkdir -p "$S/crpath"; chmod 700 "$S/crpath"
+	cp "$F" "$S/crpath/alice-$CRSERIAL"; chmod 600 "$S/crpath/alice-$CRSERIAL"
+	what="chalresp_path"; ck 0 -u alice --args "$cr chalresp_path=$S/crpath"
+	has "would use $S/crpath/alice-$CRSERIAL"
+	chown $AU "$S/crpath/alice-$CRSERIAL"
+	what="chalresp_path file not root's"; ck 1 -u alice --args "$cr chalresp_path=$S/crpath"
+	has "which has the wrong owner"
+	chown 0 "$S/crpath/alice-$CRSERIAL"
+fi
+
+# --- piv -------------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-subj "/CN=check test CA" -keyout "$T/ca.key" -out "$S/ca.pem" \
+	-days 2 2>/dev/null || fail "openssl req"
+what="piv: no PKCS#11 module"
+ck 1 -u alice --args "mode=piv piv_cafile=$S/ca.pem pkcs11_module=$S/none.so piv_map=cn"
+has "^  deny: $S/none.so: the PKCS#11 module does not exist"
+has "PAM_SERVICE_ERR"
+what="piv: no trust anchors"; ck 1 -u alice --args "mode=piv pkcs11_module=$S/none.so"
+has "piv_cafile or piv_capath"
+what="piv: unreadable trust anchors"; ck 1 -u alice --args "mode=piv piv_cafile=$S/passwd piv_map=cn"
+has "^  deny: the trust anchors (piv_cafile/piv_capath) cannot be read"
+
+# --- a service file with several pam_yk lines ---------------------------------
+mkdir -p "$S/pam.d"
+cat > "$S/pam.d/multi" <<EOF
+# pam_yk.so id=1 in a comment is no line
+auth	required	pam_env.so
+auth	[success=done default=ignore]	$top_builddir/.libs/pam_yk.so $cr nullok
+auth sufficient pam_yk.so id=1 key=$CKEY \\
+	urllist=$GOOD
+account	required	pam_yk.so bogus
+-auth	required	pam_yk.so [prompt=Your key: ] bogus_option
+auth	include	common
+EOF
+cat > "$S/pam.d/common" <<EOF
+auth	requisite	pam_yk.so $cr chalresp_path=relative
+EOF
+what="a service file with four pam_yk auth lines"
+ck 1 -u alice --service "$S/pam.d/multi" --json
+python3 - "$T/out" "$S/pam.d" <<'EOF' || fail "$what: JSON: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+where = [(l["file"].replace(sys.argv[2] + "/", ""), l["line"]) for l in d["lines"]]
+assert where == [("multi", 3), ("multi", 4), ("multi", 7), ("common", 1)], where
+assert d["result"] == "deny" and d["user"] == "alice"
+ctl = [l["control"] for l in d["lines"]]
+assert ctl == ["[success=done default=ignore]", "sufficient", "required", "requisite"], ctl
+assert [l["verdict"] for l in d["lines"]] == ["ok", "ok", "deny", "deny"], d
+assert d["lines"][2]["type"] == "-auth"
+assert d["lines"][2]["args"] == ["[prompt=Your key: ]", "bogus_option"], d["lines"][2]["args"]
+assert d["lines"][1]["mode"] == "client" and d["lines"][2]["mode"] is None
+assert "key=(hidden)" in d["lines"][1]["args"]
+srv = [f for f in d["lines"][1]["findings"] if f["topic"] == "server"]
+assert srv and srv[0]["level"] == "ok", srv
+for l in d["lines"]:
+    for f in l["findings"]:
+        assert f["level"] in ("ok", "info", "warn", "deny") and f["text"], f
+    assert l["outcome"] in (None, "PAM_SERVICE_ERR"), l
+EOF
+ok "$what: JSON"
+ck 1 -u alice --service "$S/pam.d/multi"
+[ "$(grep -c '^/.*pam_yk.so' "$T/out")" = 4 ] || { cat "$T/out"; fail "$what: not four lines"; }
+has "^  deny: option 'bogus_option': unknown option"
+has "^  deny: option 'chalresp_path=relative'"
+cat > "$S/pam.d/none" <<EOF
+auth required pam_unix.so
+EOF
+what="a service file without pam_yk"; ck 1 -u alice --service "$S/pam.d/none"
+has "^deny: no auth line of .* uses pam_yk.so"
+what="--json of a good line"; ck 0 -u alice --json --args "$base"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["lines"][0]
+assert d["result"] == "ok" and d["service"] is None and l["verdict"] == "ok", d
+assert l["mode"] == "client" and l["outcome"] is None
+assert {"options", "mode", "mapping", "tokens", "server"} <= {f["topic"] for f in l["findings"]}' "$T/out" ||
+	fail "$what: $(cat "$T/out")"
+
+# --- usage errors ------------------------------------------------------------------
+what="no --service or --args"; ck 2 -u alice
+what="both --service and --args"; ck 2 --service "$S/pam.d/none" --args id=1
+what="an unknown flag"; ck 2 --frob --args id=1
+what="an unreadable service file"; ERR_OK=1; ck 1 --service "$S/pam.d/nonexistent"; ERR_OK=
+has_err() { grep -q -- "$1" "$T/err" || { cat "$T/err" >&2; fail "$what: no '$1'"; }; }
+has_err "^ykpamcfg check: cannot read $S/pam.d/nonexistent"
+
+# --- PIV on a SoftHSM token (when SoftHSM and friends are there) -------------------
+piv_ok=yes
+( . "$top_srcdir/tests/piv-lib.sh"; piv_requirements ) >/dev/null 2>&1 || piv_ok=no
+if [ $piv_ok = yes ]; then
+	. "$top_srcdir/tests/piv-lib.sh"
+	pki_make "$T/pki" >/dev/null
+	mkdir -p "$T/softhsm"
+	token_init card >/dev/null
+	token_put card "$PKI/alice-p256.pem" "$PKI/alice-p256.key" 01 >/dev/null
+	piv="mode=piv pkcs11_module=$SOFTHSM_MODULE piv_cafile=$PKI/ca.pem pkcs11_uri=pkcs11:token=card"
+	what="piv: a token whose certificate names alice"; ck 0 -u alice --args "$piv piv_map=cn"
+	has "^  ok: $SOFTHSM_MODULE loads"
+	has "^  ok: token 'card': the certificate .*alice.* names alice; a login would ask for the PIN next"
+	what="piv: a certificate that does not name bob"; ck 1 -u bob --args "$piv piv_map=cn"
+	has "^  deny: the certificate does not name the user"
+	what="piv: no token matches"; ck 0 -u alice --args "$piv piv_map=cn pkcs11_uri=pkcs11:token=other"
+	has "^  warn: no token holds a certificate"
+	fp=$(openssl x509 -in "$PKI/alice-p256.pem" -outform DER | sha256sum | cut -d' ' -f1)
+	echo "alice:$PUB:sha256=$fp" > "$AF"; own
+	what="piv: a mapped fingerprint"; ck 0 -u alice --args "$piv"
+	has "^  ok: 1 certificate fingerprint(s) (sha256=) mapped to alice"
+	echo "alice:$PUB" > "$AF"; own
+	what="piv: no fingerprint mapped"; ck 1 -u alice --args "$piv"
+	has "^  deny: no certificate fingerprint (sha256=) is mapped to alice"
+	echo "alice:$PUB" > "$AF"; chmod 600 "$AF"; own
+else
+	echo "SKIP: the SoftHSM PIV cases (see tests/piv-lib.sh piv_requirements)"
+fi
+
+ok "no run changed a file or consumed an OTP"

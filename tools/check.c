@@ -1,0 +1,1064 @@
+/*
+ * check.c - "ykpamcfg check": what pam_yk would do for a user, line by line
+ * of a PAM service file, told in plain words.  Every answer comes from the
+ * module's own code: cfg_parse for the options, mapping_read (authfile/)
+ * for the mapping files, state.c for challenge-response state, ykkey.c for
+ * the keys, piv_probe for PKCS#11, and validation/ for the servers.  It
+ * only reads: no file is written, no OTP sent, no challenge, no PIN.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "check.h"
+#include "log.h"
+#include "mapping.h"
+#include "modhex.h"
+#include "piv.h"
+#include "privs.h"
+#include "result.h"
+#include "state.h"
+#include "ykkey.h"
+
+#define MAX_FINDINGS	64
+#define MAX_STATES	64
+
+static const char usage_text[] =
+"usage: ykpamcfg check [--json] [--no-network] [-u USER]\n"
+"                      (--service FILE | --args 'ARG ARG...')\n"
+"  --service FILE  every auth line of the PAM file FILE that uses pam_yk.so\n"
+"  --args ARGS     one module argument line instead of a file\n"
+"  -u USER         the user to check (default: you)\n"
+"  --no-network    do not contact the validation servers\n"
+"  --json          print the findings as JSON\n"
+"exit status: 0 the setup can let USER in, 1 it denies every login of\n"
+"USER on some line, 2 wrong usage\n";
+
+struct opts {
+	bool		json, no_network;
+	const char	*user, *service, *args;
+};
+
+struct finding {
+	enum ck_level	level;
+	const char	*topic;
+	char		text[600];
+};
+
+/* One pam_yk line and what was found out about it. */
+struct entry {
+	const struct pam_line	*pl;	/* NULL for --args */
+	int			argc;
+	char			**argv;
+	const char		*mode;	/* NULL when the options fail */
+	struct finding		f[MAX_FINDINGS];
+	size_t			nf;
+	bool			absent;	/* the key or card is not there now */
+	bool			hard;	/* deny even where nullok would pass */
+	enum ck_level		verdict;
+	const char		*outcome;	/* a PAM code name, or NULL */
+	char			summary[400];
+};
+
+struct ctx {
+	const struct opts	*o;
+	const char		*user;
+	char			uesc[64];	/* the user, escaped */
+	struct passwd		pwbuf, *pw;
+	char			pwmem[16384];
+	struct yk_log		log;
+};
+
+static const char *const level_names[] = { "ok", "info", "warn", "deny" };
+
+static void add(struct entry *e, enum ck_level level, const char *topic,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct entry *e, enum ck_level level, const char *topic, const char *fmt,
+    ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (e->nf == MAX_FINDINGS)
+		return;
+	f = &e->f[e->nf++];
+	f->level = level;
+	f->topic = topic;
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+/* Values that must not be shown: the API key, pam_yubico's passwords. */
+static bool
+secret_arg(const char *a)
+{
+	return strncmp(a, "key=", 4) == 0 ||
+	    strncmp(a, "ldap_bind_password=", 19) == 0 ||
+	    strncmp(a, "mysql_password=", 15) == 0;
+}
+
+/* An argument as it can be written back: secrets hidden, blanks bracketed. */
+static void
+shown_arg(const char *a, char *out, size_t len)
+{
+	char esc[200];
+
+	if (secret_arg(a))
+		snprintf(out, len, "%.*s(hidden)", (int)(strchr(a, '=') - a + 1), a);
+	else if (strpbrk(a, " \t") != NULL)
+		snprintf(out, len, "[%s]", log_escape(a, esc, sizeof(esc)));
+	else
+		snprintf(out, len, "%s", log_escape(a, esc, sizeof(esc)));
+}
+
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], diag, up;
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? diag :
+			    1 + (diag < up ? (diag < row[j - 1] ? diag : row[j - 1]) :
+			    (up < row[j - 1] ? up : row[j - 1]));
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known option nearest to arg's name, or NULL when none is near. */
+static const char *
+nearest(const char *arg)
+{
+	char name[64];
+	const char *best = NULL;
+	size_t bd = 3, n = strcspn(arg, "=");
+
+	if (n >= sizeof(name) - 1)
+		return NULL;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if (arg[n] == '=')
+		strcat(name, "=");
+	for (const char *const *o = cfg_options; *o != NULL; o++) {
+		char low[64];
+		size_t d, i;
+
+		for (i = 0; name[i] != '\0'; i++)
+			low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+			    name[i] + 32 : name[i]);
+		low[i] = '\0';
+		d = distance(low, *o);
+		if (d < bd && d < strlen(*o) / 2 + 1) {
+			bd = d;
+			best = *o;
+		}
+	}
+	return best;
+}
+
+/*
+ * Each argument alone (then the whole line) through cfg_parse, so that
+ * every bad option is named, not just the first; the line's verdict is
+ * cfg_parse's on the whole line, as in the module.  0 when it parses.
+ */
+static int
+check_options(struct entry *e, struct cfg *cfg)
+{
+	char err[512], shown[220];
+	const char *near;
+	int bad = 0;
+
+	for (int i = 0; i < e->argc; i++) {
+		const char *one[2] = { e->argv[i], "mode=challenge-response" };
+		struct cfg c;
+
+		if (cfg_parse(2, one, &c, err, sizeof(err)) != 0) {
+			shown_arg(e->argv[i], shown, sizeof(shown));
+			near = strncmp(err, "unknown option", 14) == 0 ?
+			    nearest(e->argv[i]) : NULL;
+			/* cfg.c's reasons name an option, never its value. */
+			add(e, CK_DENY, "options", "option '%s': %s%s%s%s",
+			    shown, err, near ? " (did you mean '" : "",
+			    near ? near : "", near ? "'?)" : "");
+			bad++;
+		}
+		cfg_free(&c);
+	}
+	if (cfg_parse(e->argc, (const char **)e->argv, cfg, err,
+	    sizeof(err)) != 0) {
+		if (bad == 0)
+			add(e, CK_DENY, "options", "%s", err);
+		add(e, CK_INFO, "options", "the module refuses this line: "
+		    "every login fails with PAM_SERVICE_ERR");
+		cfg_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the accepted options mean for security, and debug_file. */
+static int
+option_notes(struct entry *e, const struct cfg *cfg)
+{
+	struct yk_log l;
+	const char *why = NULL;
+
+	if (cfg->conf != NULL)
+		add(e, CK_OK, "options", "conf=%s is root's, private, and "
+		    "parses", cfg->conf);
+	if (cfg->alwaysok)
+		add(e, CK_WARN, "options", "alwaysok: every failure but a "
+		    "configuration error lets the user in (a test option; "
+		    "never in production)");
+	if (cfg->verbose_otp)
+		add(e, CK_WARN, "options", "verbose_otp: the OTP is shown "
+		    "while it is typed");
+	if (cfg->nullok)
+		add(e, CK_INFO, "options", "nullok: %s", cfg->mode == MODE_PIV ?
+		    "without a card the module steps aside (PAM_IGNORE)" :
+		    "a user without a token or state passes this line by "
+		    "(PAM_IGNORE)");
+	if (cfg->piv_eku_any && cfg->mode == MODE_PIV)
+		add(e, CK_WARN, "options", "piv_eku=any: certificates for any "
+		    "purpose (e-mail, code signing) may log in");
+	if (cfg->mode == MODE_CLIENT && !cfg->have_key)
+		add(e, CK_WARN, "options", "no key=: the servers' replies "
+		    "cannot be authenticated, only TLS protects them");
+	for (size_t i = 0; cfg->mode == MODE_CLIENT && i < cfg->vc.nurls; i++)
+		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0)
+			add(e, CK_WARN, "options", "%s is plain http://: OTPs "
+			    "travel in clear text (the replies are signed with "
+			    "key=)", cfg->vc.urls[i]);
+	if (cfg->debug_file == NULL)
+		return 0;
+	log_init(&l, "check");
+	if (log_open_debug(&l, cfg->debug_file, &why) != 0) {
+		add(e, CK_DENY, "options", "%s: every login fails with "
+		    "PAM_SERVICE_ERR", why ? why : "debug_file cannot be opened");
+		return -1;
+	}
+	log_close(&l);
+	add(e, CK_OK, "options", "debug_file=%s can be appended to",
+	    cfg->debug_file);
+	return 0;
+}
+
+/* ---- mapping files (client and piv modes) -------------------------------- */
+
+/* The user's entries, through the module's mapping_read; reports the file. */
+static enum yk_result
+mapping(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    struct af_entries *ents)
+{
+	struct mapping_where w;
+	enum yk_result r = mapping_read(cfg, &c->log, c->user, c->pw, ents, &w);
+
+	switch (r) {
+	case YK_OK:
+		add(e, CK_OK, "mapping", "%s is safe to read (owner, mode, "
+		    "size)%s", w.path, ents->listed ? "" :
+		    ", but has no line for the user");
+		break;
+	case YK_NO_TOKENS:
+		add(e, CK_INFO, "mapping", "%s does not exist", w.path);
+		break;
+	case YK_USER_UNKNOWN:
+		add(e, CK_DENY, "mapping", "no such user %s: there is no home "
+		    "for ~/.yubico/authorized_yubikeys", c->uesc);
+		break;
+	default:
+		add(e, CK_DENY, "mapping", "%s %s: every login of %s is denied%s",
+		    w.path[0] ? w.path : "the mapping file",
+		    w.why ? w.why : "cannot be read", c->uesc,
+		    r == YK_SYSTEM && geteuid() != 0 ? " (run this check as "
+		    "root)" : "");
+		break;
+	}
+	return r;
+}
+
+/* ---- client mode ------------------------------------------------------------ */
+
+static void
+list_tokens(struct entry *e, const struct cfg *cfg, const struct af_entries *a,
+    const char *uesc)
+{
+	char ids[300] = "", esc[80];
+	size_t n = 0, other = 0, len = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const char *t = a->entry[i];
+
+		/* What af_count_tokens counts. */
+		if (strlen(t) == cfg->token_id_len &&
+		    modhex_valid(t, cfg->token_id_len)) {
+			if (n++ < 8)
+				len += (size_t)snprintf(ids + len, sizeof(ids) - len,
+				    "%s%s", n > 1 ? ", " : "", t);
+		} else
+			other++;
+	}
+	if (n > 0)
+		add(e, CK_OK, "tokens", "%zu token ID(s) mapped to %s: %s%s", n,
+		    uesc, ids, n > 8 ? ", ..." : "");
+	if (other > 0)
+		add(e, CK_INFO, "tokens", "%zu other entr%s of %s (not "
+		    "%u-character modhex token IDs, e.g. '%s') %s", other,
+		    other == 1 ? "y" : "ies", uesc, cfg->token_id_len,
+		    log_escape(a->entry[0], esc, 40), "are not used in client mode");
+}
+
+static enum yk_result
+servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	struct ck_server s[VC_MAX_URLS];
+	size_t usable = 0;
+
+	if (c->o->no_network) {
+		add(e, CK_INFO, "server", "%zu server(s) not contacted "
+		    "(--no-network)", cfg->vc.nurls);
+		return YK_OK;
+	}
+	(void)check_servers(cfg, s);
+	for (size_t i = 0; i < cfg->vc.nurls; i++)
+		usable += s[i].level != CK_DENY;
+	/* One bad server among good ones does not deny: it is a warning. */
+	for (size_t i = 0; i < cfg->vc.nurls; i++)
+		add(e, s[i].level == CK_DENY && usable > 0 ? CK_WARN : s[i].level,
+		    "server", "%s: %s", cfg->vc.urls[i], s[i].text);
+	if (usable > 0)
+		return YK_OK;
+	add(e, CK_DENY, "server", "no server would give a trusted answer: "
+	    "every OTP is refused (PAM_AUTHINFO_UNAVAIL)");
+	return YK_UNAVAILABLE;
+}
+
+static enum yk_result
+check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	struct af_entries ents = { .n = 0 };
+	enum yk_result r, net;
+
+	if (cfg->authfile == NULL && c->pw == NULL) {
+		add(e, CK_DENY, "user", "no such user %s", c->uesc);
+		return YK_USER_UNKNOWN;
+	}
+	r = mapping(c, e, cfg, &ents);
+	if (r == YK_OK) {
+		list_tokens(e, cfg, &ents, c->uesc);
+		if (af_count_tokens(&ents, cfg->token_id_len) == 0)
+			r = YK_NO_TOKENS;
+	}
+	af_entries_free(&ents);
+	if (r == YK_NO_TOKENS)
+		add(e, cfg->nullok ? CK_WARN : CK_DENY, "tokens", "no token "
+		    "ID is mapped to %s%s", c->uesc, cfg->nullok ? ": nullok "
+		    "passes the user on (PAM_IGNORE)" : ": every login fails "
+		    "(PAM_USER_UNKNOWN); map one, or add nullok");
+	net = servers(c, e, cfg);
+	return r != YK_OK ? r : net;
+}
+
+/* ---- challenge-response mode ---------------------------------------------- */
+
+struct state_file {
+	char		name[320];
+	unsigned	serial;		/* 0: the plain file */
+	const char	*why;		/* NULL: usable */
+	int		version, slot;
+	unsigned	iterations;
+};
+
+/* Read and check one state file (as the module would, without locking). */
+static void
+look_at(int dirfd, uid_t owner, struct state_file *s)
+{
+	char buf[CR_STATE_MAX + 1];
+	struct cr_state st;
+	struct stat sb;
+	ssize_t n;
+	int fd = openat(dirfd, s->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		s->why = errno == ELOOP ? "is a symbolic link" :
+		    errno == EACCES ? "cannot be read (permission denied)" :
+		    "cannot be opened";
+		return;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		s->why = "is not a regular file";
+	else if ((s->why = cr_state_unsafe(&sb, owner, false)) != NULL)
+		;
+	else if ((n = pread(fd, buf, sizeof(buf), 0)) < 0)
+		s->why = "cannot be read";
+	else if ((size_t)n > CR_STATE_MAX)
+		s->why = "is too large to be a state file";
+	else if (cr_state_parse(buf, (size_t)n, &st, &s->why) == 0) {
+		s->version = st.version;
+		s->slot = st.slot;
+		s->iterations = st.iterations;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(&st, sizeof(st));
+	close(fd);
+}
+
+/* The state directory and its files; YK_OK, YK_NO_TOKENS or a denial. */
+static enum yk_result
+scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
+    struct state_file *files, size_t *n)
+{
+	struct dirent *d;
+	struct stat sb;
+	const char *why;
+	DIR *dp;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	unsigned serial;
+
+	*n = 0;
+	if (fd < 0 && errno == ENOENT) {
+		add(e, CK_INFO, "state", "there is no state directory %s", dir);
+		return YK_NO_TOKENS;
+	}
+	if (fd < 0) {
+		add(e, CK_DENY, "state", "the state directory %s %s", dir,
+		    errno == EACCES ? "cannot be read (permission denied)" :
+		    "cannot be opened");
+		return YK_MAPPING_ERROR;
+	}
+	why = fstat(fd, &sb) != 0 ? "cannot be examined" :
+	    cr_state_unsafe(&sb, owner, true);
+	if (why != NULL) {
+		add(e, CK_DENY, "state", "the state directory %s %s", dir, why);
+		close(fd);
+		return YK_MAPPING_ERROR;
+	}
+	if ((dp = fdopendir(dup(fd))) == NULL) {
+		add(e, CK_DENY, "state", "the state directory %s cannot be "
+		    "listed", dir);
+		close(fd);
+		return YK_MAPPING_ERROR;
+	}
+	while ((d = readdir(dp)) != NULL && *n < MAX_STATES) {
+		if (!cr_state_name(d->d_name, base, &serial))
+			continue;
+		memset(&files[*n], 0, sizeof(files[*n]));
+		snprintf(files[*n].name, sizeof(files[*n].name), "%s", d->d_name);
+		files[*n].serial = serial;
+		look_at(fd, owner, &files[(*n)++]);
+	}
+	closedir(dp);
+	close(fd);
+	if (*n == 0) {
+		add(e, CK_INFO, "state", "%s holds no state file %s-SERIAL or %s",
+		    dir, base, base);
+		return YK_NO_TOKENS;
+	}
+	return YK_OK;
+}
+
+/* Which file a login would use with these keys (as chalresp.c's choose). */
+static const struct state_file *
+chosen(const struct state_file *files, size_t n, const struct ykkey_info *keys,
+    size_t nkeys, unsigned *serial)
+{
+	for (size_t k = 0; k < nkeys; k++)
+		for (size_t f = 0; f < n; f++)
+			if (keys[k].serial != 0 && keys[k].serial == files[f].serial) {
+				*serial = keys[k].serial;
+				return &files[f];
+			}
+	for (size_t f = 0; f < n; f++)
+		if (files[f].serial == 0) {
+			*serial = keys[0].serial;
+			return &files[f];
+		}
+	return NULL;
+}
+
+static enum yk_result
+check_keys(struct entry *e, const char *dir, const struct state_file *files,
+    size_t n)
+{
+	struct ykkey_info keys[YKKEY_MAX];
+	const struct state_file *use;
+	const char *why = NULL;
+	size_t nkeys = 0, good = 0;
+	unsigned serial = 0;
+
+	for (size_t f = 0; f < n; f++)
+		good += files[f].why == NULL;
+	if (ykkey_list(keys, YKKEY_MAX, &nkeys, &why) != YKKEY_OK) {
+		add(e, CK_DENY, "key", "cannot look for YubiKeys: %s",
+		    why ? why : "error");
+		return YK_SYSTEM;
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		add(e, CK_INFO, "key", "YubiKey connected: serial %u, firmware "
+		    "%d.%d.%d", keys[k].serial, keys[k].major, keys[k].minor,
+		    keys[k].build);
+	if (nkeys == 0) {
+		if (good == 0) {
+			add(e, CK_DENY, "state", "no state file is usable (and "
+			    "no YubiKey is connected)");
+			return YK_MAPPING_ERROR;
+		}
+		add(e, CK_WARN, "key", "no YubiKey is connected now: a login "
+		    "needs one with a state file above");
+		e->absent = true;
+		return YK_REJECTED;
+	}
+	if ((use = chosen(files, n, keys, nkeys, &serial)) == NULL) {
+		add(e, CK_DENY, "key", "no state file for the connected "
+		    "YubiKey(s): a login with them is denied");
+		return YK_REJECTED;
+	}
+	if (use->why != NULL) {
+		add(e, CK_DENY, "state", "a login with the YubiKey of serial %u "
+		    "would use %s/%s, which %s", serial, dir, use->name, use->why);
+		return YK_MAPPING_ERROR;
+	}
+	add(e, CK_OK, "state", "a login with the YubiKey of serial %u would "
+	    "use %s/%s and ask slot %d (no challenge is sent here)", serial,
+	    dir, use->name, use->slot);
+	return YK_OK;
+}
+
+static enum yk_result
+check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	struct state_file *files = calloc(MAX_STATES, sizeof(*files));
+	struct privs saved = { .dropped = false };
+	char dir[4096], base[300];
+	const char *u = c->user;
+	uid_t owner;
+	size_t n = 0;
+	enum yk_result r = YK_NOMEM;
+
+	if (files == NULL)
+		return YK_NOMEM;
+	if (c->pw == NULL) {
+		add(e, CK_DENY, "user", "no such user %s", c->uesc);
+		r = YK_USER_UNKNOWN;
+		goto out;
+	}
+	if (cfg->chalresp_path != NULL) {
+		if (strchr(u, '/') != NULL || strcmp(u, ".") == 0 ||
+		    strcmp(u, "..") == 0 || strlen(u) >= sizeof(base) - 12) {
+			add(e, CK_DENY, "state", "the user name %s cannot name a "
+			    "state file", c->uesc);
+			r = YK_MAPPING_ERROR;
+			goto out;
+		}
+		snprintf(dir, sizeof(dir), "%s", cfg->chalresp_path);
+		snprintf(base, sizeof(base), "%s", u);
+		owner = 0;
+	} else {
+		snprintf(dir, sizeof(dir), "%s/.yubico", c->pw->pw_dir);
+		snprintf(base, sizeof(base), "challenge");
+		owner = c->pw->pw_uid;
+		/* The user's files are read as the user, as the module does. */
+		if (privs_drop(c->pw, &saved) != 0) {
+			add(e, CK_DENY, "state", "cannot switch to %s to read %s%s",
+			    c->uesc, dir, geteuid() != 0 ? " (run this check as "
+			    "root)" : "");
+			r = YK_SYSTEM;
+			goto out;
+		}
+	}
+	r = scan_states(e, dir, base, owner, files, &n);
+	if (privs_restore(&saved) != 0) {
+		add(e, CK_DENY, "state", "cannot restore privileges");
+		r = YK_SYSTEM;
+		goto out;
+	}
+	for (size_t f = 0; f < n; f++) {
+		char iter[40] = "";
+
+		if (files[f].why != NULL) {
+			add(e, CK_WARN, "state", "%s/%s %s", dir, files[f].name,
+			    files[f].why);
+			continue;
+		}
+		if (files[f].version == 2)
+			snprintf(iter, sizeof(iter), ", %u iterations",
+			    files[f].iterations);
+		add(e, CK_OK, "state", "%s/%s: v%d, slot %d%s; owner and mode "
+		    "are safe", dir, files[f].name, files[f].version,
+		    files[f].slot, iter);
+	}
+	if (r == YK_NO_TOKENS)
+		add(e, cfg->nullok ? CK_WARN : CK_DENY, "state", "%s has no "
+		    "challenge-response state%s", c->uesc, cfg->nullok ?
+		    ": nullok passes the user on (PAM_IGNORE)" : ": every login "
+		    "fails (PAM_USER_UNKNOWN); make one with ykpamcfg");
+	if (r == YK_OK)
+		r = check_keys(e, dir, files, n);
+out:
+	explicit_bzero(files, MAX_STATES * sizeof(*files));
+	free(files);
+	return r;
+}
+
+/* ---- piv mode ----------------------------------------------------------- */
+
+static const char *const map_names[] = {
+	"authfile", "CN", "UID", "UPN (its local part)", "e-mail address (its "
+	"local part)",
+};
+
+static enum yk_result
+check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	struct af_entries ents = { .n = 0 };
+	struct piv_probe pr;
+	enum yk_result r, map = YK_OK;
+	size_t fps = 0;
+
+	if (c->pw == NULL) {
+		add(e, CK_DENY, "user", "no such user %s", c->uesc);
+		return YK_USER_UNKNOWN;
+	}
+	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
+		map = mapping(c, e, cfg, &ents);
+		for (size_t i = 0; map == YK_OK && i < ents.n; i++)
+			fps += strncmp(ents.entry[i], "sha256=", 7) == 0;
+		af_entries_free(&ents);
+		if (fps > 0)
+			add(e, CK_OK, "mapping", "%zu certificate fingerprint(s) "
+			    "(sha256=) mapped to %s", fps, c->uesc);
+		else if (map == YK_OK || map == YK_NO_TOKENS) {
+			add(e, CK_DENY, "mapping", "no certificate fingerprint "
+			    "(sha256=) is mapped to %s: every card is refused",
+			    c->uesc);
+			map = YK_NOT_MAPPED;
+		}
+	} else
+		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
+		    "%s", c->uesc, map_names[cfg->piv_map]);
+	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
+	if (!pr.loaded) {
+		bool trust = pr.why != NULL && strstr(pr.why, "piv_c") != NULL;
+
+		add(e, CK_DENY, "pkcs11", "%s%s%s", trust ? "" :
+		    cfg->pkcs11_module, trust ? "" : ": ",
+		    pr.why ? pr.why : "cannot be used");
+		e->hard = true;
+		return r == YK_CONFIG ? YK_CONFIG : YK_UNAVAILABLE;
+	}
+	add(e, CK_OK, "pkcs11", "%s loads", cfg->pkcs11_module);
+	if (r == YK_OK) {
+		char esc[300];
+
+		add(e, CK_OK, "card", "token '%s': the certificate %s passes "
+		    "the checks and names %s; a login would ask for the PIN "
+		    "next (not asked here)", pr.label,
+		    log_escape(pr.subject, esc, sizeof(esc)), c->uesc);
+		return YK_OK;
+	}
+	if (r == YK_UNAVAILABLE) {
+		if (map != YK_OK)
+			return map;
+		add(e, CK_WARN, "card", "no token holds a certificate in the "
+		    "configured slot now (%s)", pr.why ? pr.why : "no card");
+		e->absent = true;
+		return r;
+	}
+	add(e, CK_DENY, "card", "%s", pr.why ? pr.why : "the card is refused");
+	return r;
+}
+
+/* ---- verdicts ------------------------------------------------------------- */
+
+/* The PAM code the module returns for r (pam_code() in pam_yk.c). */
+static const char *
+pam_outcome(enum yk_result r, const struct cfg *cfg)
+{
+	switch (r) {
+	case YK_OK:		return "PAM_SUCCESS";
+	case YK_NO_TOKENS:	return cfg->nullok ? "PAM_IGNORE" : "PAM_USER_UNKNOWN";
+	case YK_USER_UNKNOWN:	return "PAM_USER_UNKNOWN";
+	case YK_UNAVAILABLE:
+		return cfg->mode == MODE_PIV && cfg->nullok ? "PAM_IGNORE" :
+		    "PAM_AUTHINFO_UNAVAIL";
+	case YK_CONV_ERROR:	return "PAM_CONV_ERR";
+	case YK_CONFIG:		return "PAM_SERVICE_ERR";
+	case YK_NOMEM:		return "PAM_BUF_ERR";
+	case YK_SYSTEM:		return "PAM_SYSTEM_ERR";
+	default:		return "PAM_AUTH_ERR";
+	}
+}
+
+static void
+conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    enum yk_result r)
+{
+	static const char *const next[] = {
+		[MODE_CLIENT] = "ask for an OTP and check it online",
+		[MODE_CHALRESP] = "ask the YubiKey to answer its challenge",
+		[MODE_PIV] = "ask for the PIN and have the card sign",
+	};
+
+	if (r == YK_OK) {
+		e->verdict = CK_OK;
+		snprintf(e->summary, sizeof(e->summary), "a login of %s gets "
+		    "as far as it can without the user: pam_yk would %s",
+		    c->uesc, next[cfg->mode]);
+		return;
+	}
+	e->outcome = pam_outcome(r, cfg);
+	if (e->absent) {
+		e->verdict = CK_WARN;
+		snprintf(e->summary, sizeof(e->summary), "nothing denies %s, "
+		    "but the %s is not connected now (%s until it is)", c->uesc,
+		    cfg->mode == MODE_PIV ? "card" : "YubiKey", e->outcome);
+	} else if (strcmp(e->outcome, "PAM_IGNORE") == 0 && !e->hard) {
+		e->verdict = CK_WARN;
+		snprintf(e->summary, sizeof(e->summary), "pam_yk steps aside for "
+		    "%s (nullok, PAM_IGNORE): the rest of the stack decides",
+		    c->uesc);
+	} else if (cfg->alwaysok && r != YK_CONFIG) {
+		e->verdict = CK_WARN;
+		snprintf(e->summary, sizeof(e->summary), "this line would fail "
+		    "(%s), but alwaysok lets %s in", e->outcome, c->uesc);
+	} else {
+		e->verdict = CK_DENY;
+		snprintf(e->summary, sizeof(e->summary), "every login of %s "
+		    "fails on this line (%s)", c->uesc, e->outcome);
+	}
+}
+
+static void
+control_note(struct entry *e)
+{
+	const char *ctl = e->pl != NULL ? e->pl->control : NULL, *what;
+
+	if (ctl == NULL)
+		return;
+	if (strcmp(ctl, "required") == 0)
+		what = "a failure fails the login, after the other modules ran";
+	else if (strcmp(ctl, "requisite") == 0)
+		what = "a failure fails the login at once";
+	else if (strcmp(ctl, "sufficient") == 0)
+		what = "a success ends the stack; a failure is passed over";
+	else if (strcmp(ctl, "optional") == 0)
+		what = "counts only when it is the only module of the stack";
+	else
+		what = "the actions in brackets decide";
+	add(e, CK_INFO, "control", "%s: %s", ctl, what);
+	if (e->pl->type[0] == '-')
+		add(e, CK_INFO, "control", "-%s: libpam skips this line "
+		    "silently when the module file is missing", e->pl->type + 1);
+}
+
+static void
+mode_line(struct entry *e, const struct cfg *cfg)
+{
+	if (cfg->mode == MODE_CLIENT)
+		add(e, CK_INFO, "mode", "client (online OTP): id=%ld, %zu "
+		    "validation server(s), timeout %u s, %s", cfg->vc.id,
+		    cfg->vc.nurls, cfg->vc.timeout_ms / 1000,
+		    cfg->have_key ? "key= set" : "no key=");
+	else if (cfg->mode == MODE_CHALRESP)
+		add(e, CK_INFO, "mode", "challenge-response (offline HMAC-SHA1), "
+		    "state in %s", cfg->chalresp_path ? cfg->chalresp_path :
+		    "~/.yubico/challenge-SERIAL");
+	else
+		add(e, CK_INFO, "mode", "piv (a certificate on a PKCS#11 token): "
+		    "module %s, trust anchors %s", cfg->pkcs11_module,
+		    cfg->piv_cafile ? cfg->piv_cafile : cfg->piv_capath);
+}
+
+static void
+check_entry(struct ctx *c, struct entry *e)
+{
+	struct cfg cfg;
+	enum yk_result r;
+
+	control_note(e);
+	if (check_options(e, &cfg) != 0) {
+		memset(&cfg, 0, sizeof(cfg));
+		conclude(c, e, &cfg, YK_CONFIG);
+		return;
+	}
+	e->mode = cfg.mode == MODE_CLIENT ? "client" :
+	    cfg.mode == MODE_CHALRESP ? "challenge-response" : "piv";
+	mode_line(e, &cfg);
+	add(e, CK_OK, "options", "every option is known and valid");
+	if (option_notes(e, &cfg) != 0)
+		r = YK_CONFIG;
+	else if (cfg.mode == MODE_CLIENT)
+		r = check_client(c, e, &cfg);
+	else if (cfg.mode == MODE_CHALRESP)
+		r = check_chalresp(c, e, &cfg);
+	else
+		r = check_piv(c, e, &cfg);
+	conclude(c, e, &cfg, r);
+	cfg_free(&cfg);
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void
+line_text(const struct entry *e, char *out, size_t len)
+{
+	size_t o = 0;
+	char shown[220];
+
+	if (e->pl != NULL)
+		o = (size_t)snprintf(out, len, "%s:%u: %s %s %s", e->pl->file,
+		    e->pl->lineno, e->pl->type, e->pl->control, e->pl->module);
+	else
+		o = (size_t)snprintf(out, len, "--args:");
+	for (int i = 0; i < e->argc && o < len; i++) {
+		shown_arg(e->argv[i], shown, sizeof(shown));
+		o += (size_t)snprintf(out + o, len - o, " %s", shown);
+	}
+}
+
+static void
+print_text(const struct ctx *c, const struct entry *es, size_t n,
+    const struct pam_lines *pl, bool deny)
+{
+	char line[2048];
+
+	printf("ykpamcfg check: user %s\n", c->uesc);
+	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
+		printf("warn: %s\n", pl->problems[i]);
+	if (n == 0)
+		printf("deny: no auth line of %s uses pam_yk.so\n", c->o->service);
+	for (size_t i = 0; i < n; i++) {
+		line_text(&es[i], line, sizeof(line));
+		printf("%s\n", line);
+		for (size_t j = 0; j < es[i].nf; j++)
+			printf("  %s: %s\n", level_names[es[i].f[j].level],
+			    es[i].f[j].text);
+		printf("  => %s: %s\n", level_names[es[i].verdict],
+		    es[i].summary);
+	}
+	printf("result: %s\n", deny ? "deny" : "ok");
+}
+
+static json_object *
+entry_json(const struct entry *e)
+{
+	json_object *j = json_object_new_object(), *a = json_object_new_array();
+	json_object *fs = json_object_new_array();
+	char shown[220];
+
+	if (e->pl != NULL) {
+		json_object_object_add(j, "file", json_object_new_string(e->pl->file));
+		json_object_object_add(j, "line", json_object_new_int((int)e->pl->lineno));
+		json_object_object_add(j, "type", json_object_new_string(e->pl->type));
+		json_object_object_add(j, "control",
+		    json_object_new_string(e->pl->control));
+		json_object_object_add(j, "module",
+		    json_object_new_string(e->pl->module));
+	}
+	for (int i = 0; i < e->argc; i++) {
+		shown_arg(e->argv[i], shown, sizeof(shown));
+		json_object_array_add(a, json_object_new_string(shown));
+	}
+	json_object_object_add(j, "args", a);
+	json_object_object_add(j, "mode", e->mode ? json_object_new_string(e->mode) :
+	    NULL);
+	for (size_t i = 0; i < e->nf; i++) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "level",
+		    json_object_new_string(level_names[e->f[i].level]));
+		json_object_object_add(f, "topic",
+		    json_object_new_string(e->f[i].topic));
+		json_object_object_add(f, "text",
+		    json_object_new_string(e->f[i].text));
+		json_object_array_add(fs, f);
+	}
+	json_object_object_add(j, "findings", fs);
+	json_object_object_add(j, "verdict",
+	    json_object_new_string(level_names[e->verdict]));
+	json_object_object_add(j, "outcome", e->outcome ?
+	    json_object_new_string(e->outcome) : NULL);
+	json_object_object_add(j, "summary", json_object_new_string(e->summary));
+	return j;
+}
+
+static int
+print_json(const struct ctx *c, const struct entry *es, size_t n,
+    const struct pam_lines *pl, bool deny)
+{
+	json_object *j = json_object_new_object(), *a, *p;
+
+	if (j == NULL)
+		return -1;
+	json_object_object_add(j, "user", json_object_new_string(c->user));
+	json_object_object_add(j, "service", c->o->service ?
+	    json_object_new_string(c->o->service) : NULL);
+	json_object_object_add(j, "result",
+	    json_object_new_string(deny ? "deny" : "ok"));
+	p = json_object_new_array();
+	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
+		json_object_array_add(p, json_object_new_string(pl->problems[i]));
+	json_object_object_add(j, "problems", p);
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, entry_json(&es[i]));
+	json_object_object_add(j, "lines", a);
+	printf("%s\n", json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return 0;
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "no-network", no_argument, NULL, 'N' },
+		{ "service", required_argument, NULL, 's' },
+		{ "args", required_argument, NULL, 'a' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .json = false };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "u:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': o->json = true; break;
+		case 'N': o->no_network = true; break;
+		case 's': o->service = optarg; break;
+		case 'a': o->args = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || (o->service == NULL) == (o->args == NULL)) {
+		fprintf(stderr, "ykpamcfg check: %s\n", optind != argc ?
+		    "unexpected argument" : "give either --service or --args");
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_pam_yk(const char *module)
+{
+	const char *b = strrchr(module, '/');
+
+	return strcmp(b ? b + 1 : module, "pam_yk.so") == 0;
+}
+
+int
+check_main(int argc, char **argv)
+{
+	struct opts o;
+	struct ctx *c = NULL;
+	struct pam_lines pl = { .n = 0 };
+	struct entry *es = NULL;
+	size_t n = 0;
+	char err[600];
+	bool deny = false;
+	int r = 1;
+
+	if (parse(argc, argv, &o) != 0)
+		return 2;
+	/* The module's own log lines would land in the system log. */
+	setlogmask(LOG_UPTO(LOG_EMERG));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return 1;
+	c->o = &o;
+	log_init(&c->log, "ykpamcfg-check");
+	if (o.user == NULL) {
+		if (getpwuid_r(getuid(), &c->pwbuf, c->pwmem, sizeof(c->pwmem),
+		    &c->pw) != 0 || c->pw == NULL) {
+			fprintf(stderr, "ykpamcfg check: who are you? (use -u)\n");
+			goto out;
+		}
+		c->user = c->pw->pw_name;
+	} else {
+		c->user = o.user;
+		if (getpwnam_r(o.user, &c->pwbuf, c->pwmem, sizeof(c->pwmem),
+		    &c->pw) != 0)
+			c->pw = NULL;
+	}
+	log_escape(c->user, c->uesc, sizeof(c->uesc));
+	if (o.service != NULL) {
+		if (pamfile_read(o.service, &pl, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ykpamcfg check: %s\n", err);
+			goto out;
+		}
+		if ((es = calloc(pl.n ? pl.n : 1, sizeof(*es))) == NULL)
+			goto out;
+		for (size_t i = 0; i < pl.n; i++) {
+			if (!is_pam_yk(pl.line[i].module))
+				continue;
+			es[n].pl = &pl.line[i];
+			es[n].argc = pl.line[i].argc;
+			es[n++].argv = pl.line[i].argv;
+		}
+	} else {
+		if ((es = calloc(1, sizeof(*es))) == NULL ||
+		    pamfile_split_args(o.args, &es[0].argc, &es[0].argv) != 0)
+			goto out;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		check_entry(c, &es[i]);
+		deny = deny || es[i].verdict == CK_DENY;
+	}
+	deny = deny || n == 0;
+	if (o.json)
+		print_json(c, es, n, o.service ? &pl : NULL, deny);
+	else
+		print_text(c, es, n, o.service ? &pl : NULL, deny);
+	r = deny ? 1 : 0;
+out:
+	if (es != NULL && o.args != NULL)
+		pam_args_free(es[0].argc, es[0].argv);
+	free(es);
+	pam_lines_free(&pl);
+	if (c != NULL)
+		explicit_bzero(c->pwmem, sizeof(c->pwmem));
+	free(c);
+	return r;
+}

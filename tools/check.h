@@ -1,0 +1,75 @@
+/* check.h - ykpamcfg check: explain what pam_yk would do for a user */
+#ifndef YK_CHECK_H
+#define YK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg.h"
+
+/* ---- tools/check.c: the subcommand -------------------------------------- */
+
+/* "ykpamcfg check ..." with argv[0] = "check"; returns the exit status. */
+int check_main(int argc, char **argv);
+
+/* ---- tools/check_pamfile.c: PAM service files, read as libpam reads them */
+
+/* One auth line (after include, substack and @include are followed). */
+struct pam_line {
+	char	*file;
+	unsigned lineno;	/* of the line's first physical line */
+	char	*type;		/* as written: "auth", "-auth" */
+	char	*control;	/* "required", or "[...]" with its brackets */
+	char	*module;
+	int	argc;
+	char	**argv;		/* brackets of "[a b]" arguments removed */
+};
+
+struct pam_lines {
+	struct pam_line	*line;
+	size_t		n;
+	char		problems[4][512];	/* includes that cannot be read */
+	size_t		nproblems;
+};
+
+/*
+ * Read path's auth lines, following "auth include|substack NAME" and
+ * "@include NAME" (relative names next to the including file), at most 8
+ * deep.  Comments run from '#' to the end of the line, a final '\' joins
+ * the next line, "[...]" is one field.  0, or -1 with err when path itself
+ * cannot be read.
+ */
+int pamfile_read(const char *path, struct pam_lines *out, char *err,
+    size_t errlen);
+
+/* Split a module argument string the way libpam does; 0 or -1. */
+int pamfile_split_args(const char *s, int *argc, char ***argv);
+
+void pam_lines_free(struct pam_lines *l);
+void pam_args_free(int argc, char **argv);
+
+/* ---- tools/check_net.c: one probe per validation server ------------------ */
+
+enum ck_level {
+	CK_OK,
+	CK_INFO,
+	CK_WARN,	/* worth knowing; does not deny */
+	CK_DENY,	/* denies every login of the user on this line */
+};
+
+struct ck_server {
+	enum ck_level	level;
+	char		status[32];	/* the server's status=, or "" */
+	char		text[320];
+	double		ms;
+};
+
+/*
+ * Send each of cfg's servers one request without an OTP (id, nonce and,
+ * with a key, h), in parallel, within cfg's timeout, and judge the replies:
+ * reachable, status, and whose key signed them.  out holds cfg->vc.nurls
+ * entries.  0, or -1 on a local failure (then every entry says why).
+ */
+int check_servers(const struct cfg *cfg, struct ck_server *out);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * check_pamfile.c - read a PAM service file as libpam does (Linux-PAM's
+ * pam_line.c and pam_handlers.c): '#' ends a line, a final '\' joins the
+ * next one, fields are split on blanks, "[...]" is one field with "\]"
+ * for a ']', and include, substack and @include pull in other files.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "check.h"
+
+#define MAX_DEPTH	8
+#define MAX_LINES	1024
+#define MAX_FIELDS	256
+
+void
+pam_args_free(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+void
+pam_lines_free(struct pam_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct pam_line *p = &l->line[i];
+
+		free(p->file);
+		free(p->type);
+		free(p->control);
+		free(p->module);
+		pam_args_free(p->argc, p->argv);
+	}
+	free(l->line);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The next field of *s, as a new string, or NULL at the end (*oom set
+ * when out of memory).  A field in brackets loses them; keep_brackets
+ * puts them back (for the control field, to show it as written).
+ */
+static char *
+next_field(const char **s, bool keep_brackets, bool *oom)
+{
+	const char *p = *s + strspn(*s, " \t\n"), *end;
+	bool bracket = *p == '[';
+	char *out, *w;
+
+	*oom = false;
+	if (*p == '\0') {
+		*s = p;
+		return NULL;
+	}
+	if (bracket) {
+		for (end = ++p; *end != '\0'; end++)
+			if (*end == ']' && end[-1] != '\\')
+				break;
+	} else
+		end = p + strcspn(p, " \t\n");
+	if ((out = w = malloc((size_t)(end - p) + 3)) == NULL) {
+		*oom = true;
+		return NULL;
+	}
+	if (bracket && keep_brackets)
+		*w++ = '[';
+	for (const char *q = p; q < end; q++)
+		if (!(bracket && *q == '\\' && q + 1 < end && q[1] == ']'))
+			*w++ = *q;
+	if (bracket && keep_brackets)
+		*w++ = ']';
+	*w = '\0';
+	*s = bracket && *end == ']' ? end + 1 : end;
+	return out;
+}
+
+int
+pamfile_split_args(const char *s, int *argc, char ***argv)
+{
+	char **v = calloc(MAX_FIELDS, sizeof(*v)), *f;
+	int n = 0;
+	bool oom = false;
+
+	*argc = 0;
+	*argv = NULL;
+	if (v == NULL)
+		return -1;
+	while (n < MAX_FIELDS && (f = next_field(&s, false, &oom)) != NULL)
+		v[n++] = f;
+	if (oom || n == MAX_FIELDS) {
+		pam_args_free(n, v);
+		return -1;
+	}
+	*argc = n;
+	*argv = v;
+	return 0;
+}
+
+/*
+ * The next logical line of f into *buf (malloc'd, grown as needed), and
+ * the number of its first physical line; 0 at the end, -1 on error.
+ */
+static int
+logical_line(FILE *f, char **buf, size_t *cap, unsigned *lineno,
+    unsigned *first)
+{
+	char *phys = NULL;
+	size_t pcap = 0, len = 0;
+	ssize_t n;
+	int r = 0;
+
+	if (*buf == NULL && (*buf = calloc(1, *cap = 256)) == NULL)
+		return -1;
+	(*buf)[0] = '\0';
+	while ((n = getline(&phys, &pcap, f)) != -1) {
+		char *p = phys + n, *start;
+		bool more = false;
+		size_t add;
+
+		if (len == 0)
+			*first = *lineno + 1;
+		++*lineno;
+		while (p > phys && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n'))
+			p--;
+		if (p > phys && p[-1] == '\\') {
+			p[-1] = ' ';	/* libpam replaces the '\' by a blank */
+			*p = '\0';
+			more = strchr(phys, '#') == NULL;
+		}
+		start = phys + strspn(phys, " \t");
+		start[strcspn(start, "#\n")] = '\0';
+		add = strlen(start);
+		if (len + add + 1 > *cap) {
+			char *nb = realloc(*buf, len + add + 1);
+
+			if (nb == NULL) {
+				r = -1;
+				break;
+			}
+			*buf = nb;
+			*cap = len + add + 1;
+		}
+		memcpy(*buf + len, start, add + 1);
+		len += add;
+		if (!more && strspn(*buf, " \t") != len) {
+			r = 1;
+			break;
+		}
+		if (!more)
+			len = 0;
+	}
+	if (r == 0 && ferror(f))
+		r = -1;
+	free(phys);
+	return r;
+}
+
+static int read_file(const char *path, int depth, struct pam_lines *out,
+    char *err, size_t errlen);
+
+/* "FILE:LINE: what", kept for the report (the first few). */
+static void
+problem(struct pam_lines *out, const char *file, unsigned lineno,
+    const char *what, const char *name)
+{
+	if (out->nproblems < sizeof(out->problems) / sizeof(out->problems[0]))
+		snprintf(out->problems[out->nproblems++], sizeof(out->problems[0]),
+		    "%s:%u: %s%s%s", file, lineno, name ? name : "",
+		    name ? ": " : "", what);
+}
+
+/* An included file: NAME next to the including file, or an absolute path. */
+static void
+include(const char *from, unsigned lineno, const char *name, int depth,
+    struct pam_lines *out)
+{
+	char path[4096], err[300];
+	const char *slash = strrchr(from, '/');
+
+	if (name[0] == '/' || slash == NULL)
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - from),
+		    from, name);
+	if (depth >= MAX_DEPTH) {
+		problem(out, from, lineno, "includes nested too deeply", name);
+		return;
+	}
+	if (read_file(path, depth + 1, out, err, sizeof(err)) != 0)
+		problem(out, from, lineno, err, NULL);
+}
+
+static int
+add_line(struct pam_lines *out, const char *file, unsigned lineno,
+    char *type, char *control, char *module, const char *rest)
+{
+	struct pam_line *l;
+
+	if (out->n == MAX_LINES)
+		return -1;
+	if (out->n % 16 == 0) {
+		l = realloc(out->line, (out->n + 16) * sizeof(*l));
+		if (l == NULL)
+			return -1;
+		out->line = l;
+	}
+	l = &out->line[out->n];
+	memset(l, 0, sizeof(*l));
+	l->lineno = lineno;
+	l->type = type;
+	l->control = control;
+	l->module = module;
+	if ((l->file = strdup(file)) == NULL ||
+	    pamfile_split_args(rest, &l->argc, &l->argv) != 0) {
+		free(l->file);
+		return -1;
+	}
+	out->n++;
+	return 0;
+}
+
+/* One logical line: an auth line is kept, includes are followed. */
+static int
+one_line(const char *path, unsigned lineno, const char *text, int depth,
+    struct pam_lines *out)
+{
+	const char *s = text;
+	char *type = NULL, *control = NULL, *module = NULL;
+	const char *t;
+	bool oom = false;
+	int r = 0;
+
+	if ((type = next_field(&s, false, &oom)) == NULL)
+		return oom ? -1 : 0;
+	if (strcasecmp(type, "@include") == 0) {
+		if ((module = next_field(&s, false, &oom)) != NULL)
+			include(path, lineno, module, depth, out);
+		goto out;
+	}
+	t = type[0] == '-' ? type + 1 : type;
+	if (strcasecmp(t, "auth") != 0)
+		goto out;
+	if ((control = next_field(&s, true, &oom)) == NULL ||
+	    (module = next_field(&s, false, &oom)) == NULL) {
+		if (!oom)
+			problem(out, path, lineno, "an auth line without a "
+			    "control or module field", NULL);
+		goto out;
+	}
+	if (strcasecmp(control, "include") == 0 ||
+	    strcasecmp(control, "substack") == 0) {
+		include(path, lineno, module, depth, out);
+		goto out;
+	}
+	if (add_line(out, path, lineno, type, control, module, s) != 0) {
+		r = -1;
+		goto out;
+	}
+	return 0;
+out:
+	free(type);
+	free(control);
+	free(module);
+	return oom ? -1 : r;
+}
+
+static int
+read_file(const char *path, int depth, struct pam_lines *out, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0, first = 0;
+	const char *why = "read error";
+	int r;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((r = logical_line(f, &buf, &cap, &lineno, &first)) == 1) {
+		if (one_line(path, first, buf, depth, out) != 0) {
+			why = "more than 1024 auth lines, or out of memory";
+			r = -1;
+			break;
+		}
+	}
+	free(buf);
+	fclose(f);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pamfile_read(const char *path, struct pam_lines *out, char *err,
+    size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (read_file(path, 0, out, err, errlen) != 0) {
+		pam_lines_free(out);
+		return -1;
+	}
+	return 0;
+}
