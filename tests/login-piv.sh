@@ -48,11 +48,14 @@ sed -e "s|pam_yk\.so mode=piv|$MODULE mode=piv pkcs11_module=$SOFTHSM_MODULE|" \
     -e "s|/etc/pam_yk/piv-ca\.pem|$PKI/ca.pem|" -e "s|/etc/yubikey_mappings|$T/mappings|" \
     "$top_srcdir/examples/pam.d/smartcard" > "$SERVICE_DIR/login"
 grep -q "^auth.*$MODULE" "$SERVICE_DIR/login" || fail "the example has no pam_yk auth line"
-for f in common-account common-session; do
-	if [ -f /etc/pam.d/$f ]; then cp /etc/pam.d/$f "$SERVICE_DIR/"
-	else echo "${f#common-} required pam_permit.so" > "$SERVICE_DIR/$f"; fi
+# Linux-PAM 1.5.2 looks for a relative @include in /etc/pam.d even under
+# pam_wrapper: name minimal stand-ins for Debian's common-* by path.
+echo "account required pam_unix.so" > "$SERVICE_DIR/common-account"
+echo "session required pam_unix.so" > "$SERVICE_DIR/common-session"
+sed -i "s|^@include \([a-z-]*\)$|@include $SERVICE_DIR/\1|" "$SERVICE_DIR/login"
+for _i in $(sed -n 's/^@include //p' "$SERVICE_DIR/login"); do
+	[ -f "$_i" ] || fail "examples/pam.d/smartcard includes $_i: missing"
 done
-sed -i '/pam_systemd\|pam_gnome_keyring\|pam_ecryptfs\|pam_mkhomedir/d' "$SERVICE_DIR"/common-*
 
 # login USER [ptydrive steps]: run "login -p USER" (-p keeps the wrappers'
 # environment); the transcript goes to $T/tty.  Sets RC.

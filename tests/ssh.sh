@@ -56,23 +56,24 @@ set_url() { printf 'id=1\nkey=%s\nurllist=%s\n' "$CKEY" "$1" > "$T/pam_yk.conf";
 set_url "$URL"
 
 # --- PAM services: the shipped files, with only paths changed (and
-# timeout=8 shortened to 3 to keep the test quick), plus the system's
-# common-* files they include.
-mkdir -p "$T/pam.d"
-for f in common-account common-session common-password; do
-	if [ -f /etc/pam.d/$f ]; then cp /etc/pam.d/$f "$T/pam.d/"
-	else echo "${f#common-} required pam_permit.so" > "$T/pam.d/$f"; fi
-done
-# Modules the machine lacks (pam_systemd, ...) would fail the session.
-sed -i '/pam_systemd\|pam_gnome_keyring\|pam_ecryptfs\|pam_mkhomedir/d' "$T/pam.d"/common-*
+# timeout=8 shortened to 3 to keep the test quick).  What they @include is
+# named by absolute path: Linux-PAM 1.5.2 looks for a relative @include in
+# /etc/pam.d even under pam_wrapper.  Minimal stand-ins for Debian's
+# common-* files, so that the machine's own (pam_systemd, ...) play no part.
 SERVICE_DIR=$T/services
 mkdir -p "$SERVICE_DIR"
+echo "account required pam_unix.so" > "$SERVICE_DIR/common-account"
+echo "session required pam_unix.so" > "$SERVICE_DIR/common-session"
+echo "password required pam_unix.so" > "$SERVICE_DIR/common-password"
 use_example() {	# use_example FILE: the shipped PAM file as service "sshd"
 	sed -e "s|pam_yk\.so|$MODULE|" -e "s|/etc/pam_yk\.conf|$T/pam_yk.conf|" \
 	    -e "s|/etc/yubikey_mappings|$T/mappings|" -e "s|timeout=8|timeout=3|" \
+	    -e "s|^@include \([a-z-]*\)$|@include $SERVICE_DIR/\1|" \
 	    "$EX/pam.d/$1" > "$SERVICE_DIR/sshd"
 	grep -q "$MODULE" "$SERVICE_DIR/sshd" || fail "$1 does not use pam_yk.so"
-	cp "$T/pam.d"/common-* "$SERVICE_DIR/"
+	for _i in $(sed -n 's/^@include //p' "$SERVICE_DIR/sshd"); do
+		[ -f "$_i" ] || fail "examples/pam.d/$1 includes $_i: missing"
+	done
 }
 
 # --- keys
