@@ -29,6 +29,7 @@ struct place {
 	char	base[NAME_MAX_LEN];	/* "challenge" or the user name */
 	uid_t	owner;
 	int	dirfd;
+	int	at;		/* >= 0: dir already resolved (the helper) */
 	/* Home mode: files as the user, but the USB bus as the caller. */
 	const struct passwd	*pw;
 	struct privs		*saved;		/* NULL: nothing dropped */
@@ -64,13 +65,19 @@ set_place(const struct cfg *cfg, const char *user, const struct passwd *pw,
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->dirfd = -1;
+	pl->at = -1;
 	if (cfg->chalresp_path != NULL) {
 		if (strchr(user, '/') != NULL || strcmp(user, ".") == 0 ||
 		    strcmp(user, "..") == 0 || strlen(user) >= NAME_MAX_LEN - 12) {
 			*why = "the user name cannot name a state file";
 			return -1;
 		}
-		snprintf(pl->dir, sizeof(pl->dir), "%s", cfg->chalresp_path);
+		/* Never a shortened path: that would name another directory. */
+		if (snprintf(pl->dir, sizeof(pl->dir), "%s",
+		    cfg->chalresp_path) >= (int)sizeof(pl->dir)) {
+			*why = "chalresp_path is too long";
+			return -1;
+		}
 		snprintf(pl->base, sizeof(pl->base), "%s", user);
 		pl->owner = 0;
 		return 0;
@@ -431,7 +438,8 @@ login_as_owner(const struct cfg *cfg, const struct yk_log *log,
 	struct stat dst;
 	enum yk_result r;
 
-	pl->dirfd = open(pl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pl->dirfd = pl->at >= 0 ? openat(pl->at, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC) : open(pl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pl->dirfd < 0) {
 		if (errno == ENOENT)
 			return YK_NO_TOKENS;
@@ -463,9 +471,9 @@ out:
 	return r;
 }
 
-enum yk_result
-chalresp_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, const struct cr_ui *ui)
+static enum yk_result
+cr_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    const struct passwd *pw, const struct cr_ui *ui, int at)
 {
 	struct place pl;
 	struct privs saved;
@@ -478,6 +486,7 @@ chalresp_login(const struct cfg *cfg, const struct yk_log *log,
 		yk_syslog(log, LOG_ERR, "challenge-response for %s: %s", esc, why);
 		return pw == NULL ? YK_USER_UNKNOWN : YK_MAPPING_ERROR;
 	}
+	pl.at = cfg->chalresp_path != NULL ? at : -1;
 	/* Home files are the user's business: touch them as the user. */
 	if (cfg->chalresp_path == NULL) {
 		if (privs_drop(pw, &saved) != 0) {
@@ -509,4 +518,18 @@ chalresp_login(const struct cfg *cfg, const struct yk_log *log,
 		break;
 	}
 	return r;
+}
+
+enum yk_result
+chalresp_login(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, const struct cr_ui *ui)
+{
+	return cr_login(cfg, log, user, pw, ui, -1);
+}
+
+enum yk_result
+chalresp_login_at(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, const struct cr_ui *ui, int dir)
+{
+	return dir >= 0 ? cr_login(cfg, log, user, pw, ui, dir) : YK_SYSTEM;
 }

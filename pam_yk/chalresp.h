@@ -25,4 +25,13 @@ struct cr_ui {
 enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, const struct cr_ui *ui);
 
+/*
+ * The same for chalresp_path, in the directory dir already refers to (an
+ * O_PATH descriptor is enough): the helper resolves chalresp_path with the
+ * calling user's rights, then reads it as root.
+ */
+enum yk_result chalresp_login_at(const struct cfg *cfg,
+    const struct yk_log *log, const char *user, const struct passwd *pw,
+    const struct cr_ui *ui, int dir);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "chalresp.h"
+#include "helper.h"
 #include "log.h"
 #include "online.h"
 #include "piv.h"
@@ -198,7 +199,9 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 	if ((cfg->mode != MODE_CLIENT || cfg->authfile == NULL) &&
 	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
 		return YK_USER_UNKNOWN;
-	if (cfg->mode == MODE_CHALRESP)
+	if (helper_needed(cfg))		/* root's files, not root: ask */
+		r = helper_login(cfg, log, user, &ui);
+	else if (cfg->mode == MODE_CHALRESP)
 		r = chalresp_login(cfg, log, user, pw, &ui);
 	else if (cfg->mode == MODE_PIV)
 		r = piv_login(cfg, log, user, pw, &pui);

@@ -1,0 +1,175 @@
+/* helper_proto.c - what pam_yk and its setuid helper agree on (pure) */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+/* Printable: no control characters (UTF-8 bytes are allowed). */
+static bool
+printable(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || n >= max)
+			return false;
+	return n > 0;
+}
+
+/* "/a/b": absolute, and no "", "." or ".." component (a trailing / is ok). */
+static bool
+clean_dir(const char *d)
+{
+	const char *p = d;
+
+	if (*p != '/' || strlen(d) >= HELPER_DIR_MAX)
+		return false;
+	if (strcmp(d, "/") == 0)
+		return true;
+	while (*p == '/') {
+		size_t n = strcspn(++p, "/");
+
+		if (n == 0)
+			return p[0] == '\0' && p - d > 1;	/* "/a/" */
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
+		    p[1] == '.'))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+int
+helper_check_args(int argc, char *const *argv, struct helper_args *a,
+    const char **why)
+{
+	char *end;
+	unsigned long t;
+
+	memset(a, 0, sizeof(*a));
+	if (argc != 4 && argc != 5) {
+		*why = "usage: " HELPER_NAME " USER DIR TIMEOUT [CUE]";
+		return -1;
+	}
+	a->user = argv[1];
+	if (!printable(a->user, HELPER_USER_MAX) || strchr(a->user, '/') ||
+	    strcmp(a->user, ".") == 0 || strcmp(a->user, "..") == 0 ||
+	    a->user[0] == '-') {
+		*why = "USER cannot name a state file";
+		return -1;
+	}
+	a->dir = argv[2];
+	if (!printable(a->dir, HELPER_DIR_MAX) || !clean_dir(a->dir)) {
+		*why = "DIR must be an absolute path without ., .. or //";
+		return -1;
+	}
+	errno = 0;
+	t = strtoul(argv[3], &end, 10);
+	if (argv[3][0] < '1' || argv[3][0] > '9' || *end != '\0' ||
+	    errno != 0 || t > 60) {
+		*why = "TIMEOUT must be 1 to 60 (seconds)";
+		return -1;
+	}
+	a->timeout_s = (unsigned)t;
+	if (argc == 5) {
+		a->cue = argv[4];
+		if (!printable(a->cue, HELPER_CUE_MAX)) {
+			*why = "CUE must be 1 to 255 bytes of printable text";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct {
+	enum yk_result	r;
+	int		code;
+} codes[] = {
+	{ YK_OK,		HELPER_EXIT_OK },
+	{ YK_NO_TOKENS,		HELPER_EXIT_NO_TOKENS },
+	{ YK_USER_UNKNOWN,	HELPER_EXIT_USER_UNKNOWN },
+	{ YK_REJECTED,		HELPER_EXIT_REJECTED },
+	{ YK_MAPPING_ERROR,	HELPER_EXIT_MAPPING_ERROR },
+	{ YK_SYSTEM,		HELPER_EXIT_SYSTEM },
+};
+
+int
+helper_exit_code(enum yk_result r)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].r == r)
+			return codes[i].code;
+	return HELPER_EXIT_SYSTEM;	/* never success by accident */
+}
+
+int
+helper_result(int code, enum yk_result *r)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i].code == code) {
+			*r = codes[i].r;
+			return 0;
+		}
+	return -1;
+}
+
+static const char *
+after(const char *line, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(line, prefix, n) == 0 ? line + n : NULL;
+}
+
+enum helper_line
+helper_parse_line(const char *line, size_t len, const char **text)
+{
+	const char *t;
+
+	*text = NULL;
+	if (len > HELPER_LINE_MAX)
+		return HELPER_LINE_BAD;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			return HELPER_LINE_BAD;	/* also a NUL */
+	if ((t = after(line, len, "cue ")) != NULL && t < line + len) {
+		*text = t;
+		return HELPER_LINE_CUE;
+	}
+	if ((t = after(line, len, "error ")) != NULL && t < line + len) {
+		*text = t;
+		return HELPER_LINE_ERROR;
+	}
+	if ((t = after(line, len, HELPER_LOG_IDENT ": debug: ")) != NULL) {
+		*text = t;
+		return HELPER_LINE_DEBUG;
+	}
+	if ((t = after(line, len, HELPER_LOG_IDENT ": ")) != NULL) {
+		*text = t;
+		return HELPER_LINE_LOG;
+	}
+	return HELPER_LINE_BAD;
+}
+
+void
+helper_close_from(int fd)
+{
+	struct rlimit rl;
+	long max = 65536;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)fd, ~0U, 0U) == 0)
+		return;
+#endif
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	for (long i = fd; i < max; i++)
+		(void)close((int)i);
+}
