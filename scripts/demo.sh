@@ -6,7 +6,8 @@
 # comparison, Debian's pam_yubico), run by pamtester under pam_wrapper and
 # nss_wrapper: no system file and no real user is touched.  Then an
 # offline challenge-response login with ykpamcfg on a simulated YubiKey,
-# and a PIV certificate login on a software (SoftHSM2) token.
+# and a PIV certificate login on a software (SoftHSM2) token; ykpamcfg
+# check explains a good and a broken setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -91,6 +92,18 @@ otp=$(press 2 1)
 echo "a fresh OTP through Debian's pam_yubico, against the same server:"
 login demo-yubico "$otp" || :
 
+say "5b. ykpamcfg check explains a setup (it only reads: no OTP, no change)"
+check() {
+	env LD_PRELOAD="$lib/libnss_wrapper.so" NSS_WRAPPER_PASSWD="$sandbox/passwd" \
+		NSS_WRAPPER_GROUP="$sandbox/group" "$root/build/ykpamcfg" check -u demo "$@" 2>&1 |
+		sed 's/^/    /'
+}
+echo "\$ ykpamcfg check -u demo --service pam.d/demo-login"
+check --service pam.d/demo-login || :
+sed 's/ authfile=/ authfle=/' pam.d/demo-login > pam.d/demo-typo
+echo "the same line with a typo (authfle=):"
+check --service pam.d/demo-typo || :
+
 say "6. Offline challenge-response (the YubiKey is SIMULATED: a test stand-in for libykpers)"
 # tests/fakeykpers.so answers like a key whose slot 2 holds this HMAC secret.
 cr_secret=$(openssl rand -hex 20)
@@ -149,4 +162,14 @@ echo "login with a wrong PIN:"; piv 654321
 
 say "ykvald's log (one line per verification; no OTP token part, no nonce)"
 sed 's/^/    /' ykvald.log
+say "What was real and what was simulated"
+cat <<'EOF'
+    real: ykvald and its SQLite database, HTTP on loopback, libpam with
+          pam_yk.so, pam_yubico.so, pamtester, ykpamcfg, OpenSSL, the PKCS#11
+          calls into SoftHSM2
+    simulated: the YubiKey that types OTPs (ykgenerate computes them from its
+          AES key), the challenge-response YubiKey (a test stand-in for
+          libykpers, loaded with LD_PRELOAD), the PIV card (a SoftHSM2
+          software token), and the demo user (nss_wrapper)
+EOF
 say "Done: the server is stopped and $sandbox is removed."
