@@ -96,44 +96,6 @@ set_place(const struct cfg *cfg, const char *user, const struct passwd *pw,
 	return 0;
 }
 
-/* A file (owned by owner) or directory (by owner or root): no g/o write. */
-static const char *
-unsafe(const struct stat *st, uid_t owner, bool root_ok)
-{
-	if (st->st_uid != owner && !(root_ok && st->st_uid == 0))
-		return "has the wrong owner";
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "is writable by group or others";
-	return NULL;
-}
-
-/* 1 a state file name for base ("base" or "base-<digits>"), else 0. */
-static int
-state_name(const char *name, const char *base, unsigned *serial)
-{
-	size_t bl = strlen(base);
-	const char *p;
-	unsigned long v = 0;
-
-	if (strncmp(name, base, bl) != 0)
-		return 0;
-	if (name[bl] == '\0') {
-		*serial = 0;
-		return 1;
-	}
-	if (name[bl] != '-' || name[bl + 1] == '\0' || strlen(name + bl + 1) > 10)
-		return 0;
-	for (p = name + bl + 1; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v == 0 || v > 0xffffffffUL)
-		return 0;
-	*serial = (unsigned)v;
-	return 1;
-}
-
 /*
  * Which state files exist: serials[] for "base-<serial>", *plain for
  * "base".  0, or -1 when the directory cannot be read.
@@ -156,7 +118,7 @@ scan(const struct place *pl, unsigned *serials, size_t max, size_t *n,
 	}
 	errno = 0;
 	while ((e = readdir(d)) != NULL) {
-		if (!state_name(e->d_name, pl->base, &s))
+		if (!cr_state_name(e->d_name, pl->base, &s))
 			continue;
 		if (s == 0)
 			*plain = true;
@@ -200,7 +162,7 @@ open_locked(const struct place *pl, struct locked *lk, long wait_ms,
 			*why = "is not a regular file";
 			goto fail;
 		}
-		if ((*why = unsafe(&lk->st, pl->owner, false)) != NULL)
+		if ((*why = cr_state_unsafe(&lk->st, pl->owner, false)) != NULL)
 			goto fail;
 		while (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
 			if (errno != EWOULDBLOCK || waited >= wait_ms) {
@@ -448,7 +410,7 @@ login_as_owner(const struct cfg *cfg, const struct yk_log *log,
 		return YK_MAPPING_ERROR;
 	}
 	if (fstat(pl->dirfd, &dst) != 0 ||
-	    (*why = unsafe(&dst, pl->owner, true)) != NULL) {
+	    (*why = cr_state_unsafe(&dst, pl->owner, true)) != NULL) {
 		if (*why == NULL)
 			*why = "the state directory cannot be examined";
 		snprintf(name, namelen, "%s", pl->dir);

@@ -17,27 +17,10 @@
 #include "helper.h"
 #include "log.h"
 #include "online.h"
+#include "pamcode.h"
 #include "piv.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-static int
-pam_code(enum yk_result r, const struct cfg *cfg)
-{
-	switch (r) {
-	case YK_OK:		return PAM_SUCCESS;
-	case YK_NO_TOKENS:	return cfg->nullok ? PAM_IGNORE : PAM_USER_UNKNOWN;
-	case YK_USER_UNKNOWN:	return PAM_USER_UNKNOWN;
-	case YK_UNAVAILABLE:	/* PIV: no card; nullok lets others decide */
-		return cfg->mode == MODE_PIV && cfg->nullok ? PAM_IGNORE :
-		    PAM_AUTHINFO_UNAVAIL;
-	case YK_CONV_ERROR:	return PAM_CONV_ERR;
-	case YK_CONFIG:		return PAM_SERVICE_ERR;
-	case YK_NOMEM:		return PAM_BUF_ERR;
-	case YK_SYSTEM:		return PAM_SYSTEM_ERR;
-	default:		return PAM_AUTH_ERR;	/* bad, replayed, unmapped */
-	}
-}
 
 /* Ask one question; *answer is malloc'd (the caller wipes it). */
 static enum yk_result
@@ -247,7 +230,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		pam_error(pamh, "The YubiKey validation service cannot be "
 		    "reached.");
 out:
-	rc = pam_code(r, &cfg);
+	rc = yk_pam_code(r, &cfg);
 	if (rc != PAM_SUCCESS && r != YK_CONFIG && cfg.alwaysok) {
 		yk_syslog(&log, LOG_WARNING, "alwaysok: letting %s in despite "
 		    "%s", log_escape(user, esc, sizeof(esc)), pam_strerror(pamh, rc));

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "modhex.h"
+#include "pamcode.h"
 #include "piv.h"
 #include "privs.h"
 #include "result.h"
@@ -698,23 +699,11 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
-/* The PAM code the module returns for r (pam_code() in pam_yk.c). */
+/* The PAM code the module returns for r, by name. */
 static const char *
 pam_outcome(enum yk_result r, const struct cfg *cfg)
 {
-	switch (r) {
-	case YK_OK:		return "PAM_SUCCESS";
-	case YK_NO_TOKENS:	return cfg->nullok ? "PAM_IGNORE" : "PAM_USER_UNKNOWN";
-	case YK_USER_UNKNOWN:	return "PAM_USER_UNKNOWN";
-	case YK_UNAVAILABLE:
-		return cfg->mode == MODE_PIV && cfg->nullok ? "PAM_IGNORE" :
-		    "PAM_AUTHINFO_UNAVAIL";
-	case YK_CONV_ERROR:	return "PAM_CONV_ERR";
-	case YK_CONFIG:		return "PAM_SERVICE_ERR";
-	case YK_NOMEM:		return "PAM_BUF_ERR";
-	case YK_SYSTEM:		return "PAM_SYSTEM_ERR";
-	default:		return "PAM_AUTH_ERR";
-	}
+	return yk_pam_code_name(yk_pam_code(r, cfg));
 }
 
 static void

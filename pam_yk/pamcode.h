@@ -1,0 +1,18 @@
+/* pamcode.h - the PAM code the module returns for each outcome */
+#ifndef YK_PAMCODE_H
+#define YK_PAMCODE_H
+
+#include "cfg.h"
+#include "result.h"
+
+/*
+ * What pam_sm_authenticate returns for r under cfg (nullok turns "no
+ * tokens" and, in PIV mode, "no card" into PAM_IGNORE).  Every outcome but
+ * YK_OK is a code that denies or steps aside; none is PAM_SUCCESS.
+ */
+int yk_pam_code(enum yk_result r, const struct cfg *cfg);
+
+/* "PAM_SUCCESS", "PAM_AUTH_ERR", ... for the codes yk_pam_code returns. */
+const char *yk_pam_code_name(int code);
+
+#endif
