@@ -126,6 +126,30 @@ if [ "${SANITIZERS:-no}" = yes ]; then
 	export ASAN_OPTIONS
 fi
 
+# san_real_program [noleaks]: a real program (sudo, su, login) is about to
+# load our sanitized module under the wrappers.  ASan refuses the
+# RTLD_DEEPBIND with which the wrappers open libc and libpam; they leave it
+# out when LD_PRELOAD names libasan, but setuid-style programs drop LD_*
+# from their environment (pam_wrapper 1.1.4 reads uid_wrapper's variable
+# name).  ASan's crypt_r interceptor finds no crypt_r when libcrypt comes
+# only later, with pam_unix: load it up front.  noleaks: the program itself
+# leaks at exit, with our allocations above its frames, so leak checking
+# is off in there (the pamdrive tests check the module's leaks); memory
+# errors and undefined behaviour still abort.
+san_real_program() {
+	[ -n "$SAN_PRELOAD" ] || return 0
+	NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
+	PAM_WRAPPER_DISABLE_DEEPBIND=1
+	export NSS_WRAPPER_DISABLE_DEEPBIND UID_WRAPPER_DISABLE_DEEPBIND \
+		PAM_WRAPPER_DISABLE_DEEPBIND
+	_c=$(ls /lib/*/libcrypt.so.1 /usr/lib/*/libcrypt.so.1 2>/dev/null | head -n 1)
+	SAN_PRELOAD=$SAN_PRELOAD${_c:+:$_c}
+	if [ "${1:-}" = noleaks ]; then
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+		export ASAN_OPTIONS
+	fi
+}
+
 # ---- emulated YubiKeys ----------------------------------------------------
 # The test-only stand-in for libykpers (tests/fakeykpers.c documents the
 # FAKEYK_* variables).  Secrets and serial from chalresp-vectors.md.

@@ -15,15 +15,8 @@ piv_requirements
 PAMW=$(wrapper pam_wrapper)
 NSSW=$(wrapper nss_wrapper)
 [ -n "$PAMW" ] && [ -n "$NSSW" ] || skip "libpam-wrapper or libnss-wrapper is not installed"
+san_real_program
 PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$PAMW:$NSSW
-# ASan refuses the RTLD_DEEPBIND with which the wrappers open libc and
-# libpam.  They leave it out when LD_PRELOAD names libasan, but login(1)
-# removes LD_* from its environment; pam_wrapper 1.1.4 reads uid_wrapper's
-# variable name.
-[ -z "$SAN_PRELOAD" ] || {
-	NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
-	export NSS_WRAPPER_DISABLE_DEEPBIND UID_WRAPPER_DISABLE_DEEPBIND
-}
 PTY="python3 $top_srcdir/tests/ptydrive.py -t 20"
 
 chmod 755 "$T"

@@ -28,22 +28,7 @@ VISUDO=$(command -v visudo || echo /usr/sbin/visudo)
 PAMW=$(wrapper pam_wrapper) NSSW=$(wrapper nss_wrapper) UIDW=$(wrapper uid_wrapper)
 [ -n "$PAMW" ] && [ -n "$NSSW" ] && [ -n "$UIDW" ] ||
 	skip "needs libpam-wrapper, libnss-wrapper and libuid-wrapper"
-# ASan refuses the RTLD_DEEPBIND with which the wrappers open libc and
-# libpam (pam_wrapper 1.1.4 reads uid_wrapper's variable name).
-[ -z "$SAN_PRELOAD" ] || {
-	NSS_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
-	PAM_WRAPPER_DISABLE_DEEPBIND=1
-	export NSS_WRAPPER_DISABLE_DEEPBIND UID_WRAPPER_DISABLE_DEEPBIND \
-		PAM_WRAPPER_DISABLE_DEEPBIND
-	# ASan's crypt_r interceptor finds no crypt_r when libcrypt comes
-	# only later, with pam_unix: load it up front.
-	_c=$(ls /lib/*/libcrypt.so.1 /usr/lib/*/libcrypt.so.1 2>/dev/null | head -n 1)
-	SAN_PRELOAD=$SAN_PRELOAD${_c:+:$_c}
-	# sudo itself leaks at exit, and every allocation pam_yk makes in it
-	# has sudo's frames below: no leak check in there (the pamdrive tests
-	# check pam_yk's leaks); memory errors and UB still abort.
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0; export ASAN_OPTIONS
-}
+san_real_program noleaks	# sudo itself leaks at exit
 command -v openssl >/dev/null || skip "openssl is not installed"
 SUIDEXEC=$top_builddir/tests/suidexec
 EX=$top_srcdir/examples/pam.d
