@@ -118,15 +118,48 @@ out:
 	return r;
 }
 
+const char *
+af_stat_unsafe(const struct stat *st, uid_t owner, bool dir, off_t max)
+{
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return dir ? "is not a directory" : "is not a regular file";
+	if (st->st_uid != 0 && st->st_uid != owner)
+		return "has the wrong owner";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "is writable by group or others";
+	if (!dir && max > 0 && st->st_size > max)
+		return "is too large";
+	return NULL;
+}
+
+const char *
+af_path_unsafe(const char *path, uid_t owner, bool dir)
+{
+	struct stat st;
+	const char *why;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? "does not exist" :
+		    errno == ELOOP ? "is a symbolic link" :
+		    errno == ENOTDIR ? "has a non-directory in its path" :
+		    "cannot be examined";
+	why = fstat(fd, &st) != 0 ? "cannot be examined" :
+	    af_stat_unsafe(&st, owner, dir, 0);
+	close(fd);
+	return why;
+}
+
 enum af_open
-authfile_open(const char *path, uid_t owner, FILE **f, const char **why)
+af_open_at(int dirfd, const char *path, uid_t owner, off_t max, bool follow,
+    FILE **f, const char **why)
 {
 	struct stat st;
 	int fd;
 
 	*f = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY);
+	fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+	    (follow ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return AF_OPEN_ABSENT;
@@ -138,20 +171,25 @@ authfile_open(const char *path, uid_t owner, FILE **f, const char **why)
 	}
 	if (fstat(fd, &st) != 0)
 		*why = "cannot be examined";
-	else if (!S_ISREG(st.st_mode))
-		*why = "is not a regular file";
-	else if (st.st_uid != 0 && st.st_uid != owner)
-		*why = "has the wrong owner";
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		*why = "is writable by group or others";
-	else if (st.st_size > AF_MAX_SIZE)
-		*why = "is larger than 1 MiB";
+	else if ((*why = af_stat_unsafe(&st, owner, false, max)) != NULL)
+		;
 	else if ((*f = fdopen(fd, "re")) == NULL)
 		*why = "cannot be read";
 	if (*f != NULL)
 		return AF_OPEN_OK;
 	close(fd);
 	return AF_OPEN_ERROR;
+}
+
+enum af_open
+authfile_open(const char *path, uid_t owner, FILE **f, const char **why)
+{
+	enum af_open r = af_open_at(AT_FDCWD, path, owner, AF_MAX_SIZE, false,
+	    f, why);
+
+	if (r == AF_OPEN_ERROR && strcmp(*why, "is too large") == 0)
+		*why = "is larger than 1 MiB";
+	return r;
 }
 
 bool

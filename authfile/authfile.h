@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define AF_PER_USER_PATH	".yubico/authorized_yubikeys"
@@ -48,6 +49,32 @@ enum af_open {
  */
 enum af_open authfile_open(const char *path, uid_t owner, FILE **f,
     const char **why);
+
+/*
+ * The owner and mode rules for every file pam_yk reads as configuration
+ * (mapping files, PIV trust anchors and CRLs): is what st describes a
+ * regular file (a directory with dir), owned by root or owner, not
+ * writable by group or others, at most max bytes (0: any size)?  NULL
+ * when it is fine, else why not ("has the wrong owner", ...).
+ */
+const char *af_stat_unsafe(const struct stat *st, uid_t owner, bool dir,
+    off_t max);
+
+/*
+ * The same rules for path itself, not following a final symbolic link
+ * (no size limit): NULL, or why not ("does not exist", "is a symbolic
+ * link", ...).
+ */
+const char *af_path_unsafe(const char *path, uid_t owner, bool dir);
+
+/*
+ * Open path (relative to dirfd, or AT_FDCWD) read-only, O_NONBLOCK,
+ * O_CLOEXEC, O_NOCTTY, and O_NOFOLLOW unless follow, and check the open
+ * file with af_stat_unsafe (regular file).  AF_OPEN_OK with *f, or why
+ * it is refused.
+ */
+enum af_open af_open_at(int dirfd, const char *path, uid_t owner, off_t max,
+    bool follow, FILE **f, const char **why);
 
 /* True when entries holds token_id exactly. */
 bool af_has(const struct af_entries *e, const char *token_id);
