@@ -32,6 +32,7 @@ defaults(struct cfg *cfg)
 	cfg->piv_uri.id[0] = 0x01;	/* 9a, PIV Authentication */
 	cfg->piv_uri.idlen = 1;
 	cfg->vc.timeout_ms = CFG_DEFAULT_TIMEOUT_MS;
+	cfg->piv_min_rsa_bits = CFG_DEFAULT_MIN_RSA_BITS;
 }
 
 static const char *
@@ -158,6 +159,60 @@ set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 static int parse_file(struct cfg *cfg, const char *path, char *errbuf,
     size_t errlen);
 
+/* A DNS name: dot-separated labels of letters, digits and '-'. */
+static bool
+domain_ok(const char *d)
+{
+	size_t label = 0, n = 0;
+
+	for (; *d != '\0'; d++, n++) {
+		if (*d == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((*d >= 'a' && *d <= 'z') || (*d >= 'A' && *d <= 'Z') ||
+		    (*d >= '0' && *d <= '9') || *d == '-') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return label > 0 && n <= 253;
+}
+
+/* piv_domain=a.example,b.example: appended to the ones already given. */
+static int
+add_domains(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+{
+	char *list = own(cfg, strdup(v)), *save = NULL;
+
+	if (list == NULL) {
+		snprintf(errbuf, errlen, "piv_domain: out of memory");
+		return -1;
+	}
+	if (*v == '\0' || strstr(v, ",,") != NULL || *v == ',' ||
+	    v[strlen(v) - 1] == ',') {
+		snprintf(errbuf, errlen, "piv_domain: expected a domain or a "
+		    "comma-separated list of domains");
+		return -1;
+	}
+	for (char *d = strtok_r(list, ",", &save); d != NULL;
+	    d = strtok_r(NULL, ",", &save)) {
+		if (!domain_ok(d)) {
+			snprintf(errbuf, errlen, "piv_domain: '%.80s' is not a "
+			    "domain name", d);
+			return -1;
+		}
+		if (cfg->npiv_domains == CFG_MAX_PIV_DOMAINS) {
+			snprintf(errbuf, errlen, "piv_domain: more than %d "
+			    "domains", CFG_MAX_PIV_DOMAINS);
+			return -1;
+		}
+		cfg->piv_domain[cfg->npiv_domains++] = d;
+	}
+	return 0;
+}
+
 /* What parse_one accepts (keep in step with it; test_cfg checks them). */
 const char *const cfg_options[] = {
 	"debug", "nullok", "alwaysok", "try_first_pass", "use_first_pass",
@@ -167,7 +222,8 @@ const char *const cfg_options[] = {
 	"debug_file=",
 	"use_authtok_as_pin", "pkcs11_module=", "pkcs11_uri=", "piv_slot=",
 	"piv_cafile=", "piv_capath=", "piv_crlfile=", "piv_crlpath=",
-	"piv_map=", "piv_eku=", "conf=", NULL,
+	"piv_map=", "piv_eku=", "piv_domain=", "piv_min_rsa_bits=", "conf=",
+	NULL,
 };
 
 #define BAD(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
@@ -294,6 +350,13 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 			cfg->piv_eku_any = false;
 		else
 			BAD("piv_eku: expected any or clientauth");
+	} else if ((v = skip_prefix(arg, "piv_domain=")) != NULL) {
+		if (add_domains(cfg, v, errbuf, errlen) != 0)
+			return -1;
+	} else if ((v = skip_prefix(arg, "piv_min_rsa_bits=")) != NULL) {
+		if (parse_uint(v, 1024, 16384, &n) != 0)
+			BAD("piv_min_rsa_bits: expected 1024 to 16384");
+		cfg->piv_min_rsa_bits = (unsigned)n;
 	} else if ((v = skip_prefix(arg, "conf=")) != NULL) {
 		if (from_file)
 			BAD("conf: a configuration file cannot name another");
@@ -387,6 +450,14 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
 	    cfg->piv_capath == NULL)
 		BAD("piv_cafile or piv_capath: PIV mode needs trust anchors");
+	if (cfg->mode == MODE_PIV && (cfg->use_first_pass || cfg->try_first_pass))
+		BAD("%s: does not apply to mode=piv (an earlier module's "
+		    "password is sent to the card only with use_authtok_as_pin)",
+		    cfg->use_first_pass ? "use_first_pass" : "try_first_pass");
+	if (cfg->mode == MODE_PIV && (cfg->piv_map == PIV_MAP_UPN ||
+	    cfg->piv_map == PIV_MAP_EMAIL) && cfg->npiv_domains == 0)
+		BAD("piv_domain: piv_map=%s needs the domain(s) to accept "
+		    "after the '@'", cfg->piv_map == PIV_MAP_UPN ? "upn" : "email");
 	if (cfg->mode != MODE_CLIENT)
 		return 0;
 	if (!cfg->have_id)

@@ -10,6 +10,8 @@
 #define CFG_DEFAULT_TIMEOUT_MS	10000
 #define CFG_DEFAULT_TOKEN_ID_LEN	12
 #define CFG_MAX_CONF		65536
+#define CFG_MAX_PIV_DOMAINS	16
+#define CFG_DEFAULT_MIN_RSA_BITS	2048
 
 enum yk_mode {
 	MODE_CLIENT,
@@ -49,11 +51,15 @@ struct cfg {
 	struct p11_uri	piv_uri;	/* piv_slot= gives its id */
 	const char	*piv_cafile, *piv_capath, *piv_crlfile, *piv_crlpath;
 	enum piv_map	piv_map;
+	/* piv_map=upn|email: the domains accepted after the '@' */
+	const char	*piv_domain[CFG_MAX_PIV_DOMAINS];
+	size_t		npiv_domains;
+	unsigned	piv_min_rsa_bits;	/* the chain's RSA keys */
 	bool		piv_eku_any, use_authtok_as_pin;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/* storage for the url= substitution and the conf file's text */
-	char		*owned[VC_MAX_URLS + 8];
+	char		*owned[VC_MAX_URLS + 8 + CFG_MAX_PIV_DOMAINS];
 	size_t		nowned;
 };
 

@@ -134,6 +134,32 @@ test_table(void)
 	    "pkcs11_uri=token=x");
 	BAD("pkcs11_uri: type", "mode=piv", "piv_cafile=/ca.pem",
 	    "pkcs11_uri=pkcs11:type=private");
+	BAD("piv_domain: piv_map=upn needs", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=upn");
+	BAD("piv_domain: piv_map=email needs", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=email");
+	BAD("piv_domain: 'a@b.example' is not", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=upn", "piv_domain=a@b.example");
+	BAD("piv_domain: expected", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=upn", "piv_domain=");
+	BAD("piv_domain: expected", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=upn", "piv_domain=a.example,,b.example");
+	BAD("piv_domain: 'a..example' is not", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=upn", "piv_domain=a..example");
+	BAD("piv_domain: '.example' is not", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=upn", "piv_domain=.example");
+	BAD("piv_domain: more than 16", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=upn", "piv_domain=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q");
+	BAD("piv_min_rsa_bits: expected 1024", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_min_rsa_bits=512");
+	BAD("piv_min_rsa_bits: expected 1024", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_min_rsa_bits=16385");
+	BAD("piv_min_rsa_bits: expected 1024", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_min_rsa_bits=2048bits");
+	BAD("use_first_pass: does not apply to mode=piv", "mode=piv",
+	    "piv_cafile=/ca.pem", "use_first_pass");
+	BAD("try_first_pass: does not apply to mode=piv", "mode=piv",
+	    "piv_cafile=/ca.pem", "try_first_pass");
 	BAD("conf: cannot open", "id=1", "conf=/nonexistent/pam_yk.conf");
 }
 
@@ -151,13 +177,22 @@ test_values(void)
 	    c.piv_uri.id[0] == 2 && c.piv_uri.id[1] == 0xff, "URI decoded");
 	cfg_free(&c);
 	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9C",
-	    "piv_map=upn", NULL) == 0 && c.piv_uri.id[0] == 2 &&
-	    c.piv_map == PIV_MAP_UPN, "piv_slot=9C is CKA_ID 02");
+	    "piv_map=upn", "piv_domain=EXAMPLE.COM", NULL) == 0 &&
+	    c.piv_uri.id[0] == 2 && c.piv_map == PIV_MAP_UPN,
+	    "piv_slot=9C is CKA_ID 02");
+	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", "piv_map=email",
+	    "piv_domain=a.example,B-2.Example", "piv_domain=c.example",
+	    "piv_min_rsa_bits=1024", NULL) == 0 && c.npiv_domains == 3 &&
+	    strcmp(c.piv_domain[1], "B-2.Example") == 0 &&
+	    strcmp(c.piv_domain[2], "c.example") == 0 &&
+	    c.piv_min_rsa_bits == 1024, "piv_domain lists add up: %s", err);
 	cfg_free(&c);
 	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", NULL) == 0 &&
 	    c.piv_uri.id[0] == 1 && c.piv_uri.idlen == 1 &&
-	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0,
-	    "PIV defaults: 9a, OpenSC");
+	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0 &&
+	    c.piv_min_rsa_bits == 2048 && c.npiv_domains == 0,
+	    "PIV defaults: 9a, OpenSC, RSA >= 2048");
 	cfg_free(&c);
 
 	CHECK(parse(&c, err, "id=7", NULL) == 0, "%s", err);
