@@ -15,9 +15,8 @@
 #include <openssl/x509v3.h>
 #include <p11-kit/pkcs11.h>
 
-#include "mapping.h"
-#include "modhex.h"
 #include "piv.h"
+#include "piv_cert.h"
 
 #define CERT_MAX	16384	/* a PIV certificate is < 3 kB */
 #define SIG_MAX		1024
@@ -162,7 +161,12 @@ find_object(struct p11 *p, const struct card *c, CK_OBJECT_CLASS cls, CK_RV *rv)
 
 /* ---- the certificate ---------------------------------------------------- */
 
-/* The certificate with the card's CKA_ID on this session, or NULL. */
+static const char cert_unparsable[] = "cannot parse the certificate";
+
+/*
+ * The certificate with the card's CKA_ID on this session, or NULL (with
+ * *why = cert_unparsable when it is there but does not parse).
+ */
 static X509 *
 read_cert(struct p11 *p, struct card *c, const char **why, CK_RV *rv)
 {
@@ -183,224 +187,10 @@ read_cert(struct p11 *p, struct card *c, const char **why, CK_RV *rv)
 	if ((x = d2i_X509(NULL, &q, n)) == NULL || q != der + n) {
 		X509_free(x);
 		x = NULL;
-		*why = "the certificate does not parse";
+		*why = cert_unparsable;
 	}
 	free(der);
 	return x;
-}
-
-static X509_STORE *
-trust_load(const struct cfg *cfg, const char **why)
-{
-	X509_STORE *st = X509_STORE_new();
-	X509_LOOKUP *lu;
-	unsigned long flags = X509_V_FLAG_X509_STRICT;
-
-	if (st == NULL)
-		goto fail;
-	if (X509_STORE_load_locations(st, cfg->piv_cafile, cfg->piv_capath) != 1) {
-		*why = "the trust anchors (piv_cafile/piv_capath) cannot be read";
-		goto fail;
-	}
-	if (cfg->piv_crlfile != NULL) {
-		if ((lu = X509_STORE_add_lookup(st, X509_LOOKUP_file())) == NULL ||
-		    X509_load_crl_file(lu, cfg->piv_crlfile, X509_FILETYPE_PEM) < 1) {
-			*why = "piv_crlfile cannot be read";
-			goto fail;
-		}
-	}
-	if (cfg->piv_crlpath != NULL &&
-	    ((lu = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir())) == NULL ||
-	    X509_LOOKUP_add_dir(lu, cfg->piv_crlpath, X509_FILETYPE_PEM) != 1)) {
-		*why = "piv_crlpath cannot be used";
-		goto fail;
-	}
-	if (cfg->piv_crlfile != NULL || cfg->piv_crlpath != NULL)
-		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-	X509_STORE_set_flags(st, flags);
-	return st;
-fail:
-	if (*why == NULL)
-		*why = "out of memory";
-	X509_STORE_free(st);
-	return NULL;
-}
-
-static bool
-has_eku(X509 *x, int nid)
-{
-	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
-	bool found = false;
-
-	for (int i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
-		if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == nid)
-			found = true;
-	EXTENDED_KEY_USAGE_free(eku);
-	return found;
-}
-
-/* NULL when the certificate may log someone in, else why not. */
-static const char *
-cert_policy(const struct cfg *cfg, X509_STORE *store, X509 *x)
-{
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	const char *why = NULL;
-	int mdnid = NID_undef, err;
-
-	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, x, NULL) != 1)
-		why = "out of memory";
-	else if (X509_verify_cert(ctx) != 1) {
-		err = X509_STORE_CTX_get_error(ctx);
-		why = X509_verify_cert_error_string(err);
-	} else if (!(X509_get_extension_flags(x) & EXFLAG_KUSAGE) ||
-	    !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
-		why = "its key usage lacks digitalSignature";
-	else if (!cfg->piv_eku_any && !has_eku(x, NID_client_auth) &&
-	    !has_eku(x, NID_ms_smartcard_login))
-		why = "its extended key usage has neither clientAuth nor "
-		    "smartcardLogon";
-	else if (X509_get_signature_info(x, &mdnid, NULL, NULL, NULL) != 1 ||
-	    (mdnid != NID_sha256 && mdnid != NID_sha384 && mdnid != NID_sha512))
-		why = "it is not signed with SHA-256 or stronger";
-	X509_STORE_CTX_free(ctx);
-	return why;
-}
-
-/* ---- mapping ------------------------------------------------------------ */
-
-/* An ASN.1 string as UTF-8 when it holds no NUL or control character. */
-static char *
-clean_utf8(const ASN1_STRING *s)
-{
-	unsigned char *u = NULL;
-	int n = ASN1_STRING_to_UTF8(&u, s);
-
-	if (n < 0)
-		return NULL;
-	for (int i = 0; i < n; i++) {
-		if (u[i] < 0x20 || u[i] == 0x7f) {
-			OPENSSL_free(u);
-			return NULL;
-		}
-	}
-	return (char *)u;
-}
-
-/* The only entry of nid in the subject; NULL when none, several or unclean. */
-static char *
-subject_value(X509 *x, int nid)
-{
-	X509_NAME *n = X509_get_subject_name(x);
-	int i = X509_NAME_get_index_by_NID(n, nid, -1);
-
-	if (i < 0 || X509_NAME_get_index_by_NID(n, nid, i) >= 0)
-		return NULL;
-	return clean_utf8(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-}
-
-/* The only UPN (want_upn) or rfc822Name in the SAN. */
-static char *
-san_value(X509 *x, bool want_upn)
-{
-	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	char *v = NULL;
-	int found = 0;
-
-	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		const ASN1_STRING *s = NULL;
-
-		if (!want_upn && g->type == GEN_EMAIL)
-			s = g->d.rfc822Name;
-		else if (want_upn && g->type == GEN_OTHERNAME &&
-		    OBJ_obj2nid(g->d.otherName->type_id) == NID_ms_upn &&
-		    g->d.otherName->value->type == V_ASN1_UTF8STRING)
-			s = g->d.otherName->value->value.utf8string;
-		if (s != NULL && found++ == 0)
-			v = clean_utf8(s);
-	}
-	GENERAL_NAMES_free(gens);
-	if (found != 1) {
-		OPENSSL_free(v);
-		return NULL;
-	}
-	return v;
-}
-
-/* "local@domain": the user must be the local part, exactly. */
-static bool
-local_part_is(const char *v, const char *user)
-{
-	const char *at = strchr(v, '@');
-
-	return at != NULL && strchr(at + 1, '@') == NULL &&
-	    (size_t)(at - v) == strlen(user) && strncmp(v, user, strlen(user)) == 0;
-}
-
-static enum yk_result
-map_authfile(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, X509 *x, const char **why)
-{
-	struct af_entries e = { .n = 0 };
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	char want[7 + 65] = "sha256=";
-	enum yk_result r;
-
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return YK_SYSTEM;
-	hex_encode(md, 32, want + 7);
-	r = mapping_load(cfg, log, user, pw, &e);
-	if (r == YK_NO_TOKENS || (r == YK_OK && !af_has(&e, want))) {
-		*why = "the certificate's sha256= fingerprint is not mapped to "
-		    "the user";
-		r = YK_NOT_MAPPED;
-	}
-	af_entries_free(&e);
-	return r;
-}
-
-bool
-piv_cert_names(X509 *x, enum piv_map how, const char *user)
-{
-	char *v = NULL;
-	bool ok = false;
-
-	switch (how) {
-	case PIV_MAP_CN:
-		v = subject_value(x, NID_commonName);
-		ok = v != NULL && strcmp(v, user) == 0;
-		break;
-	case PIV_MAP_UID:
-		v = subject_value(x, NID_userId);
-		ok = v != NULL && strcmp(v, user) == 0;
-		break;
-	case PIV_MAP_UPN:
-		v = san_value(x, true);
-		ok = v != NULL && local_part_is(v, user);
-		break;
-	case PIV_MAP_EMAIL:
-		v = san_value(x, false);
-		ok = v != NULL && local_part_is(v, user);
-		break;
-	default:
-		break;
-	}
-	OPENSSL_free(v);
-	return ok;
-}
-
-static enum yk_result
-map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, X509 *x, const char **why)
-{
-	if (cfg->piv_map == PIV_MAP_AUTHFILE)
-		return map_authfile(cfg, log, user, pw, x, why);
-	if (piv_cert_names(x, cfg->piv_map, user))
-		return YK_OK;
-	*why = "the certificate does not name the user (or names it with a "
-	    "NUL or control character, or more than once)";
-	return YK_NOT_MAPPED;
 }
 
 /* ---- finding the card --------------------------------------------------- */
@@ -431,7 +221,7 @@ token_matches(const struct cfg *cfg, const CK_TOKEN_INFO *ti)
 static enum yk_result
 find_card(struct p11 *p, const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, X509_STORE *store,
-    struct card *c, const char **why)
+    struct card *c, char *buf, const char **why)
 {
 	CK_SLOT_ID slots[32];
 	CK_ULONG n = 32;
@@ -456,15 +246,21 @@ find_card(struct p11 *p, const struct cfg *cfg, const struct yk_log *log,
 		if (p->f->C_OpenSession(c->slot, CKF_SERIAL_SESSION, NULL, NULL,
 		    &c->s) != CKR_OK)
 			continue;
-		if ((c->cert = read_cert(p, c, &reason, &rv)) != NULL) {
-			const char *bad = cert_policy(cfg, store, c->cert);
+		if ((c->cert = read_cert(p, c, &reason, &rv)) == NULL &&
+		    reason == cert_unparsable) {
+			yk_syslog(log, LOG_NOTICE, "token '%s': %s", c->label,
+			    reason);
+			best = YK_REJECTED;	/* never "no card" */
+		} else if (c->cert != NULL) {
+			const char *bad = piv_cert_policy(cfg, store, c->cert,
+			    buf, PIV_WHY_MAX);
 
 			if (bad != NULL) {
 				yk_syslog(log, LOG_NOTICE, "token '%s': the "
 				    "certificate is refused: %s", c->label, bad);
 				reason = bad;
 				best = YK_REJECTED;
-			} else if ((r = map_user(cfg, log, user, pw, c->cert,
+			} else if ((r = piv_map_user(cfg, log, user, pw, c->cert,
 			    &reason)) == YK_OK) {
 				return YK_OK;
 			} else {
@@ -752,14 +548,16 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((store = trust_load(cfg, &out->why)) == NULL)
+	if ((store = piv_trust_load(cfg, out->buf, sizeof(out->buf))) == NULL) {
+		out->why = out->buf;
 		return YK_CONFIG;
+	}
 	if ((rc = p11_open(cfg->pkcs11_module, &p, &out->why)) != 0) {
 		X509_STORE_free(store);
 		return rc == -2 ? YK_CONFIG : YK_UNAVAILABLE;
 	}
 	out->loaded = true;
-	r = find_card(&p, cfg, log, user, pw, store, &c, &out->why);
+	r = find_card(&p, cfg, log, user, pw, store, &c, out->buf, &out->why);
 	if (r == YK_OK) {
 		out->why = NULL;
 		snprintf(out->label, sizeof(out->label), "%s", c.label);
@@ -781,12 +579,13 @@ piv_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	struct card c = { .cert = NULL };
 	X509_STORE *store = NULL;
 	const char *why = NULL;
-	char esc[64];
+	char esc[64], buf[PIV_WHY_MAX];
 	enum yk_result r = YK_SYSTEM;
 	int rc;
 
 	log_escape(user, esc, sizeof(esc));
-	if ((store = trust_load(cfg, &why)) == NULL) {
+	if ((store = piv_trust_load(cfg, buf, sizeof(buf))) == NULL) {
+		why = buf;
 		yk_syslog(log, LOG_ERR, "configuration error: %s", why);
 		return YK_CONFIG;
 	}
@@ -795,7 +594,7 @@ piv_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		X509_STORE_free(store);
 		return rc == -2 ? YK_CONFIG : YK_UNAVAILABLE;
 	}
-	r = find_card(&p, cfg, log, user, pw, store, &c, &why);
+	r = find_card(&p, cfg, log, user, pw, store, &c, buf, &why);
 	if (r == YK_OK) {
 		r = prove(&p, &c, cfg, ui, &why);
 		X509_free(c.cert);

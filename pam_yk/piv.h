@@ -9,6 +9,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "piv_cert.h"
 #include "result.h"
 
 /* How the method talks to the user. */
@@ -29,18 +30,13 @@ struct piv_ui {
  * private key is the certificate's, and have the card sign a fresh random
  * challenge that OpenSSL verifies with the certificate's key.
  */
-/*
- * Does the certificate name user the way how (cn, uid, upn, email) says:
- * exactly once, without NUL or control characters?  (Not for authfile.)
- */
-bool piv_cert_names(X509 *x, enum piv_map how, const char *user);
-
 /* What piv_probe found. */
 struct piv_probe {
 	bool		loaded;		/* the PKCS#11 module loaded */
 	const char	*why;		/* why the result is not YK_OK, or NULL */
 	char		label[33];	/* the token of the certificate, or "" */
 	char		subject[256];	/* its subject (one line), or "" */
+	char		buf[PIV_WHY_MAX];	/* room for why */
 };
 
 /*

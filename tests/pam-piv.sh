@@ -84,7 +84,7 @@ card alice-nulcn alice-nulcn
 service nulcn "auth required $MODULE $base piv_map=cn pkcs11_uri=pkcs11:token=alice-nulcn"
 try PAM_AUTH_ERR nulcn alice 123456
 for m in cn uid upn email; do
-	service map-$m "auth required $MODULE $base piv_map=$m pkcs11_uri=pkcs11:token=alice-p256"
+	service map-$m "auth required $MODULE $base piv_map=$m piv_domain=example.test pkcs11_uri=pkcs11:token=alice-p256"
 	try PAM_SUCCESS map-$m alice 123456
 	try PAM_AUTH_ERR map-$m bob 123456
 done

@@ -1,0 +1,66 @@
+/*
+ * piv_cert.h - the certificate side of PIV login: trust anchors and CRLs,
+ * the certificate policy, the mapping to a user.  No PKCS#11 and no PAM
+ * types inside: piv.c finds the certificate on a card and calls these.
+ */
+#ifndef YK_PIV_CERT_H
+#define YK_PIV_CERT_H
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "result.h"
+
+#define PIV_WHY_MAX	320	/* a reason naming a file or a certificate */
+#define PIV_FILE_MAX	(64L << 20)	/* a CA file or CRL file */
+#define PIV_DIR_MAX	4096	/* entries of piv_capath or piv_crlpath */
+#define PIV_RSA_MAX_BITS	8192	/* the largest leaf key we can use */
+
+/*
+ * The verification store: certificates (trust anchors) from piv_cafile and
+ * piv_capath only, CRLs from piv_crlfile and piv_crlpath only; every file
+ * and directory root's and not writable by group or others (the mapping
+ * file's rules, af_stat_unsafe), read through the descriptor that was
+ * checked.  A CRL without nextUpdate is refused.  NULL with a reason
+ * naming the option and the file in why: a configuration error.
+ */
+X509_STORE *piv_trust_load(const struct cfg *cfg, char *why, size_t len);
+
+/*
+ * May the certificate x log someone in?  Checked before any PIN: it is
+ * well-formed (no duplicate extension), not a CA, its key is one we can
+ * have the card sign with (RSA of piv_min_rsa_bits..8192 bits, EC P-256 or
+ * P-384), its chain to an anchor of store verifies at OpenSSL's security
+ * level 2 (1 when piv_min_rsa_bits < 2048), every key of the chain is
+ * strong enough (RSA >= piv_min_rsa_bits, EC >= 256 bits), every
+ * certificate but the anchor is signed with SHA-256 or stronger, every
+ * issuer that restricts its extended key usage allows clientAuth or
+ * smartcardLogon, and the leaf's key usage and extended key usage fit.
+ * NULL when it may; else why not, written into buf (naming the
+ * certificate by depth and subject when it is not the leaf).
+ */
+const char *piv_cert_policy(const struct cfg *cfg, X509_STORE *store, X509 *x,
+    char *buf, size_t len);
+
+/*
+ * Does the certificate name user the way cfg->piv_map says (cn, uid, upn,
+ * email): exactly once, without NUL or control characters, and for upn and
+ * email with a domain of cfg->piv_domain (ASCII case ignored)?
+ * Not for authfile.
+ */
+bool piv_cert_names(X509 *x, const struct cfg *cfg, const char *user);
+
+/*
+ * Map x to user by cfg->piv_map: the mapping file's sha256= entries (hex
+ * in either case) or piv_cert_names.  YK_OK, YK_NOT_MAPPED with *why, or
+ * the mapping file's error.
+ */
+enum yk_result piv_map_user(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw, X509 *x, const char **why);
+
+#endif
