@@ -116,6 +116,15 @@ _pki_key() {
 		    -pkeyopt ec_param_enc:named_curve -out "$PKI/$1.key" ;;
 	p384)	_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 \
 		    -pkeyopt ec_param_enc:named_curve -out "$PKI/$1.key" ;;
+	rsa512|rsa1024)
+		_ossl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" \
+		    -out "$PKI/$1.key" ;;
+	ec:*)	_ossl genpkey -algorithm EC \
+		    -pkeyopt "ec_paramgen_curve:${2#ec:}" \
+		    -pkeyopt ec_param_enc:named_curve -out "$PKI/$1.key" ;;
+	ed25519) _ossl genpkey -algorithm ED25519 -out "$PKI/$1.key" ;;
+	rsapss)	_ossl genpkey -algorithm RSA-PSS \
+		    -pkeyopt rsa_keygen_bits:2048 -out "$PKI/$1.key" ;;
 	*)	fail "_pki_key: $2" ;;
 	esac
 	_ossl pkey -in "$PKI/$1.key" -outform DER -out "$PKI/$1.key.der"
@@ -131,14 +140,15 @@ _pki_csr() {
 	    -out "$T/$1.csr"
 }
 
-# _pki_issue NAME TYPE USER EXT [CA]: key, request and certificate NAME
-# for USER with extension section EXT, signed by CA (default ca).
+# _pki_issue NAME TYPE USER EXT [CA [DIGEST [SUBJECT]]]: key, request and
+# certificate NAME for USER with extension section EXT, signed by CA
+# (default ca) with DIGEST (default sha256).
 _pki_issue() {
 	_pki_key "$1" "$2"
-	_pki_csr "$1" "/O=pam_yk test/UID=$3/CN=$3"
+	_pki_csr "$1" "${7:-/O=pam_yk test/UID=$3/CN=$3}"
 	_serial=$((_serial + 1))
 	_ossl x509 -req -in "$T/$1.csr" -CA "$PKI/${5:-ca}.pem" \
-	    -CAkey "$PKI/${5:-ca}.key" -set_serial $_serial -sha256 \
+	    -CAkey "$PKI/${5:-ca}.key" -set_serial $_serial "-${6:-sha256}" \
 	    -days 365 -extfile "$PKI/ext.cnf" -extensions "$4" \
 	    -out "$PKI/$1.pem"
 	_pki_der "$1"
@@ -420,4 +430,161 @@ ecdsa_der() {
 	printf 'asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x%s\ns=INTEGER:0x%s\n' \
 	    "$_r" "$_s" > "$T/ecdsa.cnf"
 	_ossl asn1parse -genconf "$T/ecdsa.cnf" -noout -out "$2"
+}
+
+# ---- the hostile PKI of tests/pam-piv-policy.sh ----------------------------
+#
+# pki_make_policy (after pki_make) adds to $PKI, each for alice unless said:
+#   alice-rsa1024	RSA-1024 leaf
+#   alice-ec112		EC leaf on secp112r1
+#   alice-ed25519, alice-rsapss	keys that can never sign for pam_yk
+#   alice-ca		leaf with basicConstraints CA:TRUE
+#   alice-dupext	leaf holding keyUsage twice (re-signed by the CA)
+#   alice-upnevil	UPN and email alice@EVIL.EXAMPLE
+#   alice-upnempty	UPN and email "alice@"
+#   int-rsa512		intermediate with an RSA-512 key; alice-int512 under it
+#   int-sha1		intermediate signed with ecdsa-with-SHA1; alice-intsha1
+#   int-rsa		good RSA-2048 intermediate; int-md5 under it signed
+#			with md5WithRSAEncryption; alice-intmd5 under int-md5
+#   int-server		intermediate with extendedKeyUsage serverAuth only;
+#			alice-intserver under it
+#   good-int		good P-256 intermediate; alice-intgood under it
+#   chain.pem		ca.pem and every intermediate above (piv_cafile)
+#   evil-ca		a self-signed root of the attacker's; alice-evil under it
+#   evil-crl.pem	evil-ca's (empty) CRL
+#   crl-nonext.pem	the CA's CRL without nextUpdate (re-signed)
+
+# _der_len N: a DER length.
+_der_len() {
+	if [ "$1" -lt 128 ]; then _byte "$1"
+	elif [ "$1" -lt 256 ]; then _byte 129 "$1"
+	else _byte 130 $(($1 >> 8)) $(($1 & 255)); fi
+}
+
+# _pki_resign TBS OUT: the DER TBS (certificate or CRL) signed by ca (P-256,
+# ecdsa-with-SHA256) and wrapped into OUT (DER).
+_pki_resign() {
+	_ossl dgst -sha256 -sign "$PKI/ca.key" -out "$T/resign.sig" "$1"
+	_sl=$(wc -c < "$T/resign.sig")
+	_len=$(($(wc -c < "$1") + 12 + 2 + 1 + _sl))
+	{
+		_byte 48; _der_len $_len
+		cat "$1"
+		_byte 48 10 6 8 42 134 72 206 61 4 3 2
+		_byte 3 $((_sl + 1)) 0
+		cat "$T/resign.sig"
+	} > "$2"
+}
+
+# _pki_tbs DER OUT: the first inner element (TBSCertificate/TBSCertList).
+_pki_tbs() {
+	set -- "$1" "$2" $(openssl asn1parse -inform DER -in "$1" |
+	    sed -n '2s/^ *\([0-9]*\):d=1 *hl=\([0-9]*\) *l= *\([0-9]*\) cons.*/\1 \2 \3/p')
+	[ $# = 5 ] || fail "_pki_tbs $1: no TBS"
+	dd if="$1" of="$2" bs=1 skip="$3" count=$(($4 + $5)) 2>/dev/null
+}
+
+pki_make_policy() {
+	[ -n "$PKI" ] || fail "pki_make_policy: run pki_make first"
+	cat >> "$PKI/ext.cnf" <<'CNF'
+[ica]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ica_server]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[leafca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,digitalSignature,keyCertSign
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[dupext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+1.2.3.4 = DER:03:02:07:80
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	_pki_ext upnevil alice "" "" \
+	    "email:alice@EVIL.EXAMPLE,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@EVIL.EXAMPLE"
+	_pki_ext upnempty alice "" "" \
+	    "email:alice@,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@"
+
+	_pki_issue alice-rsa1024 rsa1024 alice alice
+	_pki_issue alice-ec112 ec:secp112r1 alice alice
+	_pki_issue alice-ed25519 ed25519 alice alice
+	_pki_issue alice-rsapss rsapss alice alice
+	_pki_issue alice-ca p256 alice leafca
+	_pki_issue alice-upnevil p256 alice upnevil
+	_pki_issue alice-upnempty p256 alice upnempty
+
+	# keyUsage twice: 1.2.3.4 (06 03 2a 03 04) becomes 2.5.29.15
+	_pki_issue alice-dupext p256 alice dupext
+	perl -0777 -pe 's/\x06\x03\x2a\x03\x04/\x06\x03\x55\x1d\x0f/' \
+	    < "$PKI/alice-dupext.der" > "$T/dupext.der"
+	_pki_tbs "$T/dupext.der" "$T/dupext.tbs"
+	_pki_resign "$T/dupext.tbs" "$PKI/alice-dupext.der"
+	_ossl x509 -inform DER -in "$PKI/alice-dupext.der" \
+	    -out "$PKI/alice-dupext.pem"
+
+	_pki_issue int-rsa512 rsa512 - ica ca sha256 "/O=pam_yk test/CN=RSA-512 CA"
+	_pki_issue alice-int512 p256 alice alice int-rsa512
+	_pki_issue int-sha1 p256 - ica ca sha1 "/O=pam_yk test/CN=SHA-1 CA"
+	_pki_issue alice-intsha1 p256 alice alice int-sha1
+	_pki_issue int-rsa rsa - ica ca sha256 "/O=pam_yk test/CN=RSA CA"
+	_pki_issue int-md5 p256 - ica int-rsa md5 "/O=pam_yk test/CN=MD5 CA"
+	_pki_issue alice-intmd5 p256 alice alice int-md5
+	_pki_issue int-server p256 - ica_server ca sha256 \
+	    "/O=pam_yk test/CN=serverAuth CA"
+	_pki_issue alice-intserver p256 alice alice int-server
+	_pki_issue good-int p256 - ica ca sha256 "/O=pam_yk test/CN=Good CA"
+	_pki_issue alice-intgood p256 alice alice good-int
+	cat "$PKI/ca.pem" "$PKI/int-rsa512.pem" "$PKI/int-sha1.pem" \
+	    "$PKI/int-rsa.pem" "$PKI/int-md5.pem" "$PKI/int-server.pem" \
+	    "$PKI/good-int.pem" > "$PKI/chain.pem"
+
+	# The attacker's root, and its CRL (for piv_crlpath's CRL check).
+	_pki_key evil-ca p256
+	_ossl req -config "$PKI/req.cnf" -x509 -new -key "$PKI/evil-ca.key" \
+	    -subj "/O=evil/CN=Evil Root" -days 3650 -sha256 -set_serial 1 \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$PKI/evil-ca.pem"
+	_pki_issue alice-evil p256 alice alice evil-ca
+	sed -e "s|/ca\.db/|/evil.db/|g" -e "s|/ca\.pem|/evil-ca.pem|" \
+	    -e "s|/ca\.key|/evil-ca.key|" "$PKI/ca.cnf" > "$PKI/evil.cnf"
+	mkdir -p "$PKI/evil.db/new"
+	: > "$PKI/evil.db/index.txt"; echo 01 > "$PKI/evil.db/crlnumber"
+	_ossl ca -config "$PKI/evil.cnf" -gencrl -crldays 30 \
+	    -out "$PKI/evil-crl.pem"
+
+	# The CA's CRL without nextUpdate: the second UTCTime of the TBS goes.
+	_ossl crl -in "$PKI/crl.pem" -outform DER -out "$T/crl.der"
+	_pki_tbs "$T/crl.der" "$T/crl.tbs"
+	set -- $(openssl asn1parse -inform DER -in "$T/crl.tbs" |
+	    awk '/d=1/ && /UTCTIME/ { n++; if (n == 2) { sub(":", " "); print $1 } }')
+	[ $# = 1 ] || fail "crl-nonext: no nextUpdate"
+	_hl=$(openssl asn1parse -inform DER -in "$T/crl.tbs" | sed -n 1p |
+	    sed 's/.*hl=\([0-9]*\).*/\1/')
+	perl -0777 -e '
+		my ($hl, $at) = @ARGV; local $/; my $d = <STDIN>;
+		my $body = substr($d, $hl);
+		substr($body, $at - $hl, 15) = "";	# 17 0d + 13 bytes
+		my $n = length $body;
+		my $len = $n < 128 ? chr($n) : $n < 256 ? "\x81" . chr($n) :
+		    "\x82" . pack("n", $n);
+		print "\x30", $len, $body;' "$_hl" "$1" \
+	    < "$T/crl.tbs" > "$T/crl-nonext.tbs"
+	_pki_resign "$T/crl-nonext.tbs" "$T/crl-nonext.der"
+	_ossl crl -inform DER -in "$T/crl-nonext.der" -out "$PKI/crl-nonext.pem"
+	openssl crl -in "$PKI/crl-nonext.pem" -noout -nextupdate |
+	    grep -q 'NONE' || fail "crl-nonext has a nextUpdate"
+	openssl crl -in "$PKI/crl-nonext.pem" -CAfile "$PKI/ca.pem" -noout \
+	    2>&1 | grep -q 'verify OK' || fail "crl-nonext: bad signature"
 }
