@@ -144,7 +144,9 @@ af_path_unsafe(const char *path, uid_t owner, bool dir)
 		    errno == ELOOP ? "is a symbolic link" :
 		    errno == ENOTDIR ? "has a non-directory in its path" :
 		    "cannot be examined";
+	/* O_PATH|O_NOFOLLOW opens a final link itself */
 	why = fstat(fd, &st) != 0 ? "cannot be examined" :
+	    S_ISLNK(st.st_mode) ? "is a symbolic link" :
 	    af_stat_unsafe(&st, owner, dir, 0);
 	close(fd);
 	return why;

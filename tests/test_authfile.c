@@ -176,6 +176,24 @@ test_open(void)
 	snprintf(p, sizeof(p), "%s/ok/x", dir);
 	CHECK(authfile_open(p, getuid(), &f, &why) == AF_OPEN_ERROR,
 	    "ENOTDIR is not 'absent'");
+	/* af_path_unsafe: the same rules by path, for files and directories */
+	snprintf(p, sizeof(p), "%s/big", dir);
+	CHECK(af_path_unsafe(p, getuid(), false) == NULL, "any size by path");
+	CHECK(af_path_unsafe(dir, getuid(), true) == NULL, "a directory");
+	why = af_path_unsafe(dir, getuid(), false);
+	CHECK(why && strstr(why, "regular"), "a directory is not a file");
+	why = af_path_unsafe(p, getuid(), true);
+	CHECK(why && strstr(why, "not a directory"), "a file is not a dir");
+	snprintf(p, sizeof(p), "%s/link", dir);
+	why = af_path_unsafe(p, getuid(), false);
+	CHECK(why && strstr(why, "symbolic"), "a link by path");
+	snprintf(p, sizeof(p), "%s/none", dir);
+	why = af_path_unsafe(p, getuid(), false);
+	CHECK(why && strstr(why, "does not exist"), "missing by path");
+	chmod(dir, 0777);
+	why = af_path_unsafe(dir, getuid(), true);
+	CHECK(why && strstr(why, "writable"), "a world-writable directory");
+	chmod(dir, 0700);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);
 	CHECK(system(p) == 0, "clean up");
 }
