@@ -170,8 +170,10 @@ read_dir(const char *opt, const char *path, X509_STORE *st,
 			n = -1;
 			break;
 		}
-		if (de->d_type == DT_DIR)
-			continue;
+		if (de->d_type == DT_DIR || (de->d_type == DT_UNKNOWN &&
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(sb.st_mode)))
+			continue;	/* subdirectories are not read */
 		snprintf(what, sizeof(what), "%s=%s: %s", opt, path,
 		    log_escape(de->d_name, esc, sizeof(esc)));
 		if ((k = read_file(dirfd(d), de->d_name, what, true, true, st,

@@ -478,6 +478,7 @@ _pki_resign() {
 
 # _pki_tbs DER OUT: the first inner element (TBSCertificate/TBSCertList).
 _pki_tbs() {
+	# shellcheck disable=SC2046 # offset, header and length: three words
 	set -- "$1" "$2" $(openssl asn1parse -inform DER -in "$1" |
 	    sed -n '2s/^ *\([0-9]*\):d=1 *hl=\([0-9]*\) *l= *\([0-9]*\) cons.*/\1 \2 \3/p')
 	[ $# = 5 ] || fail "_pki_tbs $1: no TBS"
@@ -567,6 +568,7 @@ CNF
 	# The CA's CRL without nextUpdate: the second UTCTime of the TBS goes.
 	_ossl crl -in "$PKI/crl.pem" -outform DER -out "$T/crl.der"
 	_pki_tbs "$T/crl.der" "$T/crl.tbs"
+	# shellcheck disable=SC2046 # one word, the offset
 	set -- $(openssl asn1parse -inform DER -in "$T/crl.tbs" |
 	    awk '/d=1/ && /UTCTIME/ { n++; if (n == 2) { sub(":", " "); print $1 } }')
 	[ $# = 1 ] || fail "crl-nonext: no nextUpdate"
