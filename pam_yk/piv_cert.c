@@ -27,6 +27,31 @@
 
 enum pem_kind { PEM_CERTS, PEM_CRLS };
 
+static const char *duplicate_ext(X509 *x, bool *too_many);
+
+/*
+ * A CA certificate OpenSSL would set aside while building chains (so the
+ * log would only say "unable to get local issuer certificate") is a
+ * configuration error that says why.
+ */
+static bool
+anchor_malformed(X509 *x, const char *what, char *why, size_t len)
+{
+	char raw[256], name[256];
+	bool too_many;
+	const char *dup = duplicate_ext(x, &too_many);
+
+	if (dup == NULL && !too_many &&
+	    !(X509_get_extension_flags(x) & EXFLAG_INVALID))
+		return false;
+	X509_NAME_oneline(X509_get_subject_name(x), raw, sizeof(raw));
+	snprintf(why, len, "%s: the certificate %s is malformed (%s%s)", what,
+	    log_escape(raw, name, sizeof(name)), dup != NULL ?
+	    "duplicate extension " : too_many ? "too many extensions" :
+	    "an extension does not parse", dup != NULL ? dup : "");
+	return true;
+}
+
 /*
  * Every PEM certificate (PEM_CERTS) or CRL (PEM_CRLS) of f into st; other
  * PEM blocks are skipped, so a CRL file never yields an anchor nor an anchor
@@ -51,6 +76,11 @@ read_pem(FILE *f, X509_STORE *st, enum pem_kind kind, const char *what,
 
 			if (x == NULL)
 				break;
+			if (anchor_malformed(x, what, why, len)) {
+				X509_free(x);
+				n = -1;
+				goto out;
+			}
 			ok = X509_STORE_add_cert(st, x);
 			X509_free(x);
 		} else {

@@ -88,6 +88,8 @@ cert alice-int512
 refused alice-int512 "depth 1 (/O=pam_yk test/CN=RSA-512 CA): its RSA key has 512 bits"
 # piv_min_rsa_bits=1024 does not reach down to 512 bits
 refused alice-int512 "RSA key has 512 bits" piv_min_rsa_bits=1024
+cert alice-intp224
+refused alice-intp224 "depth 1 (/O=pam_yk test/CN=P-224 CA): its EC key is on a 224-bit curve"
 cert alice-intsha1
 refused alice-intsha1 "depth 1 (/O=pam_yk test/CN=SHA-1 CA): it is signed with SHA1"
 cert alice-intmd5
@@ -119,7 +121,8 @@ try PAM_SUCCESS crlpath-p256 alice 123456
 # ...and a CRL file holding a certificate gives no anchor either
 cat "$PKI/crl.pem" "$PKI/evil-crl.pem" "$PKI/evil-ca.pem" > "$T/crlmix.pem"
 refused alice-evil "unable to get local issuer" piv_crlfile=$T/crlmix.pem
-# a piv_capath file holding a CRL revokes nothing and anchors nothing
+# piv_capath: every file is read (no hash links needed), and a CRL there
+# is no revocation list (only piv_crlfile/piv_crlpath are)
 mkdir "$T/capath"
 cp "$PKI/ca.pem" "$T/capath/"
 cp "$PKI/crl.pem" "$T/capath/$(openssl crl -in "$PKI/crl.pem" -noout -hash).r0"
@@ -204,6 +207,9 @@ mkdir "$T/crlpath-file"; cp "$PKI/crl.pem" "$T/crlpath-file/"
 chmod 666 "$T/crlpath-file/crl.pem"
 conf crlpath-file piv_cafile=$PKI/ca.pem piv_crlpath=$T/crlpath-file
 logged "crl.pem is writable by group or others"
+cat "$PKI/ca.pem" "$PKI/alice-dupext.pem" > "$T/ca-dupext.pem"
+conf cafile-dupext piv_cafile=$T/ca-dupext.pem
+logged "is malformed (duplicate extension keyUsage)"
 printf 'not a certificate\n' > "$T/ca-empty.pem"
 conf cafile-empty piv_cafile=$T/ca-empty.pem
 logged "holds no PEM certificate"

@@ -448,6 +448,8 @@ ecdsa_der() {
 #			with md5WithRSAEncryption; alice-intmd5 under int-md5
 #   int-server		intermediate with extendedKeyUsage serverAuth only;
 #			alice-intserver under it
+#   int-p224		intermediate on P-224 (OpenSSL's level 2 lets it
+#			pass); alice-intp224 under it
 #   good-int		good P-256 intermediate; alice-intgood under it
 #   chain.pem		ca.pem and every intermediate above (piv_cafile)
 #   evil-ca		a self-signed root of the attacker's; alice-evil under it
@@ -545,11 +547,14 @@ CNF
 	_pki_issue int-server p256 - ica_server ca sha256 \
 	    "/O=pam_yk test/CN=serverAuth CA"
 	_pki_issue alice-intserver p256 alice alice int-server
+	_pki_issue int-p224 ec:secp224r1 - ica ca sha256 \
+	    "/O=pam_yk test/CN=P-224 CA"
+	_pki_issue alice-intp224 p256 alice alice int-p224
 	_pki_issue good-int p256 - ica ca sha256 "/O=pam_yk test/CN=Good CA"
 	_pki_issue alice-intgood p256 alice alice good-int
 	cat "$PKI/ca.pem" "$PKI/int-rsa512.pem" "$PKI/int-sha1.pem" \
 	    "$PKI/int-rsa.pem" "$PKI/int-md5.pem" "$PKI/int-server.pem" \
-	    "$PKI/good-int.pem" > "$PKI/chain.pem"
+	    "$PKI/int-p224.pem" "$PKI/good-int.pem" > "$PKI/chain.pem"
 
 	# The attacker's root, and its CRL (for piv_crlpath's CRL check).
 	_pki_key evil-ca p256
