@@ -249,6 +249,10 @@ option_notes(struct entry *e, const struct cfg *cfg)
 	if (cfg->piv_eku_any && cfg->mode == MODE_PIV)
 		add(e, CK_WARN, "options", "piv_eku=any: certificates for any "
 		    "purpose (e-mail, code signing) may log in");
+	if (cfg->piv_min_rsa_bits < 2048 && cfg->mode == MODE_PIV)
+		add(e, CK_WARN, "options", "piv_min_rsa_bits=%u: RSA keys "
+		    "under 2048 bits are accepted in the chain",
+		    cfg->piv_min_rsa_bits);
 	if (cfg->mode == MODE_CLIENT && !cfg->have_key)
 		add(e, CK_WARN, "options", "no key=: the servers' replies "
 		    "cannot be authenticated, only TLS protects them");
@@ -632,8 +636,9 @@ out:
 /* ---- piv mode ----------------------------------------------------------- */
 
 static const char *const map_names[] = {
-	"authfile", "CN", "UID", "UPN (its local part)", "e-mail address (its "
-	"local part)",
+	"authfile", "CN", "UID",
+	"UPN (its local part, at a piv_domain= domain)",
+	"e-mail address (its local part, at a piv_domain= domain)",
 };
 
 static enum yk_result
