@@ -148,7 +148,6 @@ for m in upn email; do
 done
 
 # 10. Upper-case sha256= fingerprints match, as pam_yk-authfile(5) says.
-printf 'alice:SHA256=%s\n' "$(fp alice-p256)" > "$T/authfile.uc-prefix"
 printf 'alice:sha256=%s\n' "$(fp alice-p256 | tr a-f A-F)" > "$T/authfile.uc"
 service uc "auth required $MODULE mode=piv pkcs11_module=$SOFTHSM_MODULE authfile=$T/authfile.uc piv_cafile=$PKI/ca.pem pkcs11_uri=pkcs11:token=alice-p256"
 try PAM_SUCCESS uc alice 123456
