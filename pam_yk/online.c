@@ -10,6 +10,7 @@
 #include "otp.h"
 #include "mapping.h"
 #include "online.h"
+#include "request.h"
 
 enum yk_result
 otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
@@ -37,8 +38,7 @@ mapped_reading(const struct yk_otp *o, unsigned idlen,
 		if (af_has(tokens, id))
 			return reading[i];
 	}
-	memcpy(id, o->otp, idlen);
-	id[idlen] = '\0';
+	explicit_bzero(id, YK_PUBID_MAX + 1);	/* not ours: keep none of it */
 	return NULL;
 }
 
@@ -50,8 +50,10 @@ summarise(const struct vc_result *res, char *out, size_t len)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < res->nnotes && o < len; i++) {
+		char url[256];
 		int n = snprintf(out + o, len - o, "%s%s: %s", i ? "; " : "",
-		    res->notes[i].url, res->notes[i].what);
+		    request_url_shown(res->notes[i].url, url, sizeof(url)),
+		    res->notes[i].what);
 
 		if (n < 0)
 			break;
@@ -116,8 +118,10 @@ otp_check(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		goto out;
 	}
 	if ((otp = mapped_reading(&o, cfg->token_id_len, tokens, id)) == NULL) {
-		yk_syslog(log, LOG_NOTICE, "token %s is not mapped to %s", id,
-		    log_escape(user, esc, sizeof(esc)));
+		/* Not an ID of ours: maybe a typed password; log no part of it. */
+		yk_syslog(log, LOG_NOTICE, "the OTP's token is not mapped to %s "
+		    "(%zu characters typed)", log_escape(user, esc, sizeof(esc)),
+		    len);
 		r = YK_NOT_MAPPED;
 		goto out;
 	}

@@ -43,6 +43,18 @@ expect PAM_SUCCESS yk alice "$(otp 2 1 | tr cbdefghijklnrtuv 'jxe.uidchtnbpygk')
 expect PAM_SUCCESS yk alice "  $(otp 2 2)
 "
 
+# --- the log holds nothing the user typed, and no password of a URL
+: > "$T/typed.log"; chmod 666 "$T/typed.log"
+service typed "auth required $MODULE $base urllist=http://u:s3cr3tpw@${GOOD#http://} debug debug_file=$T/typed.log"
+expect PAM_AUTH_ERR typed alice "hunter2kkkkkkkkkkkkcbdefghijklnrtuvcbdefghijklnrtuv"
+expect PAM_SUCCESS typed alice "$(otp 2 3)"
+grep -q 'not mapped to alice (51 characters typed)' "$T/typed.log" ||
+	{ cat "$T/typed.log"; fail "no line about the unmapped token"; }
+grep -q '\*\*\*@127' "$T/typed.log" || { cat "$T/typed.log"; fail "no server line"; }
+! grep -q 'kkkkkk\|s3cr3tpw' "$T/typed.log" ||
+	{ cat "$T/typed.log"; fail "the log holds what was typed, or a URL's password"; }
+ok "the log holds neither the typed text nor the URL's password"
+
 # --- a wrong API key: the server's signed answer does not verify
 service wrongkey "auth required $MODULE id=1 key=d3Jvbmcta2V5LTAxMjM0NTY3ODk= authfile=$T/authfile urllist=$GOOD"
 expect PAM_AUTHINFO_UNAVAIL wrongkey alice "$(otp 3 0)"

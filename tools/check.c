@@ -30,6 +30,7 @@
 #include "pamcode.h"
 #include "piv.h"
 #include "privs.h"
+#include "request.h"
 #include "result.h"
 #include "state.h"
 #include "ykkey.h"
@@ -107,11 +108,16 @@ add(struct entry *e, enum ck_level level, const char *topic, const char *fmt,
 
 /* ---- options ------------------------------------------------------------ */
 
-/* Values that must not be shown: the API key, pam_yubico's passwords. */
+/*
+ * Values that must not be shown: the API key, pam_yubico's passwords, and
+ * URLs with a user:password in them.
+ */
 static bool
 secret_arg(const char *a)
 {
 	return strncmp(a, "key=", 4) == 0 ||
+	    ((strncmp(a, "urllist=", 8) == 0 || strncmp(a, "url=", 4) == 0 ||
+	    strncmp(a, "proxy=", 6) == 0) && strchr(a, '@') != NULL) ||
 	    strncmp(a, "ldap_bind_password=", 19) == 0 ||
 	    strncmp(a, "mysql_password=", 15) == 0;
 }
@@ -230,6 +236,7 @@ option_notes(struct entry *e, const struct cfg *cfg)
 {
 	struct yk_log l;
 	const char *why = NULL;
+	char url[256];
 
 	if (cfg->conf != NULL)
 		add(e, CK_OK, "options", "conf=%s is root's, private, and "
@@ -256,7 +263,8 @@ option_notes(struct entry *e, const struct cfg *cfg)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0)
 			add(e, CK_WARN, "options", "%s is plain http://: OTPs "
 			    "travel in clear text (the replies are signed with "
-			    "key=)", cfg->vc.urls[i]);
+			    "key=)", request_url_shown(cfg->vc.urls[i], url,
+			    sizeof(url)));
 	if (cfg->debug_file == NULL)
 		return 0;
 	log_init(&l, "check");
@@ -341,6 +349,7 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct ck_server s[VC_MAX_URLS];
 	size_t usable = 0;
+	char url[256];
 
 	if (c->o->no_network) {
 		add(e, CK_INFO, "server", "%zu server(s) not contacted "
@@ -353,7 +362,8 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	/* One bad server among good ones does not deny: it is a warning. */
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		add(e, s[i].level == CK_DENY && usable > 0 ? CK_WARN : s[i].level,
-		    "server", "%s: %s", cfg->vc.urls[i], s[i].text);
+		    "server", "%s: %s", request_url_shown(cfg->vc.urls[i],
+		    url, sizeof(url)), s[i].text);
 	if (usable > 0)
 		return YK_OK;
 	add(e, CK_DENY, "server", "no server would give a trusted answer: "
