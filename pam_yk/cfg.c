@@ -169,6 +169,7 @@ const char *const cfg_options[] = {
 	"always_prompt", "verbose_otp", "mode=", "id=", "key=", "urllist=",
 	"url=", "capath=", "cainfo=", "proxy=", "authfile=", "token_id_length=",
 	"timeout=", "prompt=", "chalresp_path=", "chalresp_helper=",
+	"validate_helper=",
 	"debug_file=",
 	"use_authtok_as_pin", "pkcs11_module=", "pkcs11_uri=", "piv_slot=",
 	"piv_cafile=", "piv_capath=", "piv_crlfile=", "piv_crlpath=",
@@ -250,6 +251,10 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		if (*v != '/')
 			BAD("chalresp_path: expected an absolute path");
 		cfg->chalresp_path = v;
+	} else if ((v = skip_prefix(arg, "validate_helper=")) != NULL) {
+		if (v[0] != '/')
+			BAD("validate_helper: expected an absolute path");
+		cfg->validate_helper = v;
 	} else if ((v = skip_prefix(arg, "chalresp_helper=")) != NULL) {
 		if (*v != '/')
 			BAD("chalresp_helper: expected an absolute path");

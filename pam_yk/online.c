@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "mapping.h"
 #include "online.h"
 #include "request.h"
+#include "validate.h"
 
 enum yk_result
 otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
@@ -65,12 +67,21 @@ static enum yk_result
 verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const char *otp, const char *id)
 {
+	const char *helper = validate_helper_path(cfg->validate_helper), *why;
+	struct vc_transport tr = validate_transport;
 	struct vc_result res;
 	char esc[64], all[1024];
 
-	/* vc_verify returns its verdict, which res also holds. */
-	vc_verify(&cfg->vc, otp, &res);
 	log_escape(user, esc, sizeof(esc));
+	/* A missing helper is the administrator's: never "unavailable". */
+	if ((why = validate_helper_problem(helper)) != NULL) {
+		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: %s %s",
+		    id, esc, helper, why);
+		return YK_CONFIG;
+	}
+	/* The network part runs in the helper, with none of our environment. */
+	tr.arg = (void *)(uintptr_t)helper;
+	vc_verify_with(&cfg->vc, otp, &tr, &res);
 	summarise(&res, all, sizeof(all));
 	yk_debug(log, "servers: %s", all);
 	switch (res.verdict) {
