@@ -183,6 +183,11 @@ done
 service insecure "auth required $MODULE id=1 authfile=$T/authfile urllist=$GOOD"
 expect PAM_SERVICE_ERR insecure alice "$(otp 10 0)"
 ok "misspelt options and http:// without key= are refused"
+# No pam_yk_validate: a configuration error, which authinfo_unavail=ignore
+# cannot turn into a pass.
+service nohelper "auth [success=ok authinfo_unavail=ignore default=die] $MODULE $base urllist=$GOOD validate_helper=$T/none" \
+	"auth required pam_permit.so"
+expect PAM_SERVICE_ERR nohelper alice "$(otp 10 0)"
 
 # --- control flags: what the stack makes of each pam_yk outcome
 # flags CONTROL: the stack "pam_yk CONTROL; pam_permit required" (or for

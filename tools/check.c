@@ -33,6 +33,7 @@
 #include "request.h"
 #include "result.h"
 #include "state.h"
+#include "validate.h"
 #include "ykkey.h"
 
 #define MAX_FINDINGS	64
@@ -371,6 +372,23 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	return YK_UNAVAILABLE;
 }
 
+/* The program that makes the module's requests: the module's own rule. */
+static enum yk_result
+validate_helper(struct entry *e, const struct cfg *cfg)
+{
+	const char *path = validate_helper_path(cfg->validate_helper);
+	const char *why = validate_helper_problem(path);
+
+	if (why != NULL) {
+		add(e, CK_DENY, "helper", "%s %s: every login fails "
+		    "(PAM_SERVICE_ERR)", path, why);
+		return YK_CONFIG;
+	}
+	add(e, CK_OK, "helper", "%s makes the requests (run with an empty "
+	    "environment)", path);
+	return YK_OK;
+}
+
 static enum yk_result
 check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
@@ -393,7 +411,9 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    "ID is mapped to %s%s", c->uesc, cfg->nullok ? ": nullok "
 		    "passes the user on (PAM_IGNORE)" : ": every login fails "
 		    "(PAM_USER_UNKNOWN); map one, or add nullok");
-	net = servers(c, e, cfg);
+	net = validate_helper(e, cfg);
+	if (net == YK_OK)
+		net = servers(c, e, cfg);
 	return r != YK_OK ? r : net;
 }
 
