@@ -316,6 +316,11 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 			if (strncmp(arg, *u, strlen(*u)) == 0)
 				BAD("%.*s: LDAP and MySQL mappings are not "
 				    "supported; use authfile=", (int)strcspn(arg, "="), arg);
+		/* A misspelt key= or url= must not put its value in the log. */
+		if (arg[strcspn(arg, "=")] == '=')
+			BAD("unknown option '%.*s=' (its value is not shown)",
+			    (int)(strcspn(arg, "=") > 60 ? 60 : strcspn(arg, "=")),
+			    arg);
 		BAD("unknown option '%.60s'", arg);
 	}
 	return 0;
