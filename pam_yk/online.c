@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,20 +66,22 @@ static enum yk_result
 verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const char *otp, const char *id)
 {
-	const char *helper = validate_helper_path(cfg->validate_helper), *why;
+	struct validate_arg va = {
+	    .path = validate_helper_path(cfg->validate_helper) };
 	struct vc_transport tr = validate_transport;
+	const char *why;
 	struct vc_result res;
 	char esc[64], all[1024];
 
 	log_escape(user, esc, sizeof(esc));
 	/* A missing helper is the administrator's: never "unavailable". */
-	if ((why = validate_helper_problem(helper)) != NULL) {
+	if ((why = validate_helper_problem(va.path)) != NULL) {
 		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: %s %s",
-		    id, esc, helper, why);
+		    id, esc, va.path, why);
 		return YK_CONFIG;
 	}
 	/* The network part runs in the helper, with none of our environment. */
-	tr.arg = (void *)(uintptr_t)helper;
+	tr.arg = &va;
 	vc_verify_with(&cfg->vc, otp, &tr, &res);
 	summarise(&res, all, sizeof(all));
 	yk_debug(log, "servers: %s", all);
@@ -98,8 +99,12 @@ verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		    "after %.0f ms: %s", id, esc, res.elapsed_ms, all);
 		return YK_UNAVAILABLE;
 	default:
-		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: "
-		    "local error", id, esc);
+		if (va.why[0] != '\0')
+			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
+			    "%s: %s %s", id, esc, va.path, va.why);
+		else
+			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
+			    "%s: local error", id, esc);
 		return YK_SYSTEM;
 	}
 }

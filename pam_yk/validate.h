@@ -40,6 +40,7 @@
 #define VALIDATE_HEAD_MAX	128	/* a "reply" line, with its newline */
 #define VALIDATE_EXIT_USAGE	64	/* a request it cannot read */
 #define VALIDATE_EXIT_LOCAL	70	/* libcurl cannot be set up */
+#define VALIDATE_WHY_MAX	128
 
 /*
  * The request for urls[0..n-1] with cfg's TLS, proxy and timeouts, with
@@ -81,7 +82,13 @@ const char *validate_helper_problem(const char *path);
 /* The helper to run: configured (validate_helper=), or the installed one. */
 const char *validate_helper_path(const char *configured);
 
-/* pam_yk's transport: arg is the helper's path. */
+/* What pam_yk's transport takes as its arg, and what it says on failure. */
+struct validate_arg {
+	const char	*path;		/* the helper */
+	char		why[VALIDATE_WHY_MAX];	/* "" or why the helper failed */
+};
+
+/* pam_yk's transport: arg is a struct validate_arg. */
 extern const struct vc_transport validate_transport;
 
 #endif

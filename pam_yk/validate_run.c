@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@ validate_helper_path(const char *configured)
 
 struct vrun {
 	struct child	child;
+	char		*why;		/* the arg's */
 	int		fd;
 	size_t		n, have;
 	bool		eof;
@@ -85,28 +87,39 @@ static int
 vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
     const struct timespec *deadline, void **state)
 {
+	struct validate_arg *a = arg;
 	char *argv[] = { VALIDATE_NAME, NULL }, *req = NULL;
 	struct vrun *v = NULL;
 	int sv[2] = { -1, -1 }, r = -1;
 
 	*state = NULL;
+	a->why[0] = '\0';
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		goto out;
 	v->child.pid = -1;
 	v->fd = -1;
 	v->n = n;
-	if ((req = validate_request(cfg, urls, n, ms_left(deadline))) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+	v->why = a->why;
+	if ((req = validate_request(cfg, urls, n, ms_left(deadline))) == NULL) {
+		snprintf(a->why, sizeof(a->why), "cannot be asked (no memory, "
+		    "or a newline in an option)");
 		goto out;
-	sv[0] = child_high_fd(sv[0]);
-	sv[1] = child_high_fd(sv[1]);
-	if (sv[0] < 0 || sv[1] < 0 ||
-	    child_start(&v->child, arg, argv, sv[1], sv[1]) != 0)
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    (sv[0] = child_high_fd(sv[0])) < 0 ||
+	    (sv[1] = child_high_fd(sv[1])) < 0 ||
+	    child_start(&v->child, a->path, argv, sv[1], sv[1]) != 0) {
+		snprintf(a->why, sizeof(a->why), "cannot be started: %s",
+		    strerror(errno));
 		goto out;
+	}
 	v->fd = sv[0];
 	sv[0] = -1;
-	if (send_all(v->fd, req, strlen(req)) != 0)
+	if (send_all(v->fd, req, strlen(req)) != 0) {
+		snprintf(a->why, sizeof(a->why), "cannot be sent the request: "
+		    "%s", strerror(errno));
 		goto out;
+	}
 	*state = v;
 	v = NULL;
 	r = 0;
@@ -128,12 +141,31 @@ finished(struct vrun *v)
 {
 	int status = 0;
 
-	if (v->have != 0)
-		return -1;	/* a reply cut short */
-	/* It has closed its end: it exits now, or is killed in a second. */
-	if (child_reap(&v->child, child_now_ms() + 1000, &status) != 0 ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (v->have != 0) {
+		snprintf(v->why, VALIDATE_WHY_MAX, "sent a reply cut short");
 		return -1;
+	}
+	/* It has closed its end: it exits now, or is killed in a second. */
+	switch (child_reap(&v->child, child_now_ms() + 1000, &status)) {
+	case 0:
+		break;
+	case 1:
+		snprintf(v->why, VALIDATE_WHY_MAX, "did not exit and was killed");
+		return -1;
+	default:
+		snprintf(v->why, VALIDATE_WHY_MAX, "was reaped by someone else");
+		return -1;
+	}
+	if (WIFSIGNALED(status)) {
+		snprintf(v->why, VALIDATE_WHY_MAX, "was killed by signal %d",
+		    WTERMSIG(status));
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(v->why, VALIDATE_WHY_MAX, "exited with status %d",
+		    WEXITSTATUS(status));
+		return -1;
+	}
 	return 0;
 }
 
@@ -148,6 +180,8 @@ vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 	for (;;) {
 		r = validate_parse_reply(v->buf, v->have, v->n, out, v->err,
 		    sizeof(v->err), &used);
+		if (r < 0)
+			snprintf(v->why, VALIDATE_WHY_MAX, "sent a broken reply");
 		if (r != 0) {
 			if (r == 1) {
 				v->have -= used;
@@ -162,15 +196,21 @@ vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 
 		if (ms == 0)
 			return 0;
-		if ((r = poll(&p, 1, (int)ms)) < 0 && errno != EINTR)
+		if ((r = poll(&p, 1, (int)ms)) < 0 && errno != EINTR) {
+			snprintf(v->why, VALIDATE_WHY_MAX, "cannot be listened to");
 			return -1;
+		}
 		if (r <= 0)
 			continue;
 		k = recv(v->fd, v->buf + v->have, sizeof(v->buf) - v->have, 0);
 		if (k < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (k < 0)
+		if (k < 0 && errno == ECONNRESET)
+			k = 0;	/* it died with our request unread: its end */
+		if (k < 0) {
+			snprintf(v->why, VALIDATE_WHY_MAX, "cannot be read from");
 			return -1;
+		}
 		if (k == 0)
 			v->eof = true;
 		v->have += (size_t)k;

@@ -188,6 +188,22 @@ ok "misspelt options and http:// without key= are refused"
 service nohelper "auth [success=ok authinfo_unavail=ignore default=die] $MODULE $base urllist=$GOOD validate_helper=$T/none" \
 	"auth required pam_permit.so"
 expect PAM_SERVICE_ERR nohelper alice "$(otp 10 0)"
+# A helper that lies or dies is a local failure, said in one line; the
+# reply it forges is never taken for a server's.
+printf '#!/bin/sh\ncat >/dev/null; printf "reply 0 200 9999 \\n"\n' > "$T/liar"
+printf '#!/bin/sh\nkill -SEGV $$\n' > "$T/crash"
+chmod 755 "$T/liar" "$T/crash"
+for h in liar crash; do
+	: > "$T/$h.log"; chmod 666 "$T/$h.log"
+	service "$h" "auth [success=ok authinfo_unavail=ignore default=die] $MODULE $base urllist=$GOOD validate_helper=$T/$h debug debug_file=$T/$h.log" \
+		"auth required pam_permit.so"
+	expect PAM_SYSTEM_ERR "$h" alice "$(otp 10 0)"
+done
+grep -q "$T/liar sent a broken reply" "$T/liar.log" ||
+	{ cat "$T/liar.log"; fail "no reason for the broken reply"; }
+grep -q "$T/crash was killed by signal 11" "$T/crash.log" ||
+	{ cat "$T/crash.log"; fail "no reason for the crash"; }
+ok "a lying or crashing helper: PAM_SYSTEM_ERR, with the reason"
 
 # --- control flags: what the stack makes of each pam_yk outcome
 # flags CONTROL: the stack "pam_yk CONTROL; pam_permit required" (or for
