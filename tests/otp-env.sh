@@ -14,8 +14,9 @@
 command -v setpriv >/dev/null || skip "no setpriv"
 command -v openssl >/dev/null || skip "no openssl"
 command -v python3 >/dev/null || skip "no python3 (the proxy listener)"
-getent passwd nobody >/dev/null && getent group nogroup >/dev/null ||
+if ! getent passwd nobody >/dev/null || ! getent group nogroup >/dev/null; then
 	skip "no nobody/nogroup"
+fi
 chmod 755 "$T"
 nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 nobody test -x "$PAMDRIVE" -a -r "$MODULE" -a -x "$VALIDATE" ||
