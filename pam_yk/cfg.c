@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "modhex.h"
+#include "request.h"
 
 /* pam_yubico's database back-ends: named, so the error can say why. */
 static const char *const unsupported[] = {
@@ -73,14 +74,18 @@ own(struct cfg *cfg, char *s)
 
 /* Only https://, or http:// (allowed later only with a key). */
 static int
-check_url(const char *u, char *errbuf, size_t errlen)
+check_url(const char *url, char *errbuf, size_t errlen)
 {
-	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
+	char u[128];
+
+	request_url_shown(url, u, sizeof(u));	/* no password in the log */
+	if (strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "http://", 7) != 0) {
 		snprintf(errbuf, errlen, "urllist: '%.80s' is not an http:// "
 		    "or https:// URL", u);
 		return -1;
 	}
-	if (strpbrk(u, " \t\r\n?#") != NULL) {
+	if (strpbrk(url, " \t\r\n?#") != NULL) {
 		snprintf(errbuf, errlen, "urllist: '%.80s' must be a base URL "
 		    "without a query", u);
 		return -1;
@@ -219,6 +224,7 @@ const char *const cfg_options[] = {
 	"always_prompt", "verbose_otp", "mode=", "id=", "key=", "urllist=",
 	"url=", "capath=", "cainfo=", "proxy=", "authfile=", "token_id_length=",
 	"timeout=", "prompt=", "chalresp_path=", "chalresp_helper=",
+	"validate_helper=",
 	"debug_file=",
 	"use_authtok_as_pin", "pkcs11_module=", "pkcs11_uri=", "piv_slot=",
 	"piv_cafile=", "piv_capath=", "piv_crlfile=", "piv_crlpath=",
@@ -301,6 +307,10 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		if (*v != '/')
 			BAD("chalresp_path: expected an absolute path");
 		cfg->chalresp_path = v;
+	} else if ((v = skip_prefix(arg, "validate_helper=")) != NULL) {
+		if (v[0] != '/')
+			BAD("validate_helper: expected an absolute path");
+		cfg->validate_helper = v;
 	} else if ((v = skip_prefix(arg, "chalresp_helper=")) != NULL) {
 		if (*v != '/')
 			BAD("chalresp_helper: expected an absolute path");
@@ -369,6 +379,11 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 			if (strncmp(arg, *u, strlen(*u)) == 0)
 				BAD("%.*s: LDAP and MySQL mappings are not "
 				    "supported; use authfile=", (int)strcspn(arg, "="), arg);
+		/* A misspelt key= or url= must not put its value in the log. */
+		if (arg[strcspn(arg, "=")] == '=')
+			BAD("unknown option '%.*s=' (its value is not shown)",
+			    (int)(strcspn(arg, "=") > 60 ? 60 : strcspn(arg, "=")),
+			    arg);
 		BAD("unknown option '%.60s'", arg);
 	}
 	return 0;
@@ -445,6 +460,8 @@ parse_file(struct cfg *cfg, const char *path, char *errbuf, size_t errlen)
 static int
 check(struct cfg *cfg, char *errbuf, size_t errlen)
 {
+	char shown[128];
+
 	if (cfg->use_first_pass && cfg->try_first_pass)
 		BAD("use_first_pass and try_first_pass exclude each other");
 	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
@@ -469,7 +486,8 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0 && !cfg->have_key)
 			BAD("urllist: %.80s is plain http:// and no key= is set, "
-			    "so its answers could be forged", cfg->vc.urls[i]);
+			    "so its answers could be forged", request_url_shown(
+			    cfg->vc.urls[i], shown, sizeof(shown)));
 	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
 	    cfg->vc.timeout_ms : 3000;
 	return 0;

@@ -44,6 +44,7 @@ struct cfg {
 	const char	*prompt;	/* NULL: pam_yubico's "YubiKey for `user': " */
 	const char	*chalresp_path;
 	const char	*chalresp_helper;	/* NULL: the installed one */
+	const char	*validate_helper;	/* NULL: the installed one */
 	const char	*debug_file;
 	const char	*conf;
 	/* PIV */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "spawn.h"
 
 #ifndef PAM_YK_CHALRESP_HELPER
 #define PAM_YK_CHALRESP_HELPER	"/usr/libexec/" HELPER_NAME
@@ -28,7 +29,7 @@ struct run {
 	const char		*path;
 	const struct yk_log	*log;
 	const struct cr_ui	*ui;
-	pid_t			pid;
+	struct child		child;
 	int			fd;		/* the read end of its stdout */
 	long			deadline;	/* ms, CLOCK_MONOTONIC */
 	int			cues;
@@ -37,15 +38,6 @@ struct run {
 	const char		*why;		/* the helper's own failure */
 	char			whybuf[160];
 };
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool
 helper_needed(const struct cfg *cfg)
@@ -68,59 +60,28 @@ not_installed(const char *path)
 	return NULL;
 }
 
-/* A descriptor at 3 or above, close-on-exec: dup2 onto 0-2 is then safe. */
-static int
-high_fd(int fd)
-{
-	int h;
-
-	if (fd >= 3)
-		return fd;
-	h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return h;
-}
-
-/* fork and exec; in the child only async-signal-safe calls. */
+/* Start it with its stdout on a pipe (stdin and stderr on /dev/null). */
 static int
 spawn(struct run *run, char *const argv[])
 {
-	static char *const envp[] = { NULL };
-	int p[2], null;
-	sigset_t none;
+	int p[2], e;
 
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
-	p[0] = high_fd(p[0]);
-	p[1] = high_fd(p[1]);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0)
-		null = high_fd(null);
-	if (p[0] < 0 || p[1] < 0 || null < 0)
-		goto fail;
-	sigemptyset(&none);
-	run->pid = fork();
-	if (run->pid == 0) {
-		if (dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(null, 2) < 0)
-			_exit(HELPER_EXIT_EXEC);
-		helper_close_from(3);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(run->path, argv, envp);
-		_exit(HELPER_EXIT_EXEC);
+	p[0] = child_high_fd(p[0]);
+	p[1] = child_high_fd(p[1]);
+	if (p[0] < 0 || p[1] < 0 ||
+	    child_start(&run->child, run->path, argv, -1, p[1]) != 0) {
+		e = errno;
+		for (int i = 0; i < 2; i++)
+			if (p[i] >= 0)
+				close(p[i]);
+		errno = e;
+		return -1;
 	}
-	if (run->pid < 0)
-		goto fail;
 	close(p[1]);
-	close(null);
 	run->fd = p[0];
 	return 0;
-fail:
-	for (int i = 0; i < 2; i++)
-		if (p[i] >= 0)
-			close(p[i]);
-	if (null >= 0)
-		close(null);
-	return -1;
 }
 
 /* One complete line; -1 when it is not one the helper may say. */
@@ -134,8 +95,8 @@ relay(struct run *run)
 	case HELPER_LINE_CUE:
 		/* The key waits for a touch: that much more time, twice. */
 		if (run->cues++ < 2 &&
-		    now_ms() + HELPER_TOUCH_MS > run->deadline)
-			run->deadline = now_ms() + HELPER_TOUCH_MS;
+		    child_now_ms() + HELPER_TOUCH_MS > run->deadline)
+			run->deadline = child_now_ms() + HELPER_TOUCH_MS;
 		run->ui->cue(run->ui->arg, text);
 		break;
 	case HELPER_LINE_ERROR:
@@ -160,7 +121,7 @@ listen_to(struct run *run)
 
 	for (;;) {
 		struct pollfd pfd = { run->fd, POLLIN, 0 };
-		long left = run->deadline - now_ms();
+		long left = run->deadline - child_now_ms();
 		ssize_t n;
 		int r;
 
@@ -209,27 +170,18 @@ listen_to(struct run *run)
 static int
 reap(struct run *run, bool kill_now, int *status)
 {
-	pid_t w;
-
-	while (!kill_now) {
-		w = waitpid(run->pid, status, WNOHANG);
-		if (w == run->pid)
-			return 0;
-		if (w < 0 && errno != EINTR) {
-			run->why = "was reaped by someone else: its status "
-			    "is lost";
-			return -1;
-		}
-		if (now_ms() >= run->deadline) {
+	switch (child_reap(&run->child, kill_now ? 0 : run->deadline,
+	    status)) {
+	case 0:
+		return 0;
+	case 1:
+		if (!kill_now)
 			run->why = "did not exit in time and was killed";
-			break;
-		}
-		poll(NULL, 0, 10);
+		return -1;
+	default:
+		run->why = "was reaped by someone else: its status is lost";
+		return -1;
 	}
-	kill(run->pid, SIGKILL);
-	while ((w = waitpid(run->pid, status, 0)) < 0 && errno == EINTR)
-		;
-	return -1;
 }
 
 /* The exit status as a result; -1 with run->why for anything else. */
@@ -272,41 +224,31 @@ outcome(struct run *run, int status, enum yk_result *r)
 	return -1;
 }
 
-/* Run it with SIGCHLD at its default, so that the application sees none. */
+/* Run it (SIGCHLD at its default meanwhile: spawn.c). */
 static int
 run_helper(struct run *run, char *const argv[], enum yk_result *r)
 {
-	struct sigaction dfl, old;
-	int status = 0, rc = -1;
+	int status = 0;
 	bool heard;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	if (sigaction(SIGCHLD, &dfl, &old) != 0) {
-		run->why = "cannot be started (sigaction)";
-		return -1;
-	}
 	if (spawn(run, argv) != 0) {
 		snprintf(run->whybuf, sizeof(run->whybuf), "cannot be started: "
 		    "%s", strerror(errno));
 		run->why = run->whybuf;
-		goto out;
+		return -1;
 	}
 	heard = listen_to(run) == 0;
 	close(run->fd);
 	if (reap(run, !heard, &status) == 0 && heard)
-		rc = outcome(run, status, r);
-out:
-	sigaction(SIGCHLD, &old, NULL);
-	return rc;
+		return outcome(run, status, r);
+	return -1;
 }
 
 enum yk_result
 helper_login(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct cr_ui *ui)
 {
-	struct run run = { .log = log, .ui = ui, .pid = -1, .fd = -1 };
+	struct run run = { .log = log, .ui = ui, .child.pid = -1, .fd = -1 };
 	char timeout[16], esc[64], msg[600], shown[620];
 	char *argv[6] = { HELPER_NAME, (char *)user,
 	    (char *)cfg->chalresp_path, timeout, (char *)cfg->prompt, NULL };
@@ -315,7 +257,7 @@ helper_login(const struct cfg *cfg, const struct yk_log *log,
 	run.path = cfg->chalresp_helper != NULL ? cfg->chalresp_helper :
 	    PAM_YK_CHALRESP_HELPER;
 	snprintf(timeout, sizeof(timeout), "%u", cfg->vc.timeout_ms / 1000);
-	run.deadline = now_ms() + (long)cfg->vc.timeout_ms + HELPER_START_MS;
+	run.deadline = child_now_ms() + (long)cfg->vc.timeout_ms + HELPER_START_MS;
 	yk_debug(log, "%s not root: asking %s", cfg->chalresp_path, run.path);
 	if ((run.why = not_installed(run.path)) == NULL &&
 	    run_helper(&run, argv, &r) == 0) {

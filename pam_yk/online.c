@@ -10,6 +10,8 @@
 #include "otp.h"
 #include "mapping.h"
 #include "online.h"
+#include "request.h"
+#include "validate.h"
 
 enum yk_result
 otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
@@ -37,8 +39,7 @@ mapped_reading(const struct yk_otp *o, unsigned idlen,
 		if (af_has(tokens, id))
 			return reading[i];
 	}
-	memcpy(id, o->otp, idlen);
-	id[idlen] = '\0';
+	explicit_bzero(id, YK_PUBID_MAX + 1);	/* not ours: keep none of it */
 	return NULL;
 }
 
@@ -50,8 +51,10 @@ summarise(const struct vc_result *res, char *out, size_t len)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < res->nnotes && o < len; i++) {
+		char url[256];
 		int n = snprintf(out + o, len - o, "%s%s: %s", i ? "; " : "",
-		    res->notes[i].url, res->notes[i].what);
+		    request_url_shown(res->notes[i].url, url, sizeof(url)),
+		    res->notes[i].what);
 
 		if (n < 0)
 			break;
@@ -63,12 +66,23 @@ static enum yk_result
 verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const char *otp, const char *id)
 {
+	struct validate_arg va = {
+	    .path = validate_helper_path(cfg->validate_helper) };
+	struct vc_transport tr = validate_transport;
+	const char *why;
 	struct vc_result res;
 	char esc[64], all[1024];
 
-	/* vc_verify returns its verdict, which res also holds. */
-	vc_verify(&cfg->vc, otp, &res);
 	log_escape(user, esc, sizeof(esc));
+	/* A missing helper is the administrator's: never "unavailable". */
+	if ((why = validate_helper_problem(va.path)) != NULL) {
+		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: %s %s",
+		    id, esc, va.path, why);
+		return YK_CONFIG;
+	}
+	/* The network part runs in the helper, with none of our environment. */
+	tr.arg = &va;
+	vc_verify_with(&cfg->vc, otp, &tr, &res);
 	summarise(&res, all, sizeof(all));
 	yk_debug(log, "servers: %s", all);
 	switch (res.verdict) {
@@ -85,8 +99,12 @@ verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		    "after %.0f ms: %s", id, esc, res.elapsed_ms, all);
 		return YK_UNAVAILABLE;
 	default:
-		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: "
-		    "local error", id, esc);
+		if (va.why[0] != '\0')
+			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
+			    "%s: %s %s", id, esc, va.path, va.why);
+		else
+			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
+			    "%s: local error", id, esc);
 		return YK_SYSTEM;
 	}
 }
@@ -116,8 +134,10 @@ otp_check(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		goto out;
 	}
 	if ((otp = mapped_reading(&o, cfg->token_id_len, tokens, id)) == NULL) {
-		yk_syslog(log, LOG_NOTICE, "token %s is not mapped to %s", id,
-		    log_escape(user, esc, sizeof(esc)));
+		/* Not an ID of ours: maybe a typed password; log no part of it. */
+		yk_syslog(log, LOG_NOTICE, "the OTP's token is not mapped to %s "
+		    "(%zu characters typed)", log_escape(user, esc, sizeof(esc)),
+		    len);
 		r = YK_NOT_MAPPED;
 		goto out;
 	}

@@ -71,7 +71,7 @@ echo "demo:x:$(id -u):$(id -g):demo user:$sandbox/home:/bin/sh" > passwd
 echo "demo:x:$(id -g):" > group
 echo "demo:$pub" > authfile
 echo "auth required pam_deny.so" > pam.d/other
-printf 'id=1\nkey=%s\nurllist=%s\n' "$key" "$url" > pam_yk.conf
+printf 'id=1\nkey=%s\nurllist=%s\nvalidate_helper=%s\n' "$key" "$url" "$root/build/pam_yk_validate" > pam_yk.conf
 chmod 600 pam_yk.conf
 echo "auth required $root/build/.libs/pam_yk.so conf=$sandbox/pam_yk.conf authfile=$sandbox/authfile timeout=5" > pam.d/demo-login
 echo "auth required /lib/security/pam_yubico.so id=1 key=$key urllist=$url authfile=$sandbox/authfile" > pam.d/demo-yubico

@@ -80,7 +80,7 @@ has() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$what: no '$1'"; }
 new_db "$T/db"
 start_ykvald "$T/db"
 GOOD=$URL
-base="id=1 key=$CKEY urllist=$GOOD"
+base="$VOPT id=1 key=$CKEY urllist=$GOOD"
 
 # --- client mode ------------------------------------------------------------
 what="good client setup"; ck 0 -u alice --args "$base"
@@ -90,14 +90,17 @@ has "^  ok: $AF is safe to read"
 has "^  => ok: "
 has "^result: ok"
 has "key=(hidden)"
+has "^  ok: $VALIDATE makes the requests"
+what="no pam_yk_validate"; ck 1 -u alice --args "validate_helper=$T/none id=1 key=$CKEY urllist=$GOOD"
+has "^  deny: $T/none is not installed: every login fails (PAM_SERVICE_ERR)"
 
-what="wrong key"; ck 1 -u alice --args "id=1 key=AAmo8FMxuhumBlTinC4uYL0Mgwg= urllist=$GOOD"
+what="wrong key"; ck 1 -u alice --args "$VOPT id=1 key=AAmo8FMxuhumBlTinC4uYL0Mgwg= urllist=$GOOD"
 has "^  deny: $GOOD: its reply .* does not verify with key=: key= is not the key of id=1"
 has "^  => deny: .*PAM_AUTHINFO_UNAVAIL"
 
 # ykvald signs with the client's key only when it knows the id, so a wrong
 # id shows as an unconfirmed id (a YK-VAL server looks the same for any id).
-what="unknown id"; ck 0 -u alice --args "id=7 key=$CKEY urllist=$GOOD"
+what="unknown id"; ck 0 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
 has "^  warn: $GOOD: reachable .*signed with an empty key, not key=: id=7 is not known there"
 
 new_db "$T/db2"
@@ -105,14 +108,20 @@ start_ykvald "$T/db2"
 DOWN=$URL
 stop_ykvald
 t0=$(now_ms)
-what="server down"; ck 1 -u alice --args "id=1 key=$CKEY urllist=$DOWN"
+what="server down"; ck 1 -u alice --args "$VOPT id=1 key=$CKEY urllist=$DOWN"
 [ $(($(now_ms) - t0)) -lt 3000 ] || fail "server down: took $(($(now_ms) - t0)) ms"
 has "^  deny: $DOWN: unreachable"
 has "^  deny: no server would give a trusted answer"
-what="one of two servers down"; ck 0 -u alice --args "id=1 key=$CKEY urllist=$DOWN;$GOOD"
+what="one of two servers down"; ck 0 -u alice --args "$VOPT id=1 key=$CKEY urllist=$DOWN;$GOOD"
 has "^  warn: $DOWN: unreachable"
 has "^  ok: $GOOD: reachable"
-what="--no-network"; ck 0 -u alice --no-network --args "id=1 key=$CKEY urllist=$DOWN"
+what="a URL's password is not shown"
+ck 1 -u alice --args "$VOPT id=1 urllist=http://u:s3cr3tpw@${DOWN#http://}"
+has "^  deny: urllist: http://\*\*\*@.* is plain http://"
+ck 0 -u alice --args "$VOPT id=1 key=$CKEY urllist=http://u:s3cr3tpw@${DOWN#http://};$GOOD"
+has "^  warn: http://\*\*\*@.*: unreachable"
+! grep -q s3cr3tpw "$T/out" "$T/err" || { cat "$T/out"; fail "$what"; }
+what="--no-network"; ck 0 -u alice --no-network --args "$VOPT id=1 key=$CKEY urllist=$DOWN"
 has "^  info: 1 server(s) not contacted (--no-network)"
 what="timeout= bounds a server that never answers"
 nc_pid=
@@ -127,7 +136,7 @@ while True: c.append(s.accept())' "$T/mute.port" &
 	wait_for_file "$T/mute.port" $nc_pid || fail "no mute listener"
 	MUTE=http://127.0.0.1:$(cat "$T/mute.port")/wsapi/2.0/verify
 	t0=$(now_ms)
-	ck 1 -u alice --args "id=1 key=$CKEY urllist=$MUTE timeout=1"
+	ck 1 -u alice --args "$VOPT id=1 key=$CKEY urllist=$MUTE timeout=1"
 	el=$(($(now_ms) - t0))
 	[ $el -ge 900 ] && [ $el -lt 3000 ] || fail "$what: $el ms"
 	has "^  deny: $MUTE: .*timeout"
@@ -140,9 +149,9 @@ has "PAM_SERVICE_ERR"
 what="misspelt options"; ck 1 -u alice --args "$base urlist=$GOOD nullOK"
 has "^  deny: option 'urlist=.*did you mean 'urllist='"
 has "^  deny: option 'nullOK'.*did you mean 'nullok'"
-what="insecure: plain http without key="; ck 1 -u alice --args "id=1 urllist=$GOOD"
+what="insecure: plain http without key="; ck 1 -u alice --args "$VOPT id=1 urllist=$GOOD"
 has "^  deny: urllist: $GOOD is plain http:// and no key= is set"
-what="a bad key= is named, not shown"; ck 1 -u alice --args "id=1 key=not-base64 urllist=$GOOD"
+what="a bad key= is named, not shown"; ck 1 -u alice --args "$VOPT id=1 key=not-base64 urllist=$GOOD"
 has "^  deny: option 'key=(hidden)'"
 what="LDAP options"; ck 1 -u alice --args "$base ldap_uri=ldap://x"
 has "LDAP and MySQL mappings are not supported"
@@ -254,7 +263,7 @@ cat > "$S/pam.d/multi" <<EOF
 # pam_yk.so id=1 in a comment is no line
 auth	required	pam_env.so
 auth	[success=done default=ignore]	$top_builddir/.libs/pam_yk.so $cr nullok
-auth sufficient pam_yk.so id=1 key=$CKEY \\
+auth sufficient pam_yk.so $VOPT id=1 key=$CKEY \\
 	urllist=$GOOD
 account	required	pam_yk.so bogus
 -auth	required	pam_yk.so [prompt=Your key: ] bogus_option

@@ -86,12 +86,22 @@ field() { sed -n "s/^$1=//p" | head -n 1 | tr -d '\r'; }
 # ---- PAM stacks ---------------------------------------------------------
 MODULE=$top_builddir/.libs/pam_yk.so
 PAMDRIVE=$top_builddir/tests/pamdrive
+# The build tree's pam_yk_validate (online mode), not the installed one.
+VALIDATE=$top_builddir/pam_yk_validate
+VOPT=validate_helper=$VALIDATE
 mkdir -p "$T/pam.d"
-# service NAME LINE...: write $T/pam.d/NAME, one PAM line per argument.
+# service NAME LINE...: write $T/pam.d/NAME, one PAM line per argument;
+# pam_yk's lines get $VOPT first (a validate_helper= of their own wins).
 service() {
 	_s=$1; shift
 	: > "$T/pam.d/$_s"
-	for _l in "$@"; do printf '%s\n' "$_l" >> "$T/pam.d/$_s"; done
+	for _l in "$@"; do
+		case "$_l" in
+		*validate_helper=*) ;;
+		*"$MODULE "*) _l=$(printf '%s' "$_l" | sed "s|$MODULE |$MODULE $VOPT |") ;;
+		esac
+		printf '%s\n' "$_l" >> "$T/pam.d/$_s"
+	done
 }
 # login [-s] SERVICE USER [ANSWER]...: run the stack, print the PAM code.
 login() {

@@ -107,6 +107,14 @@ rm "$F"; mkfifo "$F"; own
 what="a FIFO"; : > "$T/debug"; drive PAM_AUTH_ERR; why "not a regular file"
 rm "$F"; mv "$D/real" "$F"
 what="back to a good file"; drive PAM_SUCCESS
+# A directory user in 1000 groups (more than the 256 of old): the drop to
+# alice takes them all.
+cp "$T/group" "$T/group.few"
+i=0; while [ $i -lt 1000 ]; do
+	printf 'g%d:x:%d:alice\n' $i $((20000 + i)); i=$((i + 1))
+done >> "$T/group"
+what="alice in 1000 groups"; drive PAM_SUCCESS
+cp "$T/group.few" "$T/group"
 
 # --- keys: none, two, touch, timeout, USB error
 cp "$F" "$T/old"

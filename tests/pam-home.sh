@@ -53,6 +53,17 @@ fresh() { n=$((n + 1)); O=$(otp 1 $n); }
 
 printf 'alice:%s\n' $PUB > "$F"; chmod 600 "$F"; own $AU:$AG
 what="a good file"; fresh; drive PAM_SUCCESS "$O"
+# A directory user in 1000 groups (more than the 256 of old): the drop to
+# alice takes them all, and the caller's groups come back exactly.
+cp "$T/group" "$T/group.few"
+i=0; while [ $i -lt 1000 ]; do
+	printf 'g%d:x:%d:alice\n' $i $((20000 + i)); i=$((i + 1))
+done >> "$T/group"
+what="alice in 1000 groups"; fresh; drive PAM_SUCCESS "$O"
+had=$(sed -n 's/^Groups://p' /proc/self/status | wc -w)
+[ "$(id -u)" != 0 ] || [ "${ids##* }" = "$had" ] ||
+	fail "groups not restored: $ids, had $had"
+cp "$T/group.few" "$T/group"
 what="replayed"; fresh; drive PAM_SUCCESS "$O"; drive PAM_AUTH_ERR "$O"
 printf 'alice:vvvvvvvvvvvv\r\n# c\r\nalice:%s\r\n' $PUB > "$F"
 what="CRLF and duplicate lines"; fresh; drive PAM_SUCCESS "$O"

@@ -43,6 +43,18 @@ expect PAM_SUCCESS yk alice "$(otp 2 1 | tr cbdefghijklnrtuv 'jxe.uidchtnbpygk')
 expect PAM_SUCCESS yk alice "  $(otp 2 2)
 "
 
+# --- the log holds nothing the user typed, and no password of a URL
+: > "$T/typed.log"; chmod 666 "$T/typed.log"
+service typed "auth required $MODULE $base urllist=http://u:s3cr3tpw@${GOOD#http://} debug debug_file=$T/typed.log"
+expect PAM_AUTH_ERR typed alice "hunter2kkkkkkkkkkkkcbdefghijklnrtuvcbdefghijklnrtuv"
+expect PAM_SUCCESS typed alice "$(otp 2 3)"
+grep -q 'not mapped to alice (51 characters typed)' "$T/typed.log" ||
+	{ cat "$T/typed.log"; fail "no line about the unmapped token"; }
+grep -q '\*\*\*@127' "$T/typed.log" || { cat "$T/typed.log"; fail "no server line"; }
+! grep -q 'kkkkkk\|s3cr3tpw' "$T/typed.log" ||
+	{ cat "$T/typed.log"; fail "the log holds what was typed, or a URL's password"; }
+ok "the log holds neither the typed text nor the URL's password"
+
 # --- a wrong API key: the server's signed answer does not verify
 service wrongkey "auth required $MODULE id=1 key=d3Jvbmcta2V5LTAxMjM0NTY3ODk= authfile=$T/authfile urllist=$GOOD"
 expect PAM_AUTHINFO_UNAVAIL wrongkey alice "$(otp 3 0)"
@@ -171,6 +183,27 @@ done
 service insecure "auth required $MODULE id=1 authfile=$T/authfile urllist=$GOOD"
 expect PAM_SERVICE_ERR insecure alice "$(otp 10 0)"
 ok "misspelt options and http:// without key= are refused"
+# No pam_yk_validate: a configuration error, which authinfo_unavail=ignore
+# cannot turn into a pass.
+service nohelper "auth [success=ok authinfo_unavail=ignore default=die] $MODULE $base urllist=$GOOD validate_helper=$T/none" \
+	"auth required pam_permit.so"
+expect PAM_SERVICE_ERR nohelper alice "$(otp 10 0)"
+# A helper that lies or dies is a local failure, said in one line; the
+# reply it forges is never taken for a server's.
+printf '#!/bin/sh\ncat >/dev/null; printf "reply 0 200 9999 \\n"\n' > "$T/liar"
+printf '#!/bin/sh\nkill -SEGV $$\n' > "$T/crash"
+chmod 755 "$T/liar" "$T/crash"
+for h in liar crash; do
+	: > "$T/$h.log"; chmod 666 "$T/$h.log"
+	service "$h" "auth [success=ok authinfo_unavail=ignore default=die] $MODULE $base urllist=$GOOD validate_helper=$T/$h debug debug_file=$T/$h.log" \
+		"auth required pam_permit.so"
+	expect PAM_SYSTEM_ERR "$h" alice "$(otp 10 0)"
+done
+grep -q "$T/liar sent a broken reply" "$T/liar.log" ||
+	{ cat "$T/liar.log"; fail "no reason for the broken reply"; }
+grep -q "$T/crash was killed by signal 11" "$T/crash.log" ||
+	{ cat "$T/crash.log"; fail "no reason for the crash"; }
+ok "a lying or crashing helper: PAM_SYSTEM_ERR, with the reason"
 
 # --- control flags: what the stack makes of each pam_yk outcome
 # flags CONTROL: the stack "pam_yk CONTROL; pam_permit required" (or for

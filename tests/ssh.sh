@@ -52,7 +52,7 @@ chmod 644 "$T/mappings"
 # --- the validation server and pam_yk's conf= file (root's, 0600)
 new_db "$T/db"
 start_ykvald "$T/db"
-set_url() { printf 'id=1\nkey=%s\nurllist=%s\n' "$CKEY" "$1" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
+set_url() { printf 'id=1\nkey=%s\nurllist=%s\n%s\n' "$CKEY" "$1" "$VOPT" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
 set_url "$URL"
 
 # --- PAM services: the shipped files, with only paths changed (and

@@ -138,7 +138,7 @@ new_db "$T/db"
 sqlite3 "$T/db" "UPDATE clients SET secret='$CKEY' WHERE id=16"
 start_ykvald "$T/db"
 printf '%s:%s\n' $U $PUB > "$T/authfile"
-conf() { printf 'key=%s\nurllist=%s\n' $CKEY "$1" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
+conf() { printf 'key=%s\nurllist=%s\n%s\n' $CKEY "$1" "$VOPT" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
 conf "$URL"
 example sudo
 

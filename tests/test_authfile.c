@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,27 @@ test_privs(void)
 	CHECK(privs_restore(&saved) == 0 && geteuid() == 0 && getegid() == 0,
 	    "restored to root");
 	CHECK(privs_restore(&saved) == 0 && geteuid() == 0, "restore twice");
+
+	/* A caller in 1000 groups: back exactly as they were (the kernel
+	 * keeps them sorted). */
+	{
+		static gid_t mine[1000], back[1001];
+		int n;
+
+		for (int i = 0; i < 1000; i++)
+			mine[i] = (gid_t)(30000 + i);
+		if (setgroups(1000, mine) != 0) {
+			CHECK(0, "setgroups 1000");
+			return;
+		}
+		CHECK(privs_drop(pw, &saved) == 0 && geteuid() == pw->pw_uid,
+		    "dropped to nobody from 1000 groups");
+		CHECK(privs_restore(&saved) == 0, "restored");
+		n = getgroups(1001, back);
+		CHECK(n == 1000 && memcmp(mine, back, sizeof(mine)) == 0,
+		    "the 1000 groups are back (%d)", n);
+		(void)setgroups(0, NULL);
+	}
 }
 
 int

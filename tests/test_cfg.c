@@ -72,17 +72,19 @@ test_table(void)
 	GOOD("chalresp_path=/var/yubico");
 
 	BAD("unknown option 'debgu'", "id=1", "debgu");
+	BAD("unknown option 'kye=' (its value is not shown)", "id=1",
+	    "kye=EHmo8FMxuhumBlTinC4uYL0Mgwg=");
 	BAD("unknown option 'nullokk'", "id=1", "nullokk");
 	BAD("unknown option 'use_frist_pass'", "id=1", "use_frist_pass");
 	BAD("unknown option 'try_first_pas'", "id=1", "try_first_pas");
 	BAD("unknown option 'alwaysOK'", "id=1", "alwaysOK");
 	BAD("unknown option 'always-prompt'", "id=1", "always-prompt");
-	BAD("unknown option 'verbose_otp=1'", "id=1", "verbose_otp=1");
+	BAD("unknown option 'verbose_otp='", "id=1", "verbose_otp=1");
 	BAD("unknown option 'urlist", "id=1", "urlist=https://x/wsapi/2.0/verify");
 	BAD("unknown option 'authfle", "id=1", "authfle=/etc/x");
 	BAD("unknown option 'token_id_len=", "id=1", "token_id_len=12");
 	BAD("unknown option 'timout=", "id=1", "timout=5");
-	BAD("unknown option 'ID=1'", "ID=1");
+	BAD("unknown option 'ID='", "ID=1");
 	BAD("unknown option 'cainfo='", "id=1", "cainfo=");
 	BAD("mode:", "id=1", "mode=clinet");
 	BAD("id:", "id=abc");
@@ -121,7 +123,7 @@ test_table(void)
 	BAD("piv_slot:", "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9b");
 	BAD("piv_map:", "mode=piv", "piv_cafile=/ca.pem", "piv_map=gecos");
 	BAD("piv_eku:", "mode=piv", "piv_cafile=/ca.pem", "piv_eku=none");
-	BAD("unknown option 'piv_cafile=ca.pem'", "mode=piv", "piv_cafile=ca.pem");
+	BAD("unknown option 'piv_cafile='", "mode=piv", "piv_cafile=ca.pem");
 	BAD("pkcs11_uri: query", "mode=piv", "piv_cafile=/ca.pem",
 	    "pkcs11_uri=pkcs11:token=x?pin-value=123456");
 	BAD("pkcs11_uri: unknown attribute 'slot-id'", "mode=piv",

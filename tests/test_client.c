@@ -484,6 +484,20 @@ test_request(void)
 	    "url %s", u);
 	free(u);
 	free(q);
+	{
+		static const char *const shown[][2] = {
+			{ "https://u:secret@x.test/v", "https://***@x.test/v" },
+			{ "http://secret@x.test:80", "http://***@x.test:80" },
+			{ "http://a@b:c@x.test/v?p=q@r", "http://***@x.test/v?p=q@r" },
+			{ "https://x.test/v@w", "https://x.test/v@w" },
+			{ "https://x.test", "https://x.test" },
+		};
+		char b[64];
+
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+			CHECK(strcmp(request_url_shown(shown[i][0], b,
+			    sizeof(b)), shown[i][1]) == 0, "shown: %s", b);
+	}
 	CHECK(request_query(0, OTP, "x", NULL, 0, &err) == NULL &&
 	    strcmp(err, "client id must be positive") == 0, "id 0: %s", err);
 	request_escape("a+b/c= d&\xc3\xa9~-._%Z", esc);

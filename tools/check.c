@@ -30,8 +30,10 @@
 #include "pamcode.h"
 #include "piv.h"
 #include "privs.h"
+#include "request.h"
 #include "result.h"
 #include "state.h"
+#include "validate.h"
 #include "ykkey.h"
 
 #define MAX_FINDINGS	64
@@ -107,11 +109,16 @@ add(struct entry *e, enum ck_level level, const char *topic, const char *fmt,
 
 /* ---- options ------------------------------------------------------------ */
 
-/* Values that must not be shown: the API key, pam_yubico's passwords. */
+/*
+ * Values that must not be shown: the API key, pam_yubico's passwords, and
+ * URLs with a user:password in them.
+ */
 static bool
 secret_arg(const char *a)
 {
 	return strncmp(a, "key=", 4) == 0 ||
+	    ((strncmp(a, "urllist=", 8) == 0 || strncmp(a, "url=", 4) == 0 ||
+	    strncmp(a, "proxy=", 6) == 0) && strchr(a, '@') != NULL) ||
 	    strncmp(a, "ldap_bind_password=", 19) == 0 ||
 	    strncmp(a, "mysql_password=", 15) == 0;
 }
@@ -230,6 +237,7 @@ option_notes(struct entry *e, const struct cfg *cfg)
 {
 	struct yk_log l;
 	const char *why = NULL;
+	char url[256];
 
 	if (cfg->conf != NULL)
 		add(e, CK_OK, "options", "conf=%s is root's, private, and "
@@ -260,7 +268,8 @@ option_notes(struct entry *e, const struct cfg *cfg)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0)
 			add(e, CK_WARN, "options", "%s is plain http://: OTPs "
 			    "travel in clear text (the replies are signed with "
-			    "key=)", cfg->vc.urls[i]);
+			    "key=)", request_url_shown(cfg->vc.urls[i], url,
+			    sizeof(url)));
 	if (cfg->debug_file == NULL)
 		return 0;
 	log_init(&l, "check");
@@ -345,6 +354,7 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct ck_server s[VC_MAX_URLS];
 	size_t usable = 0;
+	char url[256];
 
 	if (c->o->no_network) {
 		add(e, CK_INFO, "server", "%zu server(s) not contacted "
@@ -357,12 +367,30 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	/* One bad server among good ones does not deny: it is a warning. */
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		add(e, s[i].level == CK_DENY && usable > 0 ? CK_WARN : s[i].level,
-		    "server", "%s: %s", cfg->vc.urls[i], s[i].text);
+		    "server", "%s: %s", request_url_shown(cfg->vc.urls[i],
+		    url, sizeof(url)), s[i].text);
 	if (usable > 0)
 		return YK_OK;
 	add(e, CK_DENY, "server", "no server would give a trusted answer: "
 	    "every OTP is refused (PAM_AUTHINFO_UNAVAIL)");
 	return YK_UNAVAILABLE;
+}
+
+/* The program that makes the module's requests: the module's own rule. */
+static enum yk_result
+validate_helper(struct entry *e, const struct cfg *cfg)
+{
+	const char *path = validate_helper_path(cfg->validate_helper);
+	const char *why = validate_helper_problem(path);
+
+	if (why != NULL) {
+		add(e, CK_DENY, "helper", "%s %s: every login fails "
+		    "(PAM_SERVICE_ERR)", path, why);
+		return YK_CONFIG;
+	}
+	add(e, CK_OK, "helper", "%s makes the requests (run with an empty "
+	    "environment)", path);
+	return YK_OK;
 }
 
 static enum yk_result
@@ -387,7 +415,9 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    "ID is mapped to %s%s", c->uesc, cfg->nullok ? ": nullok "
 		    "passes the user on (PAM_IGNORE)" : ": every login fails "
 		    "(PAM_USER_UNKNOWN); map one, or add nullok");
-	net = servers(c, e, cfg);
+	net = validate_helper(e, cfg);
+	if (net == YK_OK)
+		net = servers(c, e, cfg);
 	return r != YK_OK ? r : net;
 }
 

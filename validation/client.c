@@ -183,9 +183,3 @@ out:
 	res->elapsed_ms = ms_since(&t0);
 	return (int)res->verdict;
 }
-
-int
-vc_verify(const struct vc_cfg *cfg, const char *otp, struct vc_result *res)
-{
-	return vc_verify_with(cfg, otp, &vc_http_transport, res);
-}

@@ -50,6 +50,8 @@ struct vc_result {
  * with every configured server in parallel, and return as soon as a
  * verdict is known, or VC_UNAVAILABLE at the deadline.  Returns
  * res->verdict.  Reentrant; logs nothing: the caller logs res->notes.
+ * Over libcurl in this process (http.c): pam_yk.so uses vc_verify_with
+ * and pam_yk_validate instead.
  */
 int vc_verify(const struct vc_cfg *cfg, const char *otp, struct vc_result *res);
 
@@ -59,7 +61,8 @@ int vc_verify(const struct vc_cfg *cfg, const char *otp, struct vc_result *res);
 struct vc_reply {
 	size_t		idx;		/* which URL, 0..n-1 */
 	long		http;		/* HTTP status; 0 when it failed */
-	const char	*error;		/* static reason when it failed */
+	const char	*error;		/* reason when it failed; valid until
+					 * the next call of next() */
 	size_t		len;
 	char		body[VC_REPLY_MAX + 1];	/* len bytes, then a NUL */
 };
@@ -82,7 +85,7 @@ struct vc_transport {
 	void	*arg;
 };
 
-/* libcurl, in http.c */
+/* libcurl, in http.c (pam_yk_validate, ykpamcfg; never pam_yk.so) */
 extern const struct vc_transport vc_http_transport;
 
 /* vc_verify over another transport. */

@@ -1,7 +1,8 @@
 /*
  * http.c - the libcurl transport of the validation client: one easy
  * handle per URL in one multi handle, driven with curl_multi_poll until
- * the deadline.  The only file that touches libcurl.
+ * the deadline.  The only file that touches libcurl.  pam_yk.so never
+ * links it: pam_yk_validate (pam_yk/validate.c) and ykpamcfg do.
  *
  * libcurl is loaded with dlopen() the first time a validation runs, not
  * linked: its ~40 dependent libraries cost ~11 ms per login, which the PIV
@@ -170,9 +171,14 @@ easy_setup(struct xfer *x, const struct vc_cfg *cfg, const char *url,
 	    CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE "/" VERSION) !=
 	    CURLE_OK ||
-	    /* "": no proxy, and none from http_proxy & co. in our host's env */
+	    /*
+	     * "" and "*": no proxy, and none from http_proxy, ALL_PROXY &
+	     * co., whatever environment we are run with.
+	     */
 	    curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "") !=
 	    CURLE_OK ||
+	    (cfg->proxy == NULL &&
+	    curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK) ||
 	    (cfg->cainfo != NULL &&
 	    curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cainfo) != CURLE_OK) ||
 	    (cfg->capath != NULL &&
@@ -181,6 +187,11 @@ easy_setup(struct xfer *x, const struct vc_cfg *cfg, const char *url,
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK)
 		return -1;
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* Do not join a stalled resolver thread on cleanup (7.87+; older
+	 * libraries refuse it, which changes nothing else). */
+	(void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
 	return 0;
 }
 
@@ -289,3 +300,9 @@ http_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 const struct vc_transport vc_http_transport = {
 	http_start, http_next, http_stop, NULL,
 };
+
+int
+vc_verify(const struct vc_cfg *cfg, const char *otp, struct vc_result *res)
+{
+	return vc_verify_with(cfg, otp, &vc_http_transport, res);
+}

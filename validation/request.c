@@ -135,3 +135,26 @@ request_url(const char *base, const char *query)
 	memcpy(u + bl + 1, query, ql + 1);
 	return u;
 }
+
+const char *
+request_url_shown(const char *url, char *out, size_t len)
+{
+	const char *host = strstr(url, "://"), *end, *at = NULL;
+
+	if (len == 0)
+		return out;
+	if (host == NULL) {
+		snprintf(out, len, "%s", url);
+		return out;
+	}
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	for (const char *p = host; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		snprintf(out, len, "%s", url);
+	else
+		snprintf(out, len, "%.*s***%s", (int)(host - url), url, at);
+	return out;
+}

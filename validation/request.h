@@ -26,6 +26,13 @@ char *request_query(long id, const char *otp, const char *nonce,
 char *request_url(const char *base, const char *query);
 
 /*
+ * url as it may be shown in a log or a report: the user:password of its
+ * authority (http://user:secret@host/...) becomes "***".  Truncated to
+ * len; returns out.
+ */
+const char *request_url_shown(const char *url, char *out, size_t len);
+
+/*
  * Percent-encode every byte of s but the RFC 3986 unreserved ones
  * (A-Z a-z 0-9 - . _ ~) into out, which holds 3 * strlen(s) + 1 bytes.
  */
