@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +135,8 @@ struct request {
 	struct yk_params		params;
 	struct MHD_PostProcessor	*pp;
 	size_t				body;
+	size_t				nparams;	/* repeats count too */
+	bool				started;	/* headers seen */
 	bool				too_big;	/* body or parameters */
 	struct timespec			start;
 };
@@ -148,8 +151,10 @@ ms_since(const struct timespec *t0)
 	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* hdr/val: one extra response header, or NULL. */
 static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
+reply_hdr(struct MHD_Connection *c, unsigned code, const char *body,
+    size_t len, const char *hdr, const char *val)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -159,9 +164,96 @@ reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (hdr != NULL)
+		MHD_add_response_header(r, hdr, val);
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
+{
+	return reply_hdr(c, code, body, len, NULL, NULL);
+}
+
+/*
+ * Called with the raw request target, before libmicrohttpd splits the
+ * query.  It stores every argument in the connection's memory pool, and a
+ * few thousand short ones ("a&a&a...") exhaust it, after which it closes
+ * the connection without an answer.  A request may hold YK_PARAMS_MAX
+ * parameters; the query is cut after that many, in libmicrohttpd's own
+ * buffer (which it hands us before parsing it), so that the request is
+ * still answered: 413.
+ */
+static void *
+request_start(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct request *rq = calloc(1, sizeof(*rq));
+	char *p = strchr(uri, '?');
+	size_t n = 0;
+
+	if (rq == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	while (p != NULL && (p = strchr(p + 1, '&')) != NULL) {
+		if (++n == YK_PARAMS_MAX) {
+			*p = '\0';
+			rq->too_big = true;
+			break;
+		}
+	}
+	return rq;
+}
+
+struct framing {
+	unsigned	ncl, nte;
+	const char	*cl;
+	bool		cl_differ, te_other;
+};
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct framing *f = cls;
+
+	value = value ? value : "";
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->cl != NULL && strcmp(f->cl, value) != 0)
+			f->cl_differ = true;
+		f->cl = value;
+		f->ncl++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (strcasecmp(value, "chunked") != 0)
+			f->te_other = true;
+		f->nte++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112, 6.1 and 6.3: a request whose body length is ambiguous is
+ * answered 400 and the connection closed, never read one way here and
+ * another way by a proxy in front.  libmicrohttpd 0.9.75 reads the first
+ * Content-Length only, prefers Transfer-Encoding over it, and reads a
+ * body of another coding until the client closes.  NULL when fine.
+ */
+static const char *
+framing_error(struct MHD_Connection *c, const char *version)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.nte > 0 && f.ncl > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.cl_differ)
+		return "Content-Length given twice, differently";
+	if (f.nte > 1 || f.te_other)
+		return "a Transfer-Encoding other than chunked";
+	if (f.nte > 0 && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+		return "Transfer-Encoding in HTTP/1.0";
+	return NULL;
 }
 
 static enum MHD_Result
@@ -169,7 +261,8 @@ get_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct request *rq = cls;
 
-	if (params_set(&rq->params, key, value ? value : "") != 0)
+	if (++rq->nparams > YK_PARAMS_MAX ||
+	    params_set(&rq->params, key, value ? value : "") != 0)
 		rq->too_big = true;
 	return MHD_YES;
 }
@@ -185,6 +278,10 @@ post_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 	size_t oldlen = off > 0 && old != NULL ? strlen(old) : 0;
 	char *v;
 
+	if (off == 0 && ++rq->nparams > YK_PARAMS_MAX) {
+		rq->too_big = true;
+		return MHD_YES;
+	}
 	if ((v = malloc(oldlen + size + 1)) == NULL) {
 		rq->too_big = true;
 		return MHD_NO;
@@ -228,6 +325,25 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+/* The headers are in: check the framing, prepare for a body. */
+static enum MHD_Result
+request_headers(struct MHD_Connection *c, struct request *rq,
+    const char *version, bool post_verify)
+{
+	const char *why;
+
+	rq->started = true;
+	if ((why = framing_error(c, version)) != NULL) {
+		fprintf(stderr, "ykvald: bad request: %s\n", why);
+		/* Answered before the body: libmicrohttpd then closes. */
+		return reply_hdr(c, MHD_HTTP_BAD_REQUEST, "", 0,
+		    MHD_HTTP_HEADER_CONNECTION, "close");
+	}
+	if (post_verify)
+		rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -235,19 +351,18 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct server *s = cls;
 	struct request *rq = *con_cls;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool get = strcmp(method, "GET") == 0;
+	bool head = strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
 	bool verify = strcmp(url, "/wsapi/2.0/verify") == 0;
 
 	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		if ((rq = request_start(s, "", c)) == NULL)
 			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		*con_cls = rq;
-		if (post && verify)
-			rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
-		return MHD_YES;
 	}
+	if (!rq->started)
+		return request_headers(c, rq, version, post && verify);
 	if (*upload_size != 0) {
 		rq->body += *upload_size;
 		if (rq->body > MAX_BODY)
@@ -258,12 +373,16 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!get && !post)
+	if (!get && !head && !post)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
-	if (strcmp(url, "/health") == 0 && get)
+	if (strcmp(url, "/health") == 0 && !post)
 		return reply(c, MHD_HTTP_OK, "OK\n", 3);
 	if (!verify)
 		return reply(c, MHD_HTTP_NOT_FOUND, "", 0);
+	/* Every verify spends the OTP: HEAD is not one (RFC 9110, 9.3.2). */
+	if (head)
+		return reply_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0,
+		    MHD_HTTP_HEADER_ALLOW, "GET, POST");
 	/* As in YK-VAL, a POST's form replaces the query string. */
 	if (get)
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, get_arg, rq);
@@ -393,6 +512,7 @@ start_daemon(struct server *s, int fd, bool v6, const char *cert,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    MHD_OPTION_URI_LOG_CALLBACK, request_start, s,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_END);
