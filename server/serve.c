@@ -41,8 +41,10 @@ struct server {
 	struct pending	*head, **tail;
 	bool		stop;
 	pthread_mutex_t	pool_lock;
+	pthread_cond_t	pool_free;	/* a reader went back to the pool */
 	struct store	*pool[READER_POOL];
 	size_t		npool;
+	size_t		nreaders;	/* open, in the pool or in use */
 };
 
 /* ---- group commit ---------------------------------------------------- */
@@ -101,31 +103,58 @@ backend_decide(void *arg, struct cas_item *it)
 
 /* ---- readers --------------------------------------------------------- */
 
+/*
+ * At most READER_POOL readers are ever open: a request waits for one
+ * rather than open the database again, so that the descriptors ykvald
+ * needs do not grow with the number of connections.
+ */
+static struct store *
+reader_get(struct server *s)
+{
+	struct store *st = NULL;
+	char err[256];
+
+	pthread_mutex_lock(&s->pool_lock);
+	while (s->npool == 0 && s->nreaders == READER_POOL)
+		pthread_cond_wait(&s->pool_free, &s->pool_lock);
+	if (s->npool > 0) {
+		st = s->pool[--s->npool];
+		pthread_mutex_unlock(&s->pool_lock);
+		return st;
+	}
+	s->nreaders++;
+	pthread_mutex_unlock(&s->pool_lock);
+	st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		pthread_mutex_lock(&s->pool_lock);
+		s->nreaders--;
+		pthread_cond_signal(&s->pool_free);
+		pthread_mutex_unlock(&s->pool_lock);
+	}
+	return st;
+}
+
+static void
+reader_put(struct server *s, struct store *st)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	s->pool[s->npool++] = st;	/* npool <= nreaders <= READER_POOL */
+	pthread_cond_signal(&s->pool_free);
+	pthread_mutex_unlock(&s->pool_lock);
+}
+
 static int
 backend_client_get(void *arg, long id, struct client *out)
 {
 	struct server *s = arg;
-	struct store *st = NULL;
-	char err[256];
+	struct store *st;
 	int r;
 
-	pthread_mutex_lock(&s->pool_lock);
-	if (s->npool > 0)
-		st = s->pool[--s->npool];
-	pthread_mutex_unlock(&s->pool_lock);
-	if (st == NULL &&
-	    (st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ykvald: %s\n", err);
+	if ((st = reader_get(s)) == NULL)
 		return -1;
-	}
 	r = store_client_get(st, id, out);
-	pthread_mutex_lock(&s->pool_lock);
-	if (s->npool < READER_POOL) {
-		s->pool[s->npool++] = st;
-		st = NULL;
-	}
-	pthread_mutex_unlock(&s->pool_lock);
-	store_close(st);
+	reader_put(s, st);
 	return r;
 }
 
@@ -552,6 +581,7 @@ serve(const struct serve_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.pool_lock, NULL);
+	pthread_cond_init(&s.pool_free, NULL);
 	pthread_cond_init(&s.work, NULL);
 	s.tail = &s.head;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
