@@ -6,10 +6,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,20 @@
 #define MAX_BATCH	1024
 #define READER_POOL	16
 #define REPLY_MAX	1024
+#define SWEEP_MS	250	/* how often slow requests are looked for */
+#define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
+/* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
+ * wake-up fds, the writer's and every reader's database, WAL and shm. */
+#define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + 4 * (READER_POOL + 1))
+
+/* One per TCP connection, from accept to close. */
+struct conn {
+	struct conn	*prev, *next;
+	int		fd;
+	struct timespec	deadline;	/* to have the whole request in */
+	bool		answering;	/* it is in; the deadline is off */
+	bool		cut;
+};
 
 struct pending {
 	struct cas_item	*it;
@@ -45,6 +61,16 @@ struct server {
 	struct store	*pool[READER_POOL];
 	size_t		npool;
 	size_t		nreaders;	/* open, in the pool or in use */
+	unsigned	request_timeout;	/* seconds */
+	pthread_mutex_t	conn_lock;
+	pthread_cond_t	sweep_wake;	/* stop */
+	struct conn	*conns;
+	bool		sweep_stop;
+	pthread_t	sweep_thread;
+	pthread_mutex_t	log_lock;
+	time_t		log_sec;
+	unsigned	log_n;
+	unsigned long	log_dropped;
 };
 
 /* ---- group commit ---------------------------------------------------- */
@@ -156,6 +182,162 @@ backend_client_get(void *arg, long id, struct client *out)
 	r = store_client_get(st, id, out);
 	reader_put(s, st);
 	return r;
+}
+
+/* ---- slow clients ---------------------------------------------------- */
+
+static void
+deadline_from_now(const struct server *s, struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += s->request_timeout;
+}
+
+static bool
+passed(const struct timespec *now, const struct timespec *t)
+{
+	return now->tv_sec > t->tv_sec ||
+	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+/*
+ * libmicrohttpd's connection timeout is an idle timeout: a client that
+ * sends a byte now and then holds its connection, and its thread, for
+ * ever.  Every connection is tracked from accept to close instead, and
+ * one that has not sent its whole request by its deadline is shut down
+ * by the sweeper; its own thread then reads the end of the stream and
+ * closes it.  The deadline starts at accept and again after each answer,
+ * and is off while a request is being answered.
+ */
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	struct conn *k = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (k == NULL)
+			return;
+		pthread_mutex_lock(&s->conn_lock);
+		if (k->prev != NULL)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next != NULL)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->conn_lock);
+		free(k);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;		/* cannot happen; its idle timeout still holds */
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		shutdown(ci->connect_fd, SHUT_RDWR);	/* not untracked */
+		return;
+	}
+	k->fd = ci->connect_fd;
+	deadline_from_now(s, &k->deadline);
+	pthread_mutex_lock(&s->conn_lock);
+	k->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = k;
+	s->conns = k;
+	pthread_mutex_unlock(&s->conn_lock);
+	*socket_context = k;
+}
+
+/* The request is in (on), or its answer is out (off). */
+static void
+conn_answering(struct server *s, struct MHD_Connection *c, bool on)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (k = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	k->answering = on;
+	if (!on)
+		deadline_from_now(s, &k->deadline);
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+static void *
+sweep_main(void *arg)
+{
+	struct server *s = arg;
+	struct timespec now, wake;
+	unsigned long cut = 0;
+	time_t logged = 0;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (struct conn *k = s->conns; k != NULL; k = k->next) {
+			if (k->answering || k->cut || !passed(&now, &k->deadline))
+				continue;
+			/* The fd stays open until CLOSED, which takes the lock. */
+			shutdown(k->fd, SHUT_RDWR);
+			k->cut = true;
+			cut++;
+		}
+		if (cut > 0 && now.tv_sec != logged) {
+			pthread_mutex_unlock(&s->conn_lock);
+			fprintf(stderr, "ykvald: closed %lu connections that had "
+			    "not sent a whole request within %u s\n", cut,
+			    s->request_timeout);
+			pthread_mutex_lock(&s->conn_lock);
+			cut = 0;
+			logged = now.tv_sec;
+		}
+		wake = now;
+		wake.tv_nsec += SWEEP_MS * 1000000L;
+		if (wake.tv_nsec >= 1000000000L) {
+			wake.tv_sec++;
+			wake.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->sweep_wake, &s->conn_lock, &wake);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
+/*
+ * libmicrohttpd logs a line for every connection it refuses; a client
+ * that connects in a loop must not flood the log.
+ */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&s->log_lock);
+	if (now.tv_sec != s->log_sec) {
+		if (s->log_dropped > 0)
+			fprintf(stderr, "ykvald: %lu more libmicrohttpd messages "
+			    "not logged\n", s->log_dropped);
+		s->log_sec = now.tv_sec;
+		s->log_n = 0;
+		s->log_dropped = 0;
+	}
+	if (s->log_n < LOG_PER_SEC) {
+		s->log_n++;
+		fputs("ykvald: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		s->log_dropped++;
+	}
+	pthread_mutex_unlock(&s->log_lock);
 }
 
 /* ---- HTTP ------------------------------------------------------------ */
@@ -402,6 +584,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_answering(s, c, true);
 	if (!get && !head && !post)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
 	if (strcmp(url, "/health") == 0 && !post)
@@ -424,8 +607,10 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *rq = *con_cls;
 
+	conn_answering(s, c, false);
 	if (rq == NULL)
 		return;
 	if (rq->pp != NULL)
@@ -525,8 +710,8 @@ slurp(const char *path)
 }
 
 static struct MHD_Daemon *
-start_daemon(struct server *s, int fd, bool v6, const char *cert,
-    const char *key)
+start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
+    const char *cert, const char *key)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
@@ -536,15 +721,51 @@ start_daemon(struct server *s, int fd, bool v6, const char *cert,
 	if (cert != NULL)
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, o->request_timeout,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, request_start, s,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_END);
+}
+
+/*
+ * Every connection is a descriptor: make sure the connection limits fit
+ * under RLIMIT_NOFILE, raising the soft limit if need be.  Otherwise
+ * accept() fails under load and the daemon stops accepting for everyone.
+ */
+static int
+fit_nofile(const struct serve_opts *o)
+{
+	rlim_t need = (rlim_t)o->nlisten * o->max_conns + FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "ykvald: getrlimit: %s\n", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		fprintf(stderr, "ykvald: --max-connections %u on %zu addresses "
+		    "needs %llu open files, the limit is %llu: lower it or "
+		    "raise the limit (LimitNOFILE=)\n", o->max_conns,
+		    o->nlisten, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "ykvald: setrlimit: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -566,13 +787,15 @@ write_ready(const char *path, char bound[][80], size_t n)
 int
 serve(const struct serve_opts *o)
 {
-	struct server s = { .dbpath = o->db };
+	struct server s = { .dbpath = o->db,
+	    .request_timeout = o->request_timeout };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
 	char bound[SERVE_MAX_LISTEN][80], err[512];
 	char *cert = NULL, *key = NULL;
 	sigset_t sigs;
 	int sig, rc = 1;
-	bool writer = false;
+	bool writer = false, sweeper = false;
+	pthread_condattr_t ca;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -583,7 +806,15 @@ serve(const struct serve_opts *o)
 	pthread_mutex_init(&s.pool_lock, NULL);
 	pthread_cond_init(&s.pool_free, NULL);
 	pthread_cond_init(&s.work, NULL);
+	pthread_mutex_init(&s.conn_lock, NULL);
+	pthread_mutex_init(&s.log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s.sweep_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	s.tail = &s.head;
+	if (fit_nofile(o) != 0)
+		goto out;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
 		goto out;
@@ -600,13 +831,16 @@ serve(const struct serve_opts *o)
 	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
 		goto out;
 	writer = true;
+	if (pthread_create(&s.sweep_thread, NULL, sweep_main, &s) != 0)
+		goto out;
+	sweeper = true;
 	for (size_t i = 0; i < o->nlisten; i++) {
 		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
 
 		if (fd < 0)
 			goto out;
-		if ((d[i] = start_daemon(&s, fd, o->listen[i][0] == '[', cert,
-		    key)) == NULL) {
+		if ((d[i] = start_daemon(&s, o, fd, o->listen[i][0] == '[',
+		    cert, key)) == NULL) {
 			close(fd);
 			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
 			    bound[i]);
@@ -627,6 +861,13 @@ out:
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
 			MHD_stop_daemon(d[i]);
+	if (sweeper) {
+		pthread_mutex_lock(&s.conn_lock);
+		s.sweep_stop = true;
+		pthread_cond_signal(&s.sweep_wake);
+		pthread_mutex_unlock(&s.conn_lock);
+		pthread_join(s.sweep_thread, NULL);
+	}
 	if (writer) {
 		pthread_mutex_lock(&s.lock);
 		s.stop = true;
