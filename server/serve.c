@@ -420,8 +420,18 @@ request_start(void *cls, const char *uri, struct MHD_Connection *c)
 struct framing {
 	unsigned	ncl, nte;
 	const char	*cl;
-	bool		cl_differ, te_other;
+	bool		cl_differ, te_other, bad_name;
 };
+
+/* RFC 9110, 5.6.2: a field name is a token. */
+static bool
+is_token(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+	return s[0] != '\0' && s[strspn(s, tchar)] == '\0';
+}
 
 static enum MHD_Result
 framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -430,7 +440,9 @@ framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct framing *f = cls;
 
 	value = value ? value : "";
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+	if (!is_token(key))
+		f->bad_name = true;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (f->cl != NULL && strcmp(f->cl, value) != 0)
 			f->cl_differ = true;
 		f->cl = value;
@@ -448,7 +460,10 @@ framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
  * answered 400 and the connection closed, never read one way here and
  * another way by a proxy in front.  libmicrohttpd 0.9.75 reads the first
  * Content-Length only, prefers Transfer-Encoding over it, and reads a
- * body of another coding until the client closes.  NULL when fine.
+ * body of another coding until the client closes.  It also keeps
+ * "Content-Length : 5" (RFC 9112, 5.1: 400) as a header named
+ * "Content-Length ", and glues a folded line (5.2) onto the name before
+ * it: a name that is not a token is refused too.  NULL when fine.
  */
 static const char *
 framing_error(struct MHD_Connection *c, const char *version)
@@ -456,6 +471,8 @@ framing_error(struct MHD_Connection *c, const char *version)
 	struct framing f = { 0 };
 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.bad_name)
+		return "a header name that is not a token";
 	if (f.nte > 0 && f.ncl > 0)
 		return "both Content-Length and Transfer-Encoding";
 	if (f.cl_differ)

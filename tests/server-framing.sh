@@ -33,6 +33,9 @@ expect_raw 'status=400 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Transfer-
 expect_raw 'status=400 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
 expect_raw 'status=400 closed=yes' "POST $V HTTP/1.0\r\n${F}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
 expect_raw 'status=400 closed=yes' "GET $V?id=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 1\r\n\r\n"
+# Whitespace before the colon (RFC 9112, 5.1), a folded line (5.2).
+expect_raw 'status=400 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length : $n\r\n\r\n$body"
+expect_raw 'status=400 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length: $n\r\n Transfer-Encoding: chunked\r\n\r\n$body"
 # Unambiguous framing still works: the same length twice, chunked alone.
 expect_raw 'status=200 closed=no' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length: $n\r\nContent-Length: $n\r\n\r\n$body" -w 0.5
 grep -q "public_id=$PUB status=OK" "$T/ykvald.log" || fail "POST with a repeated Content-Length was not verified"
