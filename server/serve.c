@@ -36,6 +36,9 @@
 struct conn {
 	struct conn	*prev, *next;
 	int		fd;
+	const void	*daemon;	/* the listening address */
+	bool		v6;
+	unsigned char	net[8];		/* IPv6: the client's /64 */
 	struct timespec	deadline;	/* to have the whole request in */
 	bool		answering;	/* it is in; the deadline is off */
 	bool		cut;
@@ -62,6 +65,8 @@ struct server {
 	size_t		npool;
 	size_t		nreaders;	/* open, in the pool or in use */
 	unsigned	request_timeout;	/* seconds */
+	unsigned	max_conns_per_ip;
+	unsigned long	refused;	/* over the limit for a /64 */
 	pthread_mutex_t	conn_lock;
 	pthread_cond_t	sweep_wake;	/* stop */
 	struct conn	*conns;
@@ -200,6 +205,42 @@ passed(const struct timespec *now, const struct timespec *t)
 	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
 }
 
+/* Which listening address, and for IPv6 which /64, a connection is from. */
+static void
+conn_where(struct MHD_Connection *c, struct conn *k)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr_in6 *a;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+	if (ci != NULL)
+		k->daemon = ci->daemon;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL ||
+	    ci->client_addr->sa_family != AF_INET6)
+		return;
+	a = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+	k->v6 = true;
+	memcpy(k->net, &a->sin6_addr, sizeof(k->net));
+}
+
+/*
+ * libmicrohttpd counts connections per whole address, but an IPv6 host
+ * commonly has a /64 of them: the per-address limit applies to the /64.
+ * Connections already cut do not count.  Called with conn_lock held.
+ */
+static unsigned
+net_count(const struct server *s, const struct conn *k)
+{
+	unsigned n = 0;
+
+	for (const struct conn *o = s->conns; o != NULL; o = o->next)
+		if (o->v6 && !o->cut && o->daemon == k->daemon &&
+		    memcmp(o->net, k->net, sizeof(o->net)) == 0)
+			n++;
+	return n;
+}
+
 /*
  * libmicrohttpd's connection timeout is an idle timeout: a client that
  * sends a byte now and then holds its connection, and its thread, for
@@ -240,8 +281,14 @@ conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		return;
 	}
 	k->fd = ci->connect_fd;
+	conn_where(c, k);
 	deadline_from_now(s, &k->deadline);
 	pthread_mutex_lock(&s->conn_lock);
+	if (k->v6 && net_count(s, k) >= s->max_conns_per_ip) {
+		shutdown(k->fd, SHUT_RDWR);
+		k->cut = true;
+		s->refused++;
+	}
 	k->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = k;
@@ -272,7 +319,7 @@ sweep_main(void *arg)
 {
 	struct server *s = arg;
 	struct timespec now, wake;
-	unsigned long cut = 0;
+	unsigned long cut = 0, refused;
 	time_t logged = 0;
 
 	pthread_mutex_lock(&s->conn_lock);
@@ -286,11 +333,18 @@ sweep_main(void *arg)
 			k->cut = true;
 			cut++;
 		}
-		if (cut > 0 && now.tv_sec != logged) {
+		if ((cut > 0 || s->refused > 0) && now.tv_sec != logged) {
+			refused = s->refused;
+			s->refused = 0;
 			pthread_mutex_unlock(&s->conn_lock);
-			fprintf(stderr, "ykvald: closed %lu connections that had "
-			    "not sent a whole request within %u s\n", cut,
-			    s->request_timeout);
+			if (cut > 0)
+				fprintf(stderr, "ykvald: closed %lu connections "
+				    "that had not sent a whole request within "
+				    "%u s\n", cut, s->request_timeout);
+			if (refused > 0)
+				fprintf(stderr, "ykvald: refused %lu connections "
+				    "over %u from one IPv6 /64\n", refused,
+				    s->max_conns_per_ip);
 			pthread_mutex_lock(&s->conn_lock);
 			cut = 0;
 			logged = now.tv_sec;
@@ -805,7 +859,8 @@ int
 serve(const struct serve_opts *o)
 {
 	struct server s = { .dbpath = o->db,
-	    .request_timeout = o->request_timeout };
+	    .request_timeout = o->request_timeout,
+	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
 	char bound[SERVE_MAX_LISTEN][80], err[512];
 	char *cert = NULL, *key = NULL;

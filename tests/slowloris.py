@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """slowloris.py - slow HTTP clients against ykvald, for the tests.
 
-usage: slowloris.py hold [-s SOURCE] [-n COUNT] [-t SECONDS] [-i INTERVAL]
-                         [-r READY_FILE] ADDR:PORT
+usage: slowloris.py hold [-s SOURCE [-m SPREAD]] [-n COUNT] [-t SECONDS]
+                         [-i INTERVAL] [-r READY_FILE] ADDR:PORT
        slowloris.py once {header|body} [-i INTERVAL] [-t SECONDS] ADDR:PORT
 
 hold: keep COUNT connections from SOURCE open for SECONDS: half of them
 send nothing after connecting (half-open), half send a request line and
 then one header byte every INTERVAL seconds, never the end of the
-headers.  A connection the server closes is opened again, at most once
+headers.  With SPREAD, connection i comes from SOURCE + 1 + i % SPREAD
+(addresses that must be local).  A connection the server closes is opened again, at most once
 every INTERVAL.  READY_FILE is written once all COUNT have been tried.
 Prints, at the end or on SIGTERM: opened=N closed_by_server=N
 open_at_end=N
@@ -20,6 +21,7 @@ server closes it, or closed_after=never after SECONDS.
 """
 import argparse
 import errno
+import ipaddress
 import resource
 import selectors
 import signal
@@ -89,8 +91,11 @@ def hold_loop(a, fam, dst, sel, conns, slots, end):
         if slots and now >= next_reopen:
             again = []
             for i in slots:
+                src = a.source
+                if src and a.spread:
+                    src = str(ipaddress.ip_address(src) + 1 + i % a.spread)
                 try:
-                    c = Conn(fam, dst, a.source, i % 2 == 1)
+                    c = Conn(fam, dst, src, i % 2 == 1)
                 except OSError:
                     again.append(i)
                     continue
@@ -176,6 +181,7 @@ def main():
     sub = ap.add_subparsers(dest="mode", required=True)
     h = sub.add_parser("hold")
     h.add_argument("-s", dest="source", default=None)
+    h.add_argument("-m", dest="spread", type=int, default=0)
     h.add_argument("-n", dest="count", type=int, default=2000)
     h.add_argument("-t", dest="time", type=float, default=5.0)
     h.add_argument("-i", dest="interval", type=float, default=1.0)
