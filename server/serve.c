@@ -612,7 +612,7 @@ static enum MHD_Result
 request_headers(struct MHD_Connection *c, struct request *rq,
     const char *version, bool post_verify)
 {
-	const char *why;
+	const char *why, *cl;
 
 	rq->started = true;
 	if ((why = framing_error(c, version)) != NULL) {
@@ -621,6 +621,12 @@ request_headers(struct MHD_Connection *c, struct request *rq,
 		return reply_hdr(c, MHD_HTTP_BAD_REQUEST, "", 0,
 		    MHD_HTTP_HEADER_CONNECTION, "close");
 	}
+	/* libmicrohttpd checked that it is all digits. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > MAX_BODY)
+		return reply_hdr(c, MHD_HTTP_CONTENT_TOO_LARGE, "", 0,
+		    MHD_HTTP_HEADER_CONNECTION, "close");
 	if (post_verify)
 		rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
 	return MHD_YES;

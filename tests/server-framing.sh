@@ -52,6 +52,9 @@ expect_raw 'status=413' "GET $V?$(many '&' 'p=1' 3000) HTTP/1.1\r\nHost: x\r\n\r
 expect_raw 'status=413' "GET $V?$(many '&' 'a' 8000) HTTP/1.1\r\nHost: x\r\n\r\n" -w 0.5
 expect_raw 'status=413' "GET $V?id=1$(many '' '&' 8000) HTTP/1.1\r\nHost: x\r\n\r\n" -w 0.5
 expect_raw 'status=200' "GET /health?$(many '&' 'a' 8000) HTTP/1.1\r\nHost: x\r\n\r\n" -w 0.5
+# A body announced over 8 KiB is refused before it is read.
+expect_raw 'status=413 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length: 1000000000\r\n\r\n" -w 1
+expect_raw 'status=413 closed=yes' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length: 99999999999999999999999\r\n\r\n" -w 1
 p=$(many '&' 'p=1' 300)
 expect_raw 'status=413' "POST $V HTTP/1.1\r\nHost: x\r\n${F}Content-Length: ${#p}\r\n\r\n$p" -w 0.5
 # 32 parameters are still a request (it lacks an OTP: MISSING_PARAMETER).
