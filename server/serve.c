@@ -314,6 +314,47 @@ conn_answering(struct server *s, struct MHD_Connection *c, bool on)
 	pthread_mutex_unlock(&s->conn_lock);
 }
 
+/*
+ * libmicrohttpd logs a line for every connection it refuses; a client
+ * that connects in a loop must not flood the log.  Called with log_lock
+ * held, by mhd_log and by the sweeper, so that the count of the lines
+ * left out is logged also when no more come.
+ */
+static void
+log_new_second(struct server *s, time_t sec)
+{
+	if (sec == s->log_sec)
+		return;
+	if (s->log_dropped > 0)
+		fprintf(stderr, "ykvald: %lu more libmicrohttpd messages not "
+		    "logged\n", s->log_dropped);
+	s->log_sec = sec;
+	s->log_n = 0;
+	s->log_dropped = 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&s->log_lock);
+	log_new_second(s, now.tv_sec);
+	if (s->log_n < LOG_PER_SEC) {
+		s->log_n++;
+		fputs("ykvald: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		s->log_dropped++;
+	}
+	pthread_mutex_unlock(&s->log_lock);
+}
+
 static void *
 sweep_main(void *arg)
 {
@@ -349,6 +390,10 @@ sweep_main(void *arg)
 			cut = 0;
 			logged = now.tv_sec;
 		}
+		if (pthread_mutex_trylock(&s->log_lock) == 0) {
+			log_new_second(s, now.tv_sec);
+			pthread_mutex_unlock(&s->log_lock);
+		}
 		wake = now;
 		wake.tv_nsec += SWEEP_MS * 1000000L;
 		if (wake.tv_nsec >= 1000000000L) {
@@ -361,38 +406,6 @@ sweep_main(void *arg)
 	return NULL;
 }
 
-/*
- * libmicrohttpd logs a line for every connection it refuses; a client
- * that connects in a loop must not flood the log.
- */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct server *s = cls;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	pthread_mutex_lock(&s->log_lock);
-	if (now.tv_sec != s->log_sec) {
-		if (s->log_dropped > 0)
-			fprintf(stderr, "ykvald: %lu more libmicrohttpd messages "
-			    "not logged\n", s->log_dropped);
-		s->log_sec = now.tv_sec;
-		s->log_n = 0;
-		s->log_dropped = 0;
-	}
-	if (s->log_n < LOG_PER_SEC) {
-		s->log_n++;
-		fputs("ykvald: ", stderr);
-		vfprintf(stderr, fmt, ap);
-	} else {
-		s->log_dropped++;
-	}
-	pthread_mutex_unlock(&s->log_lock);
-}
 
 /* ---- HTTP ------------------------------------------------------------ */
 

@@ -71,6 +71,12 @@ wait $hp || fail "the slow clients failed: $(cat "$T/hold.out")"
 held=$(sed -n 's/.*open_at_end=//p' "$T/hold.out")
 [ "${held:-0}" -gt 0 ] || fail "the load was not on: $(cat "$T/hold.out")"
 ok "2,000 slow connections from one address: $(cat "$T/hold.out")"
+# The refusals did not flood the log: 20 lines a second, then a count.
+lines=$(wc -l < "$T/ykvald.log")
+[ "$lines" -lt 1000 ] || fail "$lines log lines for the slow clients"
+grep -q 'more libmicrohttpd messages not logged' "$T/ykvald.log" ||
+	fail "no count of the messages left out"
+ok "$lines log lines"
 kill -0 "$YKVALD_PID" || fail "ykvald died"
 stop_ykvald
 echo "server-slow: all passed"
