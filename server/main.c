@@ -20,7 +20,8 @@
 
 static const char usage_text[] =
 "usage: ykvald serve [--db FILE] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
-"                    [--ready-file FILE]\n"
+"                    [--ready-file FILE] [--max-connections N]\n"
+"                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
 "       ykvald client add [--db FILE] [--id N] [--json]\n"
 "       ykvald key add [--db FILE] --public-id MODHEX --private-id HEX --aes-key HEX\n"
 "                      [--serial N]\n"
@@ -29,8 +30,8 @@ static const char usage_text[] =
 "       ykvald key disable|enable [--db FILE] PUBLIC_ID\n"
 "       ykvald --version\n";
 
-enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_ID, O_JSON, O_PUB,
-	O_PRIV, O_AES, O_SERIAL };
+enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
+	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_SERIAL };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -38,6 +39,9 @@ static const struct option long_opts[] = {
 	{ "tls-cert", required_argument, NULL, O_CERT },
 	{ "tls-key", required_argument, NULL, O_KEY },
 	{ "ready-file", required_argument, NULL, O_READY },
+	{ "max-connections", required_argument, NULL, O_MAXC },
+	{ "max-connections-per-ip", required_argument, NULL, O_MAXIP },
+	{ "request-timeout", required_argument, NULL, O_RTIME },
 	{ "id", required_argument, NULL, O_ID },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "public-id", required_argument, NULL, O_PUB },
@@ -50,6 +54,7 @@ static const struct option long_opts[] = {
 
 struct args {
 	const char	*db, *pub, *priv, *aes, *id, *serial;
+	const char	*maxc, *maxip, *rtime;
 	bool		json;
 	struct serve_opts serve;
 	bool		seen[O_SERIAL + 1];
@@ -105,6 +110,9 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_CERT: a->serve.tls_cert = optarg; break;
 		case O_KEY: a->serve.tls_key = optarg; break;
 		case O_READY: a->serve.ready_file = optarg; break;
+		case O_MAXC: a->maxc = optarg; break;
+		case O_MAXIP: a->maxip = optarg; break;
+		case O_RTIME: a->rtime = optarg; break;
 		case O_ID: a->id = optarg; break;
 		case O_JSON: a->json = true; break;
 		case O_PUB: a->pub = optarg; break;
@@ -151,16 +159,38 @@ open_db(const char *path, enum store_open_mode mode)
 	return st;
 }
 
+/* *out = the number s, 1..max, or the default when s is NULL. */
+static int
+serve_number(const char *opt, const char *s, long max, unsigned def,
+    unsigned *out)
+{
+	long v = s != NULL ? parse_pos(s, max) : (long)def;
+
+	if (v < 0)
+		return die("serve: --%s must be a number from 1 to %ld, not "
+		    "'%s'", opt, max, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
-	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY, 0 };
+	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
+		O_MAXC, O_MAXIP, O_RTIME, 0 };
 	struct args a = { 0 };
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
 		return die("serve: unexpected argument '%s'", argv[optind]);
+	if (serve_number("max-connections", a.maxc, 65536,
+	    SERVE_DEFAULT_MAX_CONNS, &a.serve.max_conns) != 0 ||
+	    serve_number("max-connections-per-ip", a.maxip, 65536,
+	    SERVE_DEFAULT_MAX_CONNS_PER_IP, &a.serve.max_conns_per_ip) != 0 ||
+	    serve_number("request-timeout", a.rtime, 3600,
+	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0)
+		return 2;
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
 	a.serve.db = a.db;

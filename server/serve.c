@@ -6,9 +6,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,23 @@
 #define MAX_BATCH	1024
 #define READER_POOL	16
 #define REPLY_MAX	1024
+#define SWEEP_MS	250	/* how often slow requests are looked for */
+#define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
+/* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
+ * wake-up fds, the writer's and every reader's database, WAL and shm. */
+#define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + 4 * (READER_POOL + 1))
+
+/* One per TCP connection, from accept to close. */
+struct conn {
+	struct conn	*prev, *next;
+	int		fd;
+	const void	*daemon;	/* the listening address */
+	bool		v6;
+	unsigned char	net[8];		/* IPv6: the client's /64 */
+	struct timespec	deadline;	/* to have the whole request in */
+	bool		answering;	/* it is in; the deadline is off */
+	bool		cut;
+};
 
 struct pending {
 	struct cas_item	*it;
@@ -40,8 +60,22 @@ struct server {
 	struct pending	*head, **tail;
 	bool		stop;
 	pthread_mutex_t	pool_lock;
+	pthread_cond_t	pool_free;	/* a reader went back to the pool */
 	struct store	*pool[READER_POOL];
 	size_t		npool;
+	size_t		nreaders;	/* open, in the pool or in use */
+	unsigned	request_timeout;	/* seconds */
+	unsigned	max_conns_per_ip;
+	unsigned long	refused;	/* over the limit for a /64 */
+	pthread_mutex_t	conn_lock;
+	pthread_cond_t	sweep_wake;	/* stop */
+	struct conn	*conns;
+	bool		sweep_stop;
+	pthread_t	sweep_thread;
+	pthread_mutex_t	log_lock;
+	time_t		log_sec;
+	unsigned	log_n;
+	unsigned long	log_dropped;
 };
 
 /* ---- group commit ---------------------------------------------------- */
@@ -100,33 +134,278 @@ backend_decide(void *arg, struct cas_item *it)
 
 /* ---- readers --------------------------------------------------------- */
 
+/*
+ * At most READER_POOL readers are ever open: a request waits for one
+ * rather than open the database again, so that the descriptors ykvald
+ * needs do not grow with the number of connections.
+ */
+static struct store *
+reader_get(struct server *s)
+{
+	struct store *st = NULL;
+	char err[256];
+
+	pthread_mutex_lock(&s->pool_lock);
+	while (s->npool == 0 && s->nreaders == READER_POOL)
+		pthread_cond_wait(&s->pool_free, &s->pool_lock);
+	if (s->npool > 0) {
+		st = s->pool[--s->npool];
+		pthread_mutex_unlock(&s->pool_lock);
+		return st;
+	}
+	s->nreaders++;
+	pthread_mutex_unlock(&s->pool_lock);
+	st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		pthread_mutex_lock(&s->pool_lock);
+		s->nreaders--;
+		pthread_cond_signal(&s->pool_free);
+		pthread_mutex_unlock(&s->pool_lock);
+	}
+	return st;
+}
+
+static void
+reader_put(struct server *s, struct store *st)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	s->pool[s->npool++] = st;	/* npool <= nreaders <= READER_POOL */
+	pthread_cond_signal(&s->pool_free);
+	pthread_mutex_unlock(&s->pool_lock);
+}
+
 static int
 backend_client_get(void *arg, long id, struct client *out)
 {
 	struct server *s = arg;
-	struct store *st = NULL;
-	char err[256];
+	struct store *st;
 	int r;
 
-	pthread_mutex_lock(&s->pool_lock);
-	if (s->npool > 0)
-		st = s->pool[--s->npool];
-	pthread_mutex_unlock(&s->pool_lock);
-	if (st == NULL &&
-	    (st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ykvald: %s\n", err);
+	if ((st = reader_get(s)) == NULL)
 		return -1;
-	}
 	r = store_client_get(st, id, out);
-	pthread_mutex_lock(&s->pool_lock);
-	if (s->npool < READER_POOL) {
-		s->pool[s->npool++] = st;
-		st = NULL;
-	}
-	pthread_mutex_unlock(&s->pool_lock);
-	store_close(st);
+	reader_put(s, st);
 	return r;
 }
+
+/* ---- slow clients ---------------------------------------------------- */
+
+static void
+deadline_from_now(const struct server *s, struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += s->request_timeout;
+}
+
+static bool
+passed(const struct timespec *now, const struct timespec *t)
+{
+	return now->tv_sec > t->tv_sec ||
+	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+/* Which listening address, and for IPv6 which /64, a connection is from. */
+static void
+conn_where(struct MHD_Connection *c, struct conn *k)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr_in6 *a;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+	if (ci != NULL)
+		k->daemon = ci->daemon;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL ||
+	    ci->client_addr->sa_family != AF_INET6)
+		return;
+	a = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+	k->v6 = true;
+	memcpy(k->net, &a->sin6_addr, sizeof(k->net));
+}
+
+/*
+ * libmicrohttpd counts connections per whole address, but an IPv6 host
+ * commonly has a /64 of them: the per-address limit applies to the /64.
+ * Connections already cut do not count.  Called with conn_lock held.
+ */
+static unsigned
+net_count(const struct server *s, const struct conn *k)
+{
+	unsigned n = 0;
+
+	for (const struct conn *o = s->conns; o != NULL; o = o->next)
+		if (o->v6 && !o->cut && o->daemon == k->daemon &&
+		    memcmp(o->net, k->net, sizeof(o->net)) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * libmicrohttpd's connection timeout is an idle timeout: a client that
+ * sends a byte now and then holds its connection, and its thread, for
+ * ever.  Every connection is tracked from accept to close instead, and
+ * one that has not sent its whole request by its deadline is shut down
+ * by the sweeper; its own thread then reads the end of the stream and
+ * closes it.  The deadline starts at accept and again after each answer,
+ * and is off while a request is being answered.
+ */
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	struct conn *k = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (k == NULL)
+			return;
+		pthread_mutex_lock(&s->conn_lock);
+		if (k->prev != NULL)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next != NULL)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->conn_lock);
+		free(k);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;		/* cannot happen; its idle timeout still holds */
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		shutdown(ci->connect_fd, SHUT_RDWR);	/* not untracked */
+		return;
+	}
+	k->fd = ci->connect_fd;
+	conn_where(c, k);
+	deadline_from_now(s, &k->deadline);
+	pthread_mutex_lock(&s->conn_lock);
+	if (k->v6 && net_count(s, k) >= s->max_conns_per_ip) {
+		shutdown(k->fd, SHUT_RDWR);
+		k->cut = true;
+		s->refused++;
+	}
+	k->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = k;
+	s->conns = k;
+	pthread_mutex_unlock(&s->conn_lock);
+	*socket_context = k;
+}
+
+/* The request is in (on), or its answer is out (off). */
+static void
+conn_answering(struct server *s, struct MHD_Connection *c, bool on)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (k = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	k->answering = on;
+	if (!on)
+		deadline_from_now(s, &k->deadline);
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+/*
+ * libmicrohttpd logs a line for every connection it refuses; a client
+ * that connects in a loop must not flood the log.  Called with log_lock
+ * held, by mhd_log and by the sweeper, so that the count of the lines
+ * left out is logged also when no more come.
+ */
+static void
+log_new_second(struct server *s, time_t sec)
+{
+	if (sec == s->log_sec)
+		return;
+	if (s->log_dropped > 0)
+		fprintf(stderr, "ykvald: %lu more libmicrohttpd messages not "
+		    "logged\n", s->log_dropped);
+	s->log_sec = sec;
+	s->log_n = 0;
+	s->log_dropped = 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&s->log_lock);
+	log_new_second(s, now.tv_sec);
+	if (s->log_n < LOG_PER_SEC) {
+		s->log_n++;
+		fputs("ykvald: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		s->log_dropped++;
+	}
+	pthread_mutex_unlock(&s->log_lock);
+}
+
+static void *
+sweep_main(void *arg)
+{
+	struct server *s = arg;
+	struct timespec now, wake;
+	unsigned long cut = 0, refused;
+	time_t logged = 0;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (struct conn *k = s->conns; k != NULL; k = k->next) {
+			if (k->answering || k->cut || !passed(&now, &k->deadline))
+				continue;
+			/* The fd stays open until CLOSED, which takes the lock. */
+			shutdown(k->fd, SHUT_RDWR);
+			k->cut = true;
+			cut++;
+		}
+		if ((cut > 0 || s->refused > 0) && now.tv_sec != logged) {
+			refused = s->refused;
+			s->refused = 0;
+			pthread_mutex_unlock(&s->conn_lock);
+			if (cut > 0)
+				fprintf(stderr, "ykvald: closed %lu connections "
+				    "that had not sent a whole request within "
+				    "%u s\n", cut, s->request_timeout);
+			if (refused > 0)
+				fprintf(stderr, "ykvald: refused %lu connections "
+				    "over %u from one IPv6 /64\n", refused,
+				    s->max_conns_per_ip);
+			pthread_mutex_lock(&s->conn_lock);
+			cut = 0;
+			logged = now.tv_sec;
+		}
+		if (pthread_mutex_trylock(&s->log_lock) == 0) {
+			log_new_second(s, now.tv_sec);
+			pthread_mutex_unlock(&s->log_lock);
+		}
+		wake = now;
+		wake.tv_nsec += SWEEP_MS * 1000000L;
+		if (wake.tv_nsec >= 1000000000L) {
+			wake.tv_sec++;
+			wake.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->sweep_wake, &s->conn_lock, &wake);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
 
 /* ---- HTTP ------------------------------------------------------------ */
 
@@ -134,6 +413,8 @@ struct request {
 	struct yk_params		params;
 	struct MHD_PostProcessor	*pp;
 	size_t				body;
+	size_t				nparams;	/* repeats count too */
+	bool				started;	/* headers seen */
 	bool				too_big;	/* body or parameters */
 	struct timespec			start;
 };
@@ -148,8 +429,10 @@ ms_since(const struct timespec *t0)
 	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* hdr/val: one extra response header, or NULL. */
 static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
+reply_hdr(struct MHD_Connection *c, unsigned code, const char *body,
+    size_t len, const char *hdr, const char *val)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -159,9 +442,113 @@ reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (hdr != NULL)
+		MHD_add_response_header(r, hdr, val);
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned code, const char *body, size_t len)
+{
+	return reply_hdr(c, code, body, len, NULL, NULL);
+}
+
+/*
+ * Called with the raw request target, before libmicrohttpd splits the
+ * query.  It stores every argument in the connection's memory pool, and a
+ * few thousand short ones ("a&a&a...") exhaust it, after which it closes
+ * the connection without an answer.  A request may hold YK_PARAMS_MAX
+ * parameters; the query is cut after that many, in libmicrohttpd's own
+ * buffer (which it hands us before parsing it), so that the request is
+ * still answered: 413.
+ */
+static void *
+request_start(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct request *rq = calloc(1, sizeof(*rq));
+	char *p = strchr(uri, '?');
+	size_t n = 0;
+
+	if (rq == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	while (p != NULL && (p = strchr(p + 1, '&')) != NULL) {
+		if (++n == YK_PARAMS_MAX) {
+			*p = '\0';
+			rq->too_big = true;
+			break;
+		}
+	}
+	return rq;
+}
+
+struct framing {
+	unsigned	ncl, nte;
+	const char	*cl;
+	bool		cl_differ, te_other, bad_name;
+};
+
+/* RFC 9110, 5.6.2: a field name is a token. */
+static bool
+is_token(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+	return s[0] != '\0' && s[strspn(s, tchar)] == '\0';
+}
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct framing *f = cls;
+
+	value = value ? value : "";
+	if (!is_token(key))
+		f->bad_name = true;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->cl != NULL && strcmp(f->cl, value) != 0)
+			f->cl_differ = true;
+		f->cl = value;
+		f->ncl++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (strcasecmp(value, "chunked") != 0)
+			f->te_other = true;
+		f->nte++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112, 6.1 and 6.3: a request whose body length is ambiguous is
+ * answered 400 and the connection closed, never read one way here and
+ * another way by a proxy in front.  libmicrohttpd 0.9.75 reads the first
+ * Content-Length only, prefers Transfer-Encoding over it, and reads a
+ * body of another coding until the client closes.  It also keeps
+ * "Content-Length : 5" (RFC 9112, 5.1: 400) as a header named
+ * "Content-Length ", and glues a folded line (5.2) onto the name before
+ * it: a name that is not a token is refused too.  NULL when fine.
+ */
+static const char *
+framing_error(struct MHD_Connection *c, const char *version)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.bad_name)
+		return "a header name that is not a token";
+	if (f.nte > 0 && f.ncl > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.cl_differ)
+		return "Content-Length given twice, differently";
+	if (f.nte > 1 || f.te_other)
+		return "a Transfer-Encoding other than chunked";
+	if (f.nte > 0 && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+		return "Transfer-Encoding in HTTP/1.0";
+	return NULL;
 }
 
 static enum MHD_Result
@@ -169,7 +556,8 @@ get_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct request *rq = cls;
 
-	if (params_set(&rq->params, key, value ? value : "") != 0)
+	if (++rq->nparams > YK_PARAMS_MAX ||
+	    params_set(&rq->params, key, value ? value : "") != 0)
 		rq->too_big = true;
 	return MHD_YES;
 }
@@ -185,6 +573,10 @@ post_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 	size_t oldlen = off > 0 && old != NULL ? strlen(old) : 0;
 	char *v;
 
+	if (off == 0 && ++rq->nparams > YK_PARAMS_MAX) {
+		rq->too_big = true;
+		return MHD_YES;
+	}
 	if ((v = malloc(oldlen + size + 1)) == NULL) {
 		rq->too_big = true;
 		return MHD_NO;
@@ -228,6 +620,31 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+/* The headers are in: check the framing, prepare for a body. */
+static enum MHD_Result
+request_headers(struct MHD_Connection *c, struct request *rq,
+    const char *version, bool post_verify)
+{
+	const char *why, *cl;
+
+	rq->started = true;
+	if ((why = framing_error(c, version)) != NULL) {
+		fprintf(stderr, "ykvald: bad request: %s\n", why);
+		/* Answered before the body: libmicrohttpd then closes. */
+		return reply_hdr(c, MHD_HTTP_BAD_REQUEST, "", 0,
+		    MHD_HTTP_HEADER_CONNECTION, "close");
+	}
+	/* libmicrohttpd checked that it is all digits. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > MAX_BODY)
+		return reply_hdr(c, MHD_HTTP_CONTENT_TOO_LARGE, "", 0,
+		    MHD_HTTP_HEADER_CONNECTION, "close");
+	if (post_verify)
+		rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -235,19 +652,18 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct server *s = cls;
 	struct request *rq = *con_cls;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool get = strcmp(method, "GET") == 0;
+	bool head = strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
 	bool verify = strcmp(url, "/wsapi/2.0/verify") == 0;
 
 	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		if ((rq = request_start(s, "", c)) == NULL)
 			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		*con_cls = rq;
-		if (post && verify)
-			rq->pp = MHD_create_post_processor(c, 1024, post_arg, rq);
-		return MHD_YES;
 	}
+	if (!rq->started)
+		return request_headers(c, rq, version, post && verify);
 	if (*upload_size != 0) {
 		rq->body += *upload_size;
 		if (rq->body > MAX_BODY)
@@ -258,12 +674,17 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!get && !post)
+	conn_answering(s, c, true);
+	if (!get && !head && !post)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
-	if (strcmp(url, "/health") == 0 && get)
+	if (strcmp(url, "/health") == 0 && !post)
 		return reply(c, MHD_HTTP_OK, "OK\n", 3);
 	if (!verify)
 		return reply(c, MHD_HTTP_NOT_FOUND, "", 0);
+	/* Every verify spends the OTP: HEAD is not one (RFC 9110, 9.3.2). */
+	if (head)
+		return reply_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0,
+		    MHD_HTTP_HEADER_ALLOW, "GET, POST");
 	/* As in YK-VAL, a POST's form replaces the query string. */
 	if (get)
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, get_arg, rq);
@@ -276,8 +697,10 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *rq = *con_cls;
 
+	conn_answering(s, c, false);
 	if (rq == NULL)
 		return;
 	if (rq->pp != NULL)
@@ -377,8 +800,8 @@ slurp(const char *path)
 }
 
 static struct MHD_Daemon *
-start_daemon(struct server *s, int fd, bool v6, const char *cert,
-    const char *key)
+start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
+    const char *cert, const char *key)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
@@ -388,14 +811,51 @@ start_daemon(struct server *s, int fd, bool v6, const char *cert,
 	if (cert != NULL)
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, o->request_timeout,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    MHD_OPTION_URI_LOG_CALLBACK, request_start, s,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_END);
+}
+
+/*
+ * Every connection is a descriptor: make sure the connection limits fit
+ * under RLIMIT_NOFILE, raising the soft limit if need be.  Otherwise
+ * accept() fails under load and the daemon stops accepting for everyone.
+ */
+static int
+fit_nofile(const struct serve_opts *o)
+{
+	rlim_t need = (rlim_t)o->nlisten * o->max_conns + FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "ykvald: getrlimit: %s\n", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		fprintf(stderr, "ykvald: --max-connections %u on %zu addresses "
+		    "needs %llu open files, the limit is %llu: lower it or "
+		    "raise the limit (LimitNOFILE=)\n", o->max_conns,
+		    o->nlisten, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "ykvald: setrlimit: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -417,13 +877,16 @@ write_ready(const char *path, char bound[][80], size_t n)
 int
 serve(const struct serve_opts *o)
 {
-	struct server s = { .dbpath = o->db };
+	struct server s = { .dbpath = o->db,
+	    .request_timeout = o->request_timeout,
+	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
 	char bound[SERVE_MAX_LISTEN][80], err[512];
 	char *cert = NULL, *key = NULL;
 	sigset_t sigs;
 	int sig, rc = 1;
-	bool writer = false;
+	bool writer = false, sweeper = false;
+	pthread_condattr_t ca;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -432,8 +895,17 @@ serve(const struct serve_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.pool_lock, NULL);
+	pthread_cond_init(&s.pool_free, NULL);
 	pthread_cond_init(&s.work, NULL);
+	pthread_mutex_init(&s.conn_lock, NULL);
+	pthread_mutex_init(&s.log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s.sweep_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	s.tail = &s.head;
+	if (fit_nofile(o) != 0)
+		goto out;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
 		goto out;
@@ -450,13 +922,16 @@ serve(const struct serve_opts *o)
 	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
 		goto out;
 	writer = true;
+	if (pthread_create(&s.sweep_thread, NULL, sweep_main, &s) != 0)
+		goto out;
+	sweeper = true;
 	for (size_t i = 0; i < o->nlisten; i++) {
 		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
 
 		if (fd < 0)
 			goto out;
-		if ((d[i] = start_daemon(&s, fd, o->listen[i][0] == '[', cert,
-		    key)) == NULL) {
+		if ((d[i] = start_daemon(&s, o, fd, o->listen[i][0] == '[',
+		    cert, key)) == NULL) {
 			close(fd);
 			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
 			    bound[i]);
@@ -477,6 +952,13 @@ out:
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
 			MHD_stop_daemon(d[i]);
+	if (sweeper) {
+		pthread_mutex_lock(&s.conn_lock);
+		s.sweep_stop = true;
+		pthread_cond_signal(&s.sweep_wake);
+		pthread_mutex_unlock(&s.conn_lock);
+		pthread_join(s.sweep_thread, NULL);
+	}
 	if (writer) {
 		pthread_mutex_lock(&s.lock);
 		s.stop = true;

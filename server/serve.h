@@ -13,7 +13,14 @@ struct serve_opts {
 	const char	*tls_cert;
 	const char	*tls_key;
 	const char	*ready_file;	/* written once every address is bound */
+	unsigned	max_conns;		/* on each address */
+	unsigned	max_conns_per_ip;	/* on each address */
+	unsigned	request_timeout;	/* seconds to send a request */
 };
+
+#define SERVE_DEFAULT_MAX_CONNS		512
+#define SERVE_DEFAULT_MAX_CONNS_PER_IP	64
+#define SERVE_DEFAULT_REQUEST_TIMEOUT	10
 
 /* Runs until SIGINT or SIGTERM.  Returns a process exit code. */
 int serve(const struct serve_opts *o);
