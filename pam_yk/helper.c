@@ -78,18 +78,71 @@ sane_fds(void)
 	return 0;
 }
 
+/*
+ * The caller's limits must not cut a save short (RLIMIT_FSIZE: a
+ * truncated temporary file and SIGXFSZ), starve it of descriptors, CPU
+ * time or memory; and no core dump.  Root may raise hard limits.
+ */
+static int
+sane_limits(void)
+{
+	static const struct {
+		int	res;
+		rlim_t	cur;
+	} lim[] = {
+		{ RLIMIT_FSIZE, RLIM_INFINITY },
+		{ RLIMIT_CPU, RLIM_INFINITY },
+		{ RLIMIT_AS, RLIM_INFINITY },
+		{ RLIMIT_DATA, RLIM_INFINITY },
+		{ RLIMIT_NOFILE, 1024 },
+		{ RLIMIT_CORE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		struct rlimit rl = { lim[i].cur, lim[i].cur };
+
+		if (setrlimit(lim[i].res, &rl) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Signals: every one at its default, none blocked, and those that a
+ * caller or a limit could use to stop a save half-way ignored.  The
+ * module ends a helper that takes too long with SIGKILL; a kill leaves
+ * at most the one fixed temporary file, which the next save removes.
+ */
+static int
+sane_signals(void)
+{
+	static const int ignored[] = {
+		SIGPIPE, SIGXFSZ, SIGXCPU, SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+		SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGTSTP,
+		SIGTTIN, SIGTTOU,
+	};
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)sigaction(s, &sa, NULL);	/* some are reserved */
+	sa.sa_handler = SIG_IGN;
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (sigaction(ignored[i], &sa, NULL) != 0)
+			return -1;
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static int
 sane_process(void)
 {
-	struct rlimit nocore = { 0, 0 };
-	sigset_t none;
-
-	sigemptyset(&none);
-	if (clearenv() != 0 || sane_fds() != 0 ||
-	    sigprocmask(SIG_SETMASK, &none, NULL) != 0 ||
-	    signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-	    setrlimit(RLIMIT_CORE, &nocore) != 0)
+	if (clearenv() != 0 || sane_fds() != 0 || sane_signals() != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || sane_limits() != 0)
 		return -1;
 	umask(077);
 	return 0;
@@ -174,6 +227,7 @@ main(int argc, char **argv)
 	if (helper_check_args(argc, argv, &a, &why) != 0)
 		return refuse(&log, HELPER_EXIT_USAGE, "%s", why);
 	log_escape(a.user, esc, sizeof(esc));
+	/* The files go by pw_name (chalresp_login_at), as in the module. */
 	if (getpwnam_r(a.user, &pwbuf, pwmem, sizeof(pwmem), &pw) != 0 ||
 	    pw == NULL || pw->pw_uid != ruid)
 		return refuse(&log, HELPER_EXIT_NOT_YOURS, "%s is not the "
