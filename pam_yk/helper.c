@@ -80,30 +80,42 @@ sane_fds(void)
 
 /*
  * The caller's limits must not cut a save short (RLIMIT_FSIZE: a
- * truncated temporary file and SIGXFSZ), starve it of descriptors, CPU
- * time or memory; and no core dump.  Root may raise hard limits.
+ * truncated temporary file and SIGXFSZ) or starve it of descriptors, CPU
+ * time or memory; and no core dump.  Each limit is lifted (root may raise
+ * hard limits with CAP_SYS_RESOURCE), else its soft limit raised to the
+ * hard one; below what a run needs the helper refuses to start, before
+ * any file is touched.  0, or -1 with *which.
  */
 static int
-sane_limits(void)
+sane_limits(const char **which)
 {
 	static const struct {
-		int	res;
-		rlim_t	cur;
+		int		res;
+		rlim_t		want, need;
+		const char	*name;
 	} lim[] = {
-		{ RLIMIT_FSIZE, RLIM_INFINITY },
-		{ RLIMIT_CPU, RLIM_INFINITY },
-		{ RLIMIT_AS, RLIM_INFINITY },
-		{ RLIMIT_DATA, RLIM_INFINITY },
-		{ RLIMIT_NOFILE, 1024 },
-		{ RLIMIT_CORE, 0 },
+		{ RLIMIT_FSIZE, RLIM_INFINITY, 1 << 20, "RLIMIT_FSIZE" },
+		{ RLIMIT_CPU, RLIM_INFINITY, 600, "RLIMIT_CPU" },
+		{ RLIMIT_AS, RLIM_INFINITY, (rlim_t)1 << 30, "RLIMIT_AS" },
+		{ RLIMIT_DATA, RLIM_INFINITY, (rlim_t)1 << 28, "RLIMIT_DATA" },
+		{ RLIMIT_NOFILE, 1024, 64, "RLIMIT_NOFILE" },
+		{ RLIMIT_CORE, 0, 0, "RLIMIT_CORE" },
 	};
 
 	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
-		struct rlimit rl = { lim[i].cur, lim[i].cur };
+		struct rlimit rl = { lim[i].want, lim[i].want };
 
-		if (setrlimit(lim[i].res, &rl) != 0)
+		*which = lim[i].name;
+		if (setrlimit(lim[i].res, &rl) == 0)
+			continue;
+		if (getrlimit(lim[i].res, &rl) != 0)
+			return -1;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(lim[i].res, &rl) != 0 ||
+		    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim[i].need))
 			return -1;
 	}
+	*which = NULL;
 	return 0;
 }
 
@@ -139,10 +151,13 @@ sane_signals(void)
 }
 
 static int
-sane_process(void)
+sane_process(const char **limit)
 {
-	if (clearenv() != 0 || sane_fds() != 0 || sane_signals() != 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || sane_limits() != 0)
+	/* Limits and signals first: even clearenv must not meet them. */
+	if (sane_fds() != 0)
+		return -2;	/* nowhere to say so */
+	if (sane_signals() != 0 || sane_limits(limit) != 0 ||
+	    clearenv() != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -1;
 	umask(077);
 	return 0;
@@ -212,15 +227,20 @@ main(int argc, char **argv)
 	const char *why = NULL;
 	uid_t ruid = getuid();
 	enum yk_result r;
-	int dir, err, code;
+	const char *limit = NULL;
+	int dir, err, code, setup = sane_process(&limit);
 
-	if (sane_process() != 0)
+	if (setup == -2)
 		return HELPER_EXIT_SETUP;
 	openlog(HELPER_NAME, LOG_PID, LOG_AUTHPRIV);
 	log_init(&log, NULL);
 	snprintf(log.ident, sizeof(log.ident), "%s", HELPER_LOG_IDENT);
 	log.debug = true;	/* every line also to the module (stdout) */
 	log.debug_fd = 1;
+	if (setup != 0)
+		return refuse(&log, HELPER_EXIT_SETUP, "cannot set up its "
+		    "process%s%s%s", limit ? ": the caller's hard " : "",
+		    limit ? limit : "", limit ? " is too low" : "");
 	if (geteuid() != 0)
 		return refuse(&log, HELPER_EXIT_NOT_ROOT, "not running as "
 		    "root: it must be installed setuid root");

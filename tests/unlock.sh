@@ -222,7 +222,34 @@ rm "$F"; mv "$S/real" "$F"
 chmod 770 "$S"
 what="a group-writable chalresp_path"; : > "$T/debug"; drive PAM_AUTH_ERR; why "writable by group"
 chmod 700 "$S"
+chmod 644 "$F"
+what="a state file others can read (and flock)"; : > "$T/debug"; drive PAM_AUTH_ERR
+why "readable by group or others.*chmod 600"
+chmod 600 "$F"
 what="back to good"; drive PAM_SUCCESS
+
+# The caller's RLIMIT_FSIZE=0 (no log files, so that only the save can
+# meet it): the helper lifts it, saves, and leaves nothing behind.  With
+# the hard limit 0 too it needs CAP_SYS_RESOURCE (a container may lack
+# it): then it must refuse before touching any file.
+fakehelper fsize 0
+sed -i 's/^exec env -i /ulimit -S -f 0\nexec env -i /; s/KEEPENV_LOG="[^"]*" //; s/FAKEYK_LOG="[^"]*" //' "$T/bin/fsize"
+grep -q '^ulimit -S -f 0$' "$T/bin/fsize" || fail "the fsize helper: $(cat "$T/bin/fsize")"
+sysopt fsize "chalresp_helper=$T/bin/fsize"
+cp "$F" "$T/old"
+what="the helper under a soft RLIMIT_FSIZE=0"; drive PAM_SUCCESS -- fsize alice
+cmp -s "$F" "$T/old" && fail "$what: the state was not rotated"
+ls -A "$S" | grep -q '^\.' && fail "$what left a temporary file: $(ls -A "$S")"
+sed -i 's/^ulimit -S -f 0$/ulimit -f 0/' "$T/bin/fsize"
+cp "$F" "$T/old"; : > "$T/debug"
+what="the helper under a hard RLIMIT_FSIZE=0"
+if grep -q '^CapEff:.*' /proc/self/status && [ $(( 0x$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status) >> 24 & 1 )) = 1 ]; then
+	drive PAM_SUCCESS -- fsize alice
+else
+	drive PAM_AUTH_ERR -- fsize alice; why "hard RLIMIT_FSIZE is too low"
+	cmp -s "$F" "$T/old" || fail "$what: the state changed"
+fi
+ls -A "$S" | grep -q '^\.' && fail "$what left a temporary file: $(ls -A "$S")"
 
 # ===== 4. a missing or broken helper denies, with a message ===============
 cp "$F" "$T/old"
