@@ -43,6 +43,8 @@ drive() {
 	case "$_ids" in "0 0 "*) ;; *) fail "$what: privileges not restored: $_ids" ;; esac
 	ok "$what: $_got"
 }
+# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
+tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q "$1" "$T/debug" || { cat "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 valid() {	# valid FILE: a v2 state that the emulated key answers
 	grep -Eqx 'v2:[0-9a-f]{126}:[0-9a-f]{40}:[0-9a-f]{64}:[0-9]+:[12]' "$1" ||
@@ -162,12 +164,12 @@ cp "$F" "$T/old"
 service crquiet "auth required $MODULE mode=challenge-response"
 prlimit --fsize=0 env -u FAKEYK_LOG LD_PRELOAD=$PRELOAD "$PAMDRIVE" -p "$T/pam.d" crquiet alice 2>&1 | cat > "$T/out"
 grep -q '^result: PAM_AUTH_ERR' "$T/out" || fail "RLIMIT_FSIZE=0: $(cat "$T/out")"
-ls -a "$D" | grep -q '^\.challenge' && fail "RLIMIT_FSIZE=0 left a temporary file"
+tmpfiles "$D" && fail "RLIMIT_FSIZE=0 left a temporary file"
 cmp -s "$F" "$T/old" || fail "RLIMIT_FSIZE=0 changed the state"
 ok "RLIMIT_FSIZE=0: denied, nothing left behind"
 what="a stale temporary file is replaced"; printf 'junk' > "$D/.challenge-$CRSERIAL.tmp"; own
 drive PAM_SUCCESS
-ls -a "$D" | grep -q '^\.challenge' && fail "the stale temporary file is still there"
+tmpfiles "$D" && fail "the stale temporary file is still there"
 
 # --- nullok: only a missing file is 'nothing to check'
 svc=crnull
@@ -236,9 +238,9 @@ k=0; while [ $k -lt 12 ]; do
 	valid "$F"
 	k=$((k + 1))
 done
-[ "$(ls -a "$D" | grep -c '^\.challenge')" -le 1 ] || fail "kills left several temporary files"
+[ "$(find "$D" -maxdepth 1 -name '.challenge*' | wc -l)" -le 1 ] || fail "kills left several temporary files"
 what="after 12 logins killed at random points"; drive PAM_SUCCESS
-ls -a "$D" | grep -q '^\.challenge' && fail "a temporary file was left behind"
+tmpfiles "$D" && fail "a temporary file was left behind"
 
 # --- chalresp_path: root's files, read as root; pam_yubico reads ours
 if [ $ROOT = yes ]; then
@@ -296,7 +298,7 @@ if [ $ROOT = yes ]; then
 	cmp -s "$S/alice-$CRSERIAL" "$T/old" || fail "ykpamcfg overwrote alice's file"
 	[ -e "$S/alice-$CRSERIAL-$CRSERIAL" ] || fail "ykpamcfg did not write alice-$CRSERIAL-$CRSERIAL"
 	ykp -2 -u alice -p "$S" --force > "$T/ykp.out" 2>&1 || fail "ykpamcfg --force -p: $(cat "$T/ykp.out")"
-	ls -A "$S" | grep -q '^\.' && fail "ykpamcfg --force left a temporary file"
+	tmpfiles "$S" && fail "ykpamcfg --force left a temporary file"
 	ok "ykpamcfg -p: only into a directory pam_yk reads"
 	svc=sys what="after ykpamcfg --force -p"; drive PAM_SUCCESS
 	if [ -f /lib/security/pam_yubico.so ]; then

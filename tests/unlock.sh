@@ -137,6 +137,8 @@ drive() {
 	grep -q "^ids: $AU $AG " "$T/out" || fail "$what: not run as alice: $(grep ids "$T/out")"
 	ok "$what: $_got"
 }
+# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
+tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q -- "$1" "$T/debug" || { cat "$T/out" "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 said() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$what: the user was not told '$1'"; }; }
 ran() {	# ran N: the helper ran N times
@@ -239,7 +241,7 @@ sysopt fsize "chalresp_helper=$T/bin/fsize"
 cp "$F" "$T/old"
 what="the helper under a soft RLIMIT_FSIZE=0"; drive PAM_SUCCESS -- fsize alice
 cmp -s "$F" "$T/old" && fail "$what: the state was not rotated"
-ls -A "$S" | grep -q '^\.' && fail "$what left a temporary file: $(ls -A "$S")"
+tmpfiles "$S" && fail "$what left a temporary file: $(ls -A "$S")"
 sed -i 's/^ulimit -S -f 0$/ulimit -f 0/' "$T/bin/fsize"
 cp "$F" "$T/old"; : > "$T/debug"
 what="the helper under a hard RLIMIT_FSIZE=0"
@@ -249,7 +251,7 @@ else
 	drive PAM_AUTH_ERR -- fsize alice; why "hard RLIMIT_FSIZE is too low"
 	cmp -s "$F" "$T/old" || fail "$what: the state changed"
 fi
-ls -A "$S" | grep -q '^\.' && fail "$what left a temporary file: $(ls -A "$S")"
+tmpfiles "$S" && fail "$what left a temporary file: $(ls -A "$S")"
 
 # ===== 4. a missing or broken helper denies, with a message ===============
 cp "$F" "$T/old"
