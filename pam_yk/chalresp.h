@@ -21,8 +21,9 @@ struct cr_ui {
  * named after the account (pw->pw_name), never the string PAM was given:
  * a name service that folds case must not make ALICE look for ALICE-SERIAL.
  * Find the key whose serial has a state file, send the stored challenge,
- * check the answer, and store the next challenge (locked, written to a temporary
- * file, fsynced, renamed, directory fsynced) before returning YK_OK.
+ * check the answer, and store the next challenge (locked, written to the
+ * temporary ".NAME.tmp", fsynced, renamed, directory fsynced) before
+ * returning YK_OK.
  * YK_NO_TOKENS only when there is definitely no state file.
  */
 enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
