@@ -212,9 +212,13 @@ FOLD=$top_builddir/tests/.libs/foldcase.so
 if [ -n "$NSSW" ] && [ -f "$FOLD" ]; then
 	printf 'alice:x:4242:4242:Alice:/nonexistent:/bin/sh\n' > "$T/passwd"
 	printf 'alice:x:4242:\n' > "$T/group"
-	( LD_PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$FOLD:$NSSW
+	# Preloaded into pamdrive only (not into sed and the like).
+	printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' \
+		"${SAN_PRELOAD:+$SAN_PRELOAD:}$FOLD:$NSSW" "$PAMDRIVE" > "$T/folddrive"
+	chmod 755 "$T/folddrive"
+	( PAMDRIVE=$T/folddrive
 	  NSS_WRAPPER_PASSWD=$T/passwd NSS_WRAPPER_GROUP=$T/group
-	  export LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+	  export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
 	  expect PAM_AUTH_ERR nullok ALICE "short"	# alice's tokens: no ignore
 	  expect PAM_SUCCESS yk ALICE "$(otp 11 4)" )
 else
