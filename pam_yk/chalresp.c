@@ -391,9 +391,9 @@ choose(const struct place *pl, const struct yk_log *log, struct locked *lk,
 			}
 	if (clash) {
 		snprintf(lk->name, sizeof(lk->name), "%s", pl->base);
-		*why = "is named like another account's file for a key (NAME-SERIAL), "
-		    "so it cannot be this account's serial-less file: make one "
-		    "per key (ykpamcfg), see pam_yk-chalresp(5)";
+		*why = "is named like another account's file for a key "
+		    "(NAME-SERIAL), so it cannot be this account's serial-less "
+		    "file: make one per key (ykpamcfg), see pam_yk-chalresp(5)";
 		return YK_MAPPING_ERROR;
 	}
 	if (!plain) {

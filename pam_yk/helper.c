@@ -139,9 +139,10 @@ sane_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_DFL;
+	/* glibc reserves a few (EINVAL): those stay as they are. */
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &sa, NULL);	/* some are reserved */
+			(void)sigaction(s, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		if (sigaction(ignored[i], &sa, NULL) != 0)

@@ -35,7 +35,7 @@
 #define HELPER_LOG_IDENT	"pam_yk(helper)"
 #define HELPER_LINE_MAX		1200	/* bytes, without the newline */
 #define HELPER_OUTPUT_MAX	65536	/* bytes in all */
-#define HELPER_DIR_MAX		CFG_CHALRESP_PATH_MAX	/* bytes in DIR */
+#define HELPER_DIR_MAX		CFG_CHALRESP_PATH_MAX	/* DIR's bytes */
 #define HELPER_USER_MAX		CR_USER_MAX
 #define HELPER_CUE_MAX		CFG_CUE_MAX
 
