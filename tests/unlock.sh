@@ -174,6 +174,14 @@ grep -q "^[0-9]* alice $S 10 Touch your YubiKey to unlock\.\$" "$T/helper.runs" 
 ls -a "$S" | grep -v '^\.\.\?$' | grep -q '^\.' &&
 	fail "a temporary file was left: $(ls -a "$S")"
 what="and again"; drive PAM_SUCCESS
+# A name service that folds case: ALICE is alice, and the helper is asked
+# for alice (the account's pw_name), not for ALICE.
+FOLD=$top_builddir/tests/.libs/foldcase.so
+[ -f "$FOLD" ] || fail "no $FOLD"
+( PRELOAD=$SANLIBS$CRYPTLIB$FAKEYK:$FOLD:$NSSW:$UIDW
+  what="ALICE, folded to alice"; drive PAM_SUCCESS -- yk ALICE; ran 1
+  grep -q "^[0-9]* alice $S " "$T/helper.runs" ||
+	fail "$what: the helper's arguments: $(cat "$T/helper.runs")" )
 what="wrong password, right key"; drive PAM_AUTH_ERR -- sys alice wrong
 
 cp "$F" "$T/old"
