@@ -36,6 +36,53 @@ defaults(struct cfg *cfg)
 	cfg->piv_min_rsa_bits = CFG_DEFAULT_MIN_RSA_BITS;
 }
 
+/* 1 to max bytes, no control characters (UTF-8 bytes are allowed). */
+static bool
+printable(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || n >= max)
+			return false;
+	return n > 0;
+}
+
+const char *
+cfg_chalresp_path_bad(const char *d)
+{
+	const char *p = d;
+
+	if (!printable(d, CFG_CHALRESP_PATH_MAX - 1) || *p != '/')
+		goto bad;
+	if (strcmp(d, "/") == 0)
+		return NULL;
+	while (*p == '/') {
+		size_t n = strcspn(++p, "/");
+
+		if (n == 0) {
+			if (p[0] == '\0' && p - d > 1)
+				return NULL;		/* "/a/" */
+			goto bad;
+		}
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
+		    p[1] == '.'))
+			goto bad;
+		p += n;
+	}
+	return NULL;
+bad:
+	return "an absolute path without ., .. or // and without control "
+	    "characters, under 1024 bytes";
+}
+
+const char *
+cfg_cue_bad(const char *cue)
+{
+	return printable(cue, CFG_CUE_MAX) ? NULL :
+	    "1 to 255 bytes of printable text";
+}
+
 static const char *
 skip_prefix(const char *s, const char *prefix)
 {
@@ -304,8 +351,10 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 	} else if ((v = skip_prefix(arg, "prompt=")) != NULL && *v)
 		cfg->prompt = v;
 	else if ((v = skip_prefix(arg, "chalresp_path=")) != NULL) {
-		if (*v != '/')
-			BAD("chalresp_path: expected an absolute path");
+		const char *why = cfg_chalresp_path_bad(v);
+
+		if (why != NULL)
+			BAD("chalresp_path: expected %s", why);
 		cfg->chalresp_path = v;
 	} else if ((v = skip_prefix(arg, "validate_helper=")) != NULL) {
 		if (v[0] != '/')
@@ -475,6 +524,11 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	    cfg->piv_map == PIV_MAP_EMAIL) && cfg->npiv_domains == 0)
 		BAD("piv_domain: piv_map=%s needs the domain(s) to accept "
 		    "after the '@'", cfg->piv_map == PIV_MAP_UPN ? "upn" : "email");
+	/* The setuid helper takes the cue as an argument: the same rule. */
+	if (cfg->mode == MODE_CHALRESP && cfg->prompt != NULL &&
+	    cfg_cue_bad(cfg->prompt) != NULL)
+		BAD("prompt: in challenge-response mode, expected %s",
+		    cfg_cue_bad(cfg->prompt));
 	if (cfg->mode != MODE_CLIENT)
 		return 0;
 	if (!cfg->have_id)

@@ -83,6 +83,19 @@ int cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
 void cfg_free(struct cfg *cfg);
 
 /*
+ * The rules that the module and its setuid helper (which gets them as
+ * arguments) share: NULL when fine, else what is expected.
+ * chalresp_path: absolute, no ".", ".." or empty component (a trailing /
+ * is fine), no control characters, under CFG_CHALRESP_PATH_MAX bytes.
+ * The touch cue (prompt= in challenge-response mode): 1 to CFG_CUE_MAX
+ * bytes without control characters.
+ */
+#define CFG_CHALRESP_PATH_MAX	1024
+#define CFG_CUE_MAX		255
+const char *cfg_chalresp_path_bad(const char *path);
+const char *cfg_cue_bad(const char *cue);
+
+/*
  * Every option cfg_parse knows, as "name" or "name=" (NULL-terminated):
  * ykpamcfg check names the nearest one for a misspelt option.
  */

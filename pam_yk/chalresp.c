@@ -8,15 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "chalresp.h"
-#include "modhex.h"
 #include "privs.h"
 #include "state.h"
 #include "ykkey.h"
@@ -60,16 +59,23 @@ struct locked {
 };
 
 static int
-set_place(const struct cfg *cfg, const char *user, const struct passwd *pw,
-    struct place *pl, const char **why)
+set_place(const struct cfg *cfg, const struct passwd *pw, struct place *pl,
+    const char **why)
 {
+	const char *user;
+
 	memset(pl, 0, sizeof(*pl));
 	pl->dirfd = -1;
 	pl->at = -1;
 	if (cfg->chalresp_path != NULL) {
-		if (strchr(user, '/') != NULL || strcmp(user, ".") == 0 ||
-		    strcmp(user, "..") == 0 || strlen(user) >= NAME_MAX_LEN - 12) {
-			*why = "the user name cannot name a state file";
+		/* Named after the account (pw_name), never the PAM string. */
+		if (pw == NULL) {
+			*why = "no such user";
+			return -1;
+		}
+		user = pw->pw_name;
+		if (cr_user_bad(user) != NULL) {
+			*why = "the account name cannot name a state file";
 			return -1;
 		}
 		/* Never a shortened path: that would name another directory. */
@@ -98,11 +104,12 @@ set_place(const struct cfg *cfg, const char *user, const struct passwd *pw,
 
 /*
  * Which state files exist: serials[] for "base-<serial>", *plain for
- * "base".  0, or -1 when the directory cannot be read.
+ * "base" (*clash when "base" cannot be a serial-less file: cr_state_name).
+ * 0, or -1 when the directory cannot be read.
  */
 static int
 scan(const struct place *pl, unsigned *serials, size_t max, size_t *n,
-    bool *plain)
+    bool *plain, bool *clash)
 {
 	int fd = dup(pl->dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -110,7 +117,7 @@ scan(const struct place *pl, unsigned *serials, size_t max, size_t *n,
 	unsigned s;
 
 	*n = 0;
-	*plain = false;
+	*plain = *clash = false;
 	if (d == NULL) {
 		if (fd >= 0)
 			close(fd);
@@ -118,8 +125,13 @@ scan(const struct place *pl, unsigned *serials, size_t max, size_t *n,
 	}
 	errno = 0;
 	while ((e = readdir(d)) != NULL) {
-		if (!cr_state_name(e->d_name, pl->base, &s))
+		switch (cr_state_name(e->d_name, pl->base, &s)) {
+		case 0:
 			continue;
+		case -1:
+			*clash = true;
+			continue;
+		}
 		if (s == 0)
 			*plain = true;
 		else if (*n < max)
@@ -150,20 +162,10 @@ open_locked(const struct place *pl, struct locked *lk, long wait_ms,
 	long waited = 0;
 
 	for (;;) {
-		lk->fd = openat(pl->dirfd, lk->name, O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-		if (lk->fd < 0) {
-			*why = errno == ELOOP ? "is a symbolic link" :
-			    errno == EACCES ? "cannot be read (permission denied)" :
-			    "cannot be opened";
+		lk->fd = chalresp_open_state(pl->dirfd, lk->name, pl->owner,
+		    &lk->st, why);
+		if (lk->fd < 0)
 			return -1;
-		}
-		if (fstat(lk->fd, &lk->st) != 0 || !S_ISREG(lk->st.st_mode)) {
-			*why = "is not a regular file";
-			goto fail;
-		}
-		if ((*why = cr_state_unsafe(&lk->st, pl->owner, false)) != NULL)
-			goto fail;
 		while (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
 			if (errno != EWOULDBLOCK || waited >= wait_ms) {
 				*why = "cannot be locked (another login holds it)";
@@ -181,6 +183,47 @@ fail:
 	close(lk->fd);
 	lk->fd = -1;
 	return -1;
+}
+
+int
+chalresp_open_state(int dirfd, const char *name, uid_t owner, struct stat *st,
+    const char **why)
+{
+	char proc[64];
+	int path, fd = -1;
+
+	/* O_PATH opens nothing: no device, FIFO or socket is touched. */
+	path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (path < 0) {
+		*why = errno == ENOENT ? "does not exist" :
+		    errno == EACCES ? "cannot be reached (permission denied)" :
+		    "cannot be opened";
+		return -1;
+	}
+	if (fstat(path, st) != 0) {
+		*why = "cannot be examined";
+		goto out;
+	}
+	if (S_ISLNK(st->st_mode)) {
+		*why = "is a symbolic link";
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "is not a regular file";
+		goto out;
+	}
+	if ((*why = cr_state_unsafe(st, owner, false)) != NULL)
+		goto out;
+	/* The same inode, now for reading (needs /proc, else denied). */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		*why = errno == EACCES ? "cannot be read (permission denied)" :
+		    errno == ENOENT ? "cannot be reopened (is /proc mounted?)" :
+		    "cannot be opened";
+out:
+	close(path);
+	return fd;
 }
 
 static int
@@ -233,16 +276,32 @@ static int
 save(const struct place *pl, const struct locked *lk, const struct cr_state *st,
     const char **why)
 {
-	unsigned char rnd[6];
-	char tmp[NAME_MAX_LEN + 32] = "", hex[13], line[CR_STATE_MAX];
+	char tmp[NAME_MAX_LEN + 32] = "", line[CR_STATE_MAX];
 	int fd = -1, n = cr_state_format(st, line, sizeof(line)), r = -1;
+	struct rlimit fsize;
 
-	if (n < 0 || RAND_bytes(rnd, sizeof(rnd)) != 1) {
+	if (n < 0) {
 		*why = "cannot make the next state";
 		goto out;
 	}
-	hex_encode(rnd, sizeof(rnd), hex);
-	snprintf(tmp, sizeof(tmp), ".%s.%s", lk->name, hex);
+	/* A limit that would cut the write short: deny before any file. */
+	if (getrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
+	    (fsize.rlim_cur != RLIM_INFINITY && fsize.rlim_cur < (rlim_t)n)) {
+		*why = "cannot write the next challenge: the file size limit "
+		    "(RLIMIT_FSIZE) is too low";
+		goto out;
+	}
+	/*
+	 * One fixed name per state file, made under its lock: at most one
+	 * can be left behind (a kill), and the next login removes it.  No
+	 * account name starts with '.', so it is nobody's state file.
+	 */
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", lk->name);
+	if (unlinkat(pl->dirfd, tmp, 0) != 0 && errno != ENOENT) {
+		tmp[0] = '\0';
+		*why = "cannot remove a stale temporary file";
+		goto out;
+	}
 	fd = openat(pl->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
@@ -260,7 +319,7 @@ save(const struct place *pl, const struct locked *lk, const struct cr_state *st,
 		*why = "cannot give the new file the old file's owner";
 		goto out;
 	}
-	if (fchmod(fd, lk->st.st_mode & 0755) != 0 ||
+	if (fchmod(fd, lk->st.st_mode & 0700) != 0 ||
 	    write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
 		*why = errno == ENOSPC ? "cannot write the next challenge: "
 		    "no space left" : "cannot write the next challenge";
@@ -302,13 +361,13 @@ choose(const struct place *pl, const struct yk_log *log, struct locked *lk,
 	struct ykkey_info keys[YKKEY_MAX];
 	unsigned serials[64];
 	size_t nkeys = 0, nfiles = 0;
-	bool plain = false;
+	bool plain = false, clash = false;
 
-	if (scan(pl, serials, 64, &nfiles, &plain) != 0) {
+	if (scan(pl, serials, 64, &nfiles, &plain, &clash) != 0) {
 		*why = "cannot list the state directory";
 		return YK_MAPPING_ERROR;
 	}
-	if (nfiles == 0 && !plain)
+	if (nfiles == 0 && !plain && !clash)
 		return YK_NO_TOKENS;
 	if (as_caller(pl) != 0)
 		return YK_SYSTEM;
@@ -330,6 +389,13 @@ choose(const struct place *pl, const struct yk_log *log, struct locked *lk,
 				    pl->base, lk->serial);
 				return YK_OK;
 			}
+	if (clash) {
+		snprintf(lk->name, sizeof(lk->name), "%s", pl->base);
+		*why = "is named like another account's file for a key "
+		    "(NAME-SERIAL), so it cannot be this account's serial-less "
+		    "file: make one per key (ykpamcfg), see pam_yk-chalresp(5)";
+		return YK_MAPPING_ERROR;
+	}
 	if (!plain) {
 		*why = "no state file for the connected YubiKey(s)";
 		return YK_REJECTED;
@@ -417,9 +483,11 @@ login_as_owner(const struct cfg *cfg, const struct yk_log *log,
 		r = YK_MAPPING_ERROR;
 		goto out;
 	}
-	if ((r = choose(pl, log, &lk, why)) != YK_OK)
+	r = choose(pl, log, &lk, why);
+	if (lk.name[0] != '\0')
+		snprintf(name, namelen, "%s/%s", pl->dir, lk.name);
+	if (r != YK_OK)
 		goto out;
-	snprintf(name, namelen, "%s/%s", pl->dir, lk.name);
 	if (open_locked(pl, &lk, (long)cfg->vc.timeout_ms, why) != 0) {
 		r = YK_MAPPING_ERROR;
 		goto out;
@@ -443,8 +511,8 @@ cr_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	const char *why = NULL;
 	enum yk_result r;
 
-	log_escape(user, esc, sizeof(esc));
-	if (set_place(cfg, user, pw, &pl, &why) != 0) {
+	log_escape(pw != NULL ? pw->pw_name : user, esc, sizeof(esc));
+	if (set_place(cfg, pw, &pl, &why) != 0) {
 		yk_syslog(log, LOG_ERR, "challenge-response for %s: %s", esc, why);
 		return pw == NULL ? YK_USER_UNKNOWN : YK_MAPPING_ERROR;
 	}

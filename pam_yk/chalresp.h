@@ -3,6 +3,7 @@
 #define YK_CHALRESP_H
 
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include "cfg.h"
 #include "log.h"
@@ -16,10 +17,13 @@ struct cr_ui {
 };
 
 /*
- * Log in with the user's state file and a connected YubiKey: find the key
- * whose serial has a state file, send the stored challenge, check the
- * answer, and store the next challenge (locked, written to a temporary
- * file, fsynced, renamed, directory fsynced) before returning YK_OK.
+ * Log in with the user's state file and a connected YubiKey.  Files are
+ * named after the account (pw->pw_name), never the string PAM was given:
+ * a name service that folds case must not make ALICE look for ALICE-SERIAL.
+ * Find the key whose serial has a state file, send the stored challenge,
+ * check the answer, and store the next challenge (locked, written to the
+ * temporary ".NAME.tmp", fsynced, renamed, directory fsynced) before
+ * returning YK_OK.
  * YK_NO_TOKENS only when there is definitely no state file.
  */
 enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
@@ -33,5 +37,16 @@ enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
 enum yk_result chalresp_login_at(const struct cfg *cfg,
     const struct yk_log *log, const char *user, const struct passwd *pw,
     const struct cr_ui *ui, int dir);
+
+/*
+ * Open the state file name in dirfd for reading, touching nothing but a
+ * regular file: an O_PATH open (no symlink followed), fstat, then the
+ * checks (regular file; cr_state_unsafe with owner), and only then the
+ * same inode opened for reading through /proc/self/fd.  The descriptor
+ * and *st, or -1 with *why.  The module, the helper and ykpamcfg check
+ * use this one function.
+ */
+int chalresp_open_state(int dirfd, const char *name, uid_t owner,
+    struct stat *st, const char **why);
 
 #endif

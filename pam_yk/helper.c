@@ -78,18 +78,87 @@ sane_fds(void)
 	return 0;
 }
 
+/*
+ * The caller's limits must not cut a save short (RLIMIT_FSIZE: a
+ * truncated temporary file and SIGXFSZ) or starve it of descriptors, CPU
+ * time or memory; and no core dump.  Each limit is lifted (root may raise
+ * hard limits with CAP_SYS_RESOURCE), else its soft limit raised to the
+ * hard one; below what a run needs the helper refuses to start, before
+ * any file is touched.  0, or -1 with *which.
+ */
 static int
-sane_process(void)
+sane_limits(const char **which)
 {
-	struct rlimit nocore = { 0, 0 };
+	static const struct {
+		int		res;
+		rlim_t		want, need;
+		const char	*name;
+	} lim[] = {
+		{ RLIMIT_FSIZE, RLIM_INFINITY, 1 << 20, "RLIMIT_FSIZE" },
+		{ RLIMIT_CPU, RLIM_INFINITY, 600, "RLIMIT_CPU" },
+		{ RLIMIT_AS, RLIM_INFINITY, (rlim_t)1 << 30, "RLIMIT_AS" },
+		{ RLIMIT_DATA, RLIM_INFINITY, (rlim_t)1 << 28, "RLIMIT_DATA" },
+		{ RLIMIT_NOFILE, 1024, 64, "RLIMIT_NOFILE" },
+		{ RLIMIT_CORE, 0, 0, "RLIMIT_CORE" },
+	};
+
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		struct rlimit rl = { lim[i].want, lim[i].want };
+
+		*which = lim[i].name;
+		if (setrlimit(lim[i].res, &rl) == 0)
+			continue;
+		if (getrlimit(lim[i].res, &rl) != 0)
+			return -1;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(lim[i].res, &rl) != 0 ||
+		    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim[i].need))
+			return -1;
+	}
+	*which = NULL;
+	return 0;
+}
+
+/*
+ * Signals: every one at its default, none blocked, and those that a
+ * caller or a limit could use to stop a save half-way ignored.  The
+ * module ends a helper that takes too long with SIGKILL; a kill leaves
+ * at most the one fixed temporary file, which the next save removes.
+ */
+static int
+sane_signals(void)
+{
+	static const int ignored[] = {
+		SIGPIPE, SIGXFSZ, SIGXCPU, SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+		SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGTSTP,
+		SIGTTIN, SIGTTOU,
+	};
+	struct sigaction sa;
 	sigset_t none;
 
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	/* glibc reserves a few (EINVAL): those stay as they are. */
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)sigaction(s, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (sigaction(ignored[i], &sa, NULL) != 0)
+			return -1;
 	sigemptyset(&none);
-	if (clearenv() != 0 || sane_fds() != 0 ||
-	    sigprocmask(SIG_SETMASK, &none, NULL) != 0 ||
-	    signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-	    setrlimit(RLIMIT_CORE, &nocore) != 0)
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int
+sane_process(const char **limit)
+{
+	/* Limits and signals first: even clearenv must not meet them. */
+	if (sane_fds() != 0)
+		return -2;	/* nowhere to say so */
+	if (sane_signals() != 0 || sane_limits(limit) != 0 ||
+	    clearenv() != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -1;
 	umask(077);
 	return 0;
@@ -159,21 +228,27 @@ main(int argc, char **argv)
 	const char *why = NULL;
 	uid_t ruid = getuid();
 	enum yk_result r;
-	int dir, err, code;
+	const char *limit = NULL;
+	int dir, err, code, setup = sane_process(&limit);
 
-	if (sane_process() != 0)
+	if (setup == -2)
 		return HELPER_EXIT_SETUP;
 	openlog(HELPER_NAME, LOG_PID, LOG_AUTHPRIV);
 	log_init(&log, NULL);
 	snprintf(log.ident, sizeof(log.ident), "%s", HELPER_LOG_IDENT);
 	log.debug = true;	/* every line also to the module (stdout) */
 	log.debug_fd = 1;
+	if (setup != 0)
+		return refuse(&log, HELPER_EXIT_SETUP, "cannot set up its "
+		    "process%s%s%s", limit ? ": the caller's hard " : "",
+		    limit ? limit : "", limit ? " is too low" : "");
 	if (geteuid() != 0)
 		return refuse(&log, HELPER_EXIT_NOT_ROOT, "not running as "
 		    "root: it must be installed setuid root");
 	if (helper_check_args(argc, argv, &a, &why) != 0)
 		return refuse(&log, HELPER_EXIT_USAGE, "%s", why);
 	log_escape(a.user, esc, sizeof(esc));
+	/* The files go by pw_name (chalresp_login_at), as in the module. */
 	if (getpwnam_r(a.user, &pwbuf, pwmem, sizeof(pwmem), &pw) != 0 ||
 	    pw == NULL || pw->pw_uid != ruid)
 		return refuse(&log, HELPER_EXIT_NOT_YOURS, "%s is not the "

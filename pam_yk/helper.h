@@ -29,14 +29,15 @@
 #include "chalresp.h"
 #include "log.h"
 #include "result.h"
+#include "state.h"
 
 #define HELPER_NAME		"pam_yk_chalresp"
 #define HELPER_LOG_IDENT	"pam_yk(helper)"
 #define HELPER_LINE_MAX		1200	/* bytes, without the newline */
 #define HELPER_OUTPUT_MAX	65536	/* bytes in all */
-#define HELPER_DIR_MAX		1024	/* bytes in DIR */
-#define HELPER_USER_MAX		255
-#define HELPER_CUE_MAX		255
+#define HELPER_DIR_MAX		CFG_CHALRESP_PATH_MAX	/* DIR's bytes */
+#define HELPER_USER_MAX		CR_USER_MAX
+#define HELPER_CUE_MAX		CFG_CUE_MAX
 
 /* How long the module waits: the start, and each touch (two at most). */
 #define HELPER_START_MS		10000	/* plus the lock wait (timeout=) */
@@ -64,9 +65,10 @@ struct helper_args {
 
 /*
  * Check the helper's argv (argv[0] is not looked at): exactly USER DIR
- * TIMEOUT and maybe CUE.  USER must be able to name a state file, DIR
- * must be an absolute path without ".", ".." or empty components,
- * TIMEOUT 1 to 60, CUE printable text.  0, or -1 with a static *why.
+ * TIMEOUT and maybe CUE.  The module's own rules, so that what it accepts
+ * the helper accepts: USER as cr_user_bad, DIR as cfg_chalresp_path_bad,
+ * TIMEOUT 1 to 60 (as timeout=), CUE as cfg_cue_bad.  0, or -1 with a
+ * static *why.
  */
 int helper_check_args(int argc, char *const *argv, struct helper_args *a,
     const char **why);

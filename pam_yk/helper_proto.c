@@ -9,41 +9,7 @@
 #include <unistd.h>
 
 #include "helper.h"
-
-/* Printable: no control characters (UTF-8 bytes are allowed). */
-static bool
-printable(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f || n >= max)
-			return false;
-	return n > 0;
-}
-
-/* "/a/b": absolute, and no "", "." or ".." component (a trailing / is ok). */
-static bool
-clean_dir(const char *d)
-{
-	const char *p = d;
-
-	if (*p != '/' || strlen(d) >= HELPER_DIR_MAX)
-		return false;
-	if (strcmp(d, "/") == 0)
-		return true;
-	while (*p == '/') {
-		size_t n = strcspn(++p, "/");
-
-		if (n == 0)
-			return p[0] == '\0' && p - d > 1;	/* "/a/" */
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
-		    p[1] == '.'))
-			return false;
-		p += n;
-	}
-	return true;
-}
+#include "state.h"
 
 int
 helper_check_args(int argc, char *const *argv, struct helper_args *a,
@@ -58,14 +24,12 @@ helper_check_args(int argc, char *const *argv, struct helper_args *a,
 		return -1;
 	}
 	a->user = argv[1];
-	if (!printable(a->user, HELPER_USER_MAX) || strchr(a->user, '/') ||
-	    strcmp(a->user, ".") == 0 || strcmp(a->user, "..") == 0 ||
-	    a->user[0] == '-') {
+	if (cr_user_bad(a->user) != NULL) {
 		*why = "USER cannot name a state file";
 		return -1;
 	}
 	a->dir = argv[2];
-	if (!printable(a->dir, HELPER_DIR_MAX) || !clean_dir(a->dir)) {
+	if (cfg_chalresp_path_bad(a->dir) != NULL) {
 		*why = "DIR must be an absolute path without ., .. or //";
 		return -1;
 	}
@@ -79,7 +43,7 @@ helper_check_args(int argc, char *const *argv, struct helper_args *a,
 	a->timeout_s = (unsigned)t;
 	if (argc == 5) {
 		a->cue = argv[4];
-		if (!printable(a->cue, HELPER_CUE_MAX)) {
+		if (cfg_cue_bad(a->cue) != NULL) {
 			*why = "CUE must be 1 to 255 bytes of printable text";
 			return -1;
 		}

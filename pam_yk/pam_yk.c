@@ -1,6 +1,7 @@
 /* pam_yk.c - the PAM entry points and the outcome -> PAM code map */
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,12 +179,22 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 	struct passwd pwbuf, *pw = NULL;
 	char buf[16384];
 	enum yk_result r;
+	int e = getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw);
 
-	if ((cfg->mode != MODE_CLIENT || cfg->authfile == NULL) &&
-	    (getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) != 0 || pw == NULL))
+	/*
+	 * Everything below goes by the account's own name (pw_name), as
+	 * pam_yubico does: a name service that folds case gives "alice" for
+	 * "ALICE", and ALICE must find alice's files and mapping lines.  Only
+	 * a central authfile may name users the name service does not know.
+	 */
+	if (pw != NULL)
+		user = pw->pw_name;
+	else if (cfg->mode != MODE_CLIENT || cfg->authfile == NULL)
 		return YK_USER_UNKNOWN;
+	else if (e != 0 && e != ENOENT && e != ESRCH)
+		return YK_SYSTEM;	/* cannot tell which name it is */
 	if (helper_needed(cfg))		/* root's files, not root: ask */
-		r = helper_login(cfg, log, user, &ui);
+		r = helper_login(cfg, log, user, &ui);	/* pw_name */
 	else if (cfg->mode == MODE_CHALRESP)
 		r = chalresp_login(cfg, log, user, pw, &ui);
 	else if (cfg->mode == MODE_PIV)

@@ -196,7 +196,37 @@ cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok)
 		return "has the wrong owner";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "is writable by group or others";
+	/* Whoever can open a state file can flock it and hold up logins. */
+	if (!root_ok && (st->st_mode & (S_IRGRP | S_IROTH)))
+		return "is readable by group or others, who could lock it and "
+		    "hold up logins: chmod 600 it";
 	return NULL;
+}
+
+const char *
+cr_user_bad(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p != '\0'; p++, n++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/' ||
+		    n >= CR_USER_MAX)
+			return "cannot name a state file (a control character, "
+			    "a / or too long)";
+	if (n == 0 || name[0] == '.' || name[0] == '-')
+		return "cannot name a state file (empty, or it starts with . "
+		    "or -)";
+	return NULL;
+}
+
+bool
+cr_name_has_serial(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+
+	if (dash == NULL || dash[1] == '\0')
+		return false;
+	return strspn(dash + 1, "0123456789") == strlen(dash + 1);
 }
 
 int
@@ -210,9 +240,11 @@ cr_state_name(const char *name, const char *base, unsigned *serial)
 		return 0;
 	if (name[bl] == '\0') {
 		*serial = 0;
-		return 1;
+		/* "alice-4242" is alice's file for key 4242, nobody's plain file. */
+		return cr_name_has_serial(base) ? -1 : 1;
 	}
-	if (name[bl] != '-' || name[bl + 1] == '\0' || strlen(name + bl + 1) > 10)
+	if (name[bl] != '-' || name[bl + 1] < '1' || name[bl + 1] > '9' ||
+	    strlen(name + bl + 1) > 10)
 		return 0;
 	for (p = name + bl + 1; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')

@@ -51,15 +51,33 @@ int cr_state_make(struct cr_state *out, int slot, unsigned iterations,
 /*
  * Is the state file (root_ok false: owned by owner) or its directory
  * (root_ok true: by owner or root) unsafe?  NULL when it is fine, else
- * why not: "has the wrong owner", "is writable by group or others".
+ * why not: "has the wrong owner", "is writable by group or others", and
+ * for a file also "is readable by group or others..." (anyone who can open
+ * a state file can flock it and so block its owner's logins).
  */
 const char *cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok);
 
 /*
  * Is name a state file name for base: "base" (*serial = 0) or
- * "base-<serial>" (1..4294967295, no sign, at most 10 digits)?  1 or 0.
+ * "base-<serial>" (1..4294967295, no sign or leading zero, at most 10
+ * digits)?  1 or 0.  -1 when name is base and base itself ends in
+ * "-<digits>": in chalresp_path, "alice-4242" is alice's file for the key
+ * of serial 4242, so the account alice-4242 has no serial-less file (see
+ * cr_name_has_serial); such a file is refused, not ignored.
  */
 int cr_state_name(const char *name, const char *base, unsigned *serial);
+
+/* Does name end in "-<digits>" (and so cannot be a serial-less file)? */
+bool cr_name_has_serial(const char *name);
+
+/*
+ * Can this account name (pw_name) name files in chalresp_path?  NULL
+ * when it can, else why not: 1 to CR_USER_MAX bytes, no control
+ * character, no '/', not starting with '.' (temporary files do) or '-'.
+ * The module, the setuid helper and ykpamcfg apply this one rule.
+ */
+#define CR_USER_MAX	255
+const char *cr_user_bad(const char *name);
 
 /* 63 random bytes that do not end in 0x00 (see the ykpers padding note). */
 int cr_new_challenge(unsigned char challenge[CR_CHALLENGE_LEN]);

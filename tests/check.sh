@@ -208,7 +208,16 @@ if grep -q '^chal' "$T/yk.log"; then fail "$what: a challenge was sent"; fi
 chmod 620 "$F"
 what="state file writable by group"; ck 1 -u alice --args "$cr"
 has "^  deny: a login .* would use $F, which is writable by group or others"
+chmod 644 "$F"
+what="state file readable by others"; ck 1 -u alice --args "$cr"
+has "^  deny: a login .* would use $F, which is readable by group or others.*chmod 600"
 chmod 600 "$F"
+what="a chalresp_path the helper would refuse"; ck 1 -u alice --args "$cr chalresp_path=/var//yubico"
+has "chalresp_path: expected an absolute path without ., .. or //"
+what="a prompt the helper would refuse"
+long=$(printf '%0300d' 0)
+ck 1 -u alice --args "$cr prompt=$long"
+has "prompt: in challenge-response mode, expected 1 to 255 bytes"
 what="no key connected"
 ( FAKEYK_KEYS=; export FAKEYK_KEYS; ck 0 -u alice --args "$cr" )
 has "^  warn: no YubiKey is connected now"
@@ -229,6 +238,10 @@ if [ $ROOT = yes ]; then
 	what="chalresp_path file not root's"; ck 1 -u alice --args "$cr chalresp_path=$S/crpath"
 	has "which has the wrong owner"
 	chown 0 "$S/crpath/alice-$CRSERIAL"
+	printf 'alice-%s:x:4244:4242:A:/nonexistent:/bin/sh\n' $CRSERIAL >> "$NSS_WRAPPER_PASSWD"
+	what="alice-SERIAL and alice's file"
+	ck 1 -u alice-$CRSERIAL --args "$cr chalresp_path=$S/crpath"
+	has "alice-$CRSERIAL, which is named like another account's file"
 fi
 
 # --- piv -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ F=$D/challenge-$CRSERIAL
 # drive CODE [pamdrive options]: log in as alice; privileges must be back.
 drive() {
 	_want=$1; shift
-	LD_PRELOAD=$PRELOAD "$PAMDRIVE" -p "$@" "$T/pam.d" "${svc:-cr}" alice \
+	LD_PRELOAD=$PRELOAD "$PAMDRIVE" -p "$@" "$T/pam.d" "${svc:-cr}" "${as:-alice}" \
 		> "$T/out" 2>&1 || fail "pamdrive: $(cat "$T/out")"
 	_got=$(sed -n 's/^result: //p' "$T/out")
 	_ids=$(sed -n 's/^ids: //p' "$T/out")
@@ -43,6 +43,8 @@ drive() {
 	case "$_ids" in "0 0 "*) ;; *) fail "$what: privileges not restored: $_ids" ;; esac
 	ok "$what: $_got"
 }
+# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
+tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q "$1" "$T/debug" || { cat "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 valid() {	# valid FILE: a v2 state that the emulated key answers
 	grep -Eqx 'v2:[0-9a-f]{126}:[0-9a-f]{40}:[0-9a-f]{64}:[0-9]+:[12]' "$1" ||
@@ -95,6 +97,11 @@ bad "two lines" "$good
 $good"
 printf '%s\n' "$good" > "$F"; own; chmod 620 "$F"
 what="a group-writable file"; : > "$T/debug"; drive PAM_AUTH_ERR; why "writable by group"
+for m in 644 640 604; do
+	chmod $m "$F"
+	what="a file others can read (and flock): $m"; : > "$T/debug"
+	drive PAM_AUTH_ERR; why "readable by group or others.*chmod 600"
+done
 chmod 600 "$F"
 if [ $ROOT = yes ]; then
 	chown 4343 "$F"; chmod 644 "$F"
@@ -104,7 +111,12 @@ fi
 mv "$F" "$D/real"; ln -s real "$F"
 what="a symlink"; : > "$T/debug"; drive PAM_AUTH_ERR; why "symbolic link"
 rm "$F"; mkfifo "$F"; own
+# A writer blocks until someone opens the FIFO: it must still be waiting.
+( : > "$F" ) 2>/dev/null & wpid=$!
+sleep 0.2
 what="a FIFO"; : > "$T/debug"; drive PAM_AUTH_ERR; why "not a regular file"
+kill -0 $wpid 2>/dev/null || fail "the module opened the FIFO"
+kill $wpid; wait $wpid 2>/dev/null || :
 rm "$F"; mv "$D/real" "$F"
 what="back to a good file"; drive PAM_SUCCESS
 # A directory user in 1000 groups (more than the 256 of old): the drop to
@@ -153,6 +165,19 @@ chmod 755 "$D"
 cmp -s "$F" "$T/old" || fail "the state changed"
 what="after the directory is writable again"; drive PAM_SUCCESS
 ls -a "$D" | grep -q '^\.challenge' && fail "a temporary file was left behind"
+
+# --- a file size limit (RLIMIT_FSIZE=0): denied before any file is made
+cp "$F" "$T/old"
+# (no debug_file or FAKEYK_LOG: appending to them would meet the limit)
+service crquiet "auth required $MODULE mode=challenge-response"
+prlimit --fsize=0 env -u FAKEYK_LOG LD_PRELOAD=$PRELOAD "$PAMDRIVE" -p "$T/pam.d" crquiet alice 2>&1 | cat > "$T/out"
+grep -q '^result: PAM_AUTH_ERR' "$T/out" || fail "RLIMIT_FSIZE=0: $(cat "$T/out")"
+tmpfiles "$D" && fail "RLIMIT_FSIZE=0 left a temporary file"
+cmp -s "$F" "$T/old" || fail "RLIMIT_FSIZE=0 changed the state"
+ok "RLIMIT_FSIZE=0: denied, nothing left behind"
+what="a stale temporary file is replaced"; printf 'junk' > "$D/.challenge-$CRSERIAL.tmp"; own
+drive PAM_SUCCESS
+tmpfiles "$D" && fail "the stale temporary file is still there"
 
 # --- nullok: only a missing file is 'nothing to check'
 svc=crnull
@@ -221,7 +246,9 @@ k=0; while [ $k -lt 12 ]; do
 	valid "$F"
 	k=$((k + 1))
 done
+[ "$(find "$D" -maxdepth 1 -name '.challenge*' | wc -l)" -le 1 ] || fail "kills left several temporary files"
 what="after 12 logins killed at random points"; drive PAM_SUCCESS
+tmpfiles "$D" && fail "a temporary file was left behind"
 
 # --- chalresp_path: root's files, read as root; pam_yubico reads ours
 if [ $ROOT = yes ]; then
@@ -237,6 +264,51 @@ if [ $ROOT = yes ]; then
 	chmod 777 "$S"
 	svc=sys what="a world-writable chalresp_path"; drive PAM_AUTH_ERR
 	chmod 700 "$S"
+
+	# A name service that folds case (SSSD case_sensitive=false): ALICE
+	# is alice, and must find alice's file (nullok must not pass her).
+	FOLD=$top_builddir/tests/.libs/foldcase.so
+	[ -f "$FOLD" ] || fail "no $FOLD"
+	service sysnull "auth required $MODULE mode=challenge-response chalresp_path=$S nullok debug debug_file=$T/debug" "auth required pam_permit.so"
+	( PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$FAKEYK:$FOLD:$preload
+	  FAKEYK_KEYS=; export FAKEYK_KEYS
+	  svc=sysnull as=ALICE what="ALICE, folded to alice, without a key"
+	  : > "$T/debug"; drive PAM_AUTH_ERR; why "no YubiKey"
+	  svc=sysnull as=ALICE what="ALICE, folded to alice, with alice's key"
+	  FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET"; drive PAM_SUCCESS )
+
+	# The account alice-SERIAL must not take alice's file for that key
+	# as its own serial-less file, whichever key it brings.
+	printf 'alice-%s:x:4244:4242:A:%s:/bin/sh\n' $CRSERIAL "$H" >> "$T/passwd"
+	( FAKEYK_KEYS="7654321:$CRSECRET:$CRSECRET"; export FAKEYK_KEYS
+	  svc=sysnull as=alice-$CRSERIAL what="alice-$CRSERIAL and alice's file"
+	  : > "$T/debug"; drive PAM_AUTH_ERR; why "named like another account" )
+	svc=sys what="alice still uses alice-$CRSERIAL"; drive PAM_SUCCESS
+
+	# ykpamcfg writes only where the module reads.
+	mkdir -m 1777 "$T/sticky"; mkdir -m 700 "$T/bobs"; chown 4343 "$T/bobs"
+	mkdir -m 770 "$T/grp"
+	for d in "$T/sticky" "$T/bobs" "$T/grp"; do
+		ykp -2 -u alice -p "$d" > "$T/ykp.out" 2>&1 &&
+			fail "ykpamcfg -p $d: $(cat "$T/ykp.out")"
+		grep -q "pam_yk would refuse it" "$T/ykp.out" || fail "ykpamcfg -p $d: $(cat "$T/ykp.out")"
+		[ -z "$(ls -A "$d")" ] || fail "ykpamcfg wrote into $d"
+	done
+	ykp -2 -u alice -p '' > "$T/ykp.out" 2>&1 && fail "ykpamcfg -p '' accepted"
+	[ -e "/alice-$CRSERIAL" ] && { rm -f "/alice-$CRSERIAL"; fail "ykpamcfg -p '' wrote into /"; }
+	ykp -2 -u alice -p "$S//" > "$T/ykp.out" 2>&1 && fail "ykpamcfg -p DIR// accepted"
+	ykp -2 -u alice-$CRSERIAL -p "$S" > "$T/ykp.out" 2>&1 || fail "ykpamcfg for alice-$CRSERIAL: $(cat "$T/ykp.out")"
+	cp "$S/alice-$CRSERIAL" "$T/old"
+	( FAKEYK_KEYS="0:$CRSECRET:$CRSECRET"; export FAKEYK_KEYS
+	  ! ykp -2 -u alice-$CRSERIAL -p "$S" --force > "$T/ykp.out" 2>&1 ) ||
+		fail "ykpamcfg made a serial-less file for alice-$CRSERIAL"
+	grep -q "serial-api-visible" "$T/ykp.out" || fail "unclear: $(cat "$T/ykp.out")"
+	cmp -s "$S/alice-$CRSERIAL" "$T/old" || fail "ykpamcfg overwrote alice's file"
+	[ -e "$S/alice-$CRSERIAL-$CRSERIAL" ] || fail "ykpamcfg did not write alice-$CRSERIAL-$CRSERIAL"
+	ykp -2 -u alice -p "$S" --force > "$T/ykp.out" 2>&1 || fail "ykpamcfg --force -p: $(cat "$T/ykp.out")"
+	tmpfiles "$S" && fail "ykpamcfg --force left a temporary file"
+	ok "ykpamcfg -p: only into a directory pam_yk reads"
+	svc=sys what="after ykpamcfg --force -p"; drive PAM_SUCCESS
 	if [ -f /lib/security/pam_yubico.so ]; then
 		service yubico "auth required /lib/security/pam_yubico.so mode=challenge-response chalresp_path=$S"
 		svc=yubico what="pam_yubico reads the state pam_yk wrote"; drive PAM_SUCCESS

@@ -238,6 +238,26 @@ service unavailgw "auth [success=ok authinfo_unavail=ignore default=die] $MODULE
 expect PAM_AUTH_ERR unavailgw alice "$(otp 11 3)"	# a broken file is not 'unavailable'
 ok "control flags"
 
+# --- a name service that folds case (SSSD case_sensitive=false): ALICE is
+# the account alice, and the mapping goes by alice, not by ALICE.
+NSSW=$(wrapper nss_wrapper)
+FOLD=$top_builddir/tests/.libs/foldcase.so
+if [ -n "$NSSW" ] && [ -f "$FOLD" ]; then
+	printf 'alice:x:4242:4242:Alice:/nonexistent:/bin/sh\n' > "$T/passwd"
+	printf 'alice:x:4242:\n' > "$T/group"
+	# Preloaded into pamdrive only (not into sed and the like).
+	printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' \
+		"${SAN_PRELOAD:+$SAN_PRELOAD:}$FOLD:$NSSW" "$PAMDRIVE" > "$T/folddrive"
+	chmod 755 "$T/folddrive"
+	( PAMDRIVE=$T/folddrive
+	  NSS_WRAPPER_PASSWD=$T/passwd NSS_WRAPPER_GROUP=$T/group
+	  export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+	  expect PAM_AUTH_ERR nullok ALICE "short"	# alice's tokens: no ignore
+	  expect PAM_SUCCESS yk ALICE "$(otp 11 4)" )
+else
+	echo "SKIP (part): no nss_wrapper or $FOLD"
+fi
+
 # --- HTTPS: the test CA in cainfo= verifies; another CA does not
 if command -v openssl >/dev/null; then
 	(cd "$T" && for ca in good rogue; do

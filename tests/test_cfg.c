@@ -112,6 +112,9 @@ test_table(void)
 	BAD("timeout:", "id=1", "timeout=61");
 	BAD("timeout:", "id=1", "timeout=5s");
 	BAD("chalresp_path:", "id=1", "chalresp_path=var/yubico");
+	BAD("chalresp_path:", "chalresp_path=/var//yubico");
+	BAD("chalresp_path:", "chalresp_path=/var/../etc");
+	BAD("prompt:", "mode=challenge-response", "prompt=two\nlines");
 	BAD("ldap_uri: LDAP and MySQL", "id=1", "ldap_uri=ldap://x");
 	BAD("mysql_server: LDAP and MySQL", "id=1", "mysql_server=db");
 	BAD("exclude each other", "id=1", "use_first_pass", "try_first_pass");

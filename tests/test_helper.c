@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "helper.h"
@@ -67,6 +68,7 @@ test_args(void)
 	BAD("USER", ".", "/var/yubico", "10", NULL, NULL);
 	BAD("USER", "..", "/var/yubico", "10", NULL, NULL);
 	BAD("USER", "-alice", "/var/yubico", "10", NULL, NULL);
+	BAD("USER", ".alice", "/var/yubico", "10", NULL, NULL);
 	BAD("USER", "ali\nce", "/var/yubico", "10", NULL, NULL);
 	BAD("USER", "ali\x7f" "ce", "/var/yubico", "10", NULL, NULL);
 	memset(longname, 'a', sizeof(longname) - 1);
@@ -178,10 +180,79 @@ test_lines(void)
 	    HELPER_LINE_BAD, "a line too long");
 }
 
+/*
+ * What the module accepts, the helper accepts, and the other way round:
+ * its chalresp_path= and prompt= (as the helper gets them, in
+ * challenge-response mode) and the account name (the state file's).
+ */
+static void
+test_agree(void)
+{
+	static const char *const dirs[] = {
+		"/var/yubico", "/var/yubico/", "/", "/var//yubico", "//var",
+		"/var/./yubico", "/var/../etc", "/var/yubico/..", "var/yubico",
+		"/var/yu\tbico", "/var/yubico\n", "/var/.yubico", "/a b",
+	};
+	static const char *const cues[] = {
+		"Touch your YubiKey.", "two\nlines", "esc\x1b[2J",
+		"Ber\xc3\xbchre", "x",
+	};
+	static const char *const users[] = {
+		"alice", ".alice", "-alice", "a/b", ".", "..", "al.ice-2",
+		"ali\nce", "ALICE", "alice-4242",
+	};
+	char longdir[HELPER_DIR_MAX + 8], opt[HELPER_DIR_MAX + 64];
+	char longcue[400], copt[450];
+	struct helper_args a;
+	struct cfg cfg;
+	const char *w;
+	char err[256];
+
+	longdir[0] = '/';
+	memset(longdir + 1, 'd', sizeof(longdir) - 2);
+	longdir[sizeof(longdir) - 1] = '\0';
+	for (size_t i = 0; i <= sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const char *d = i < sizeof(dirs) / sizeof(dirs[0]) ? dirs[i] :
+		    longdir;
+		const char *argv[2] = { "mode=challenge-response", opt };
+		int m, h;
+
+		snprintf(opt, sizeof(opt), "chalresp_path=%s", d);
+		m = cfg_parse(2, argv, &cfg, err, sizeof(err));
+		cfg_free(&cfg);
+		h = args("alice", d, "10", NULL, NULL, &a, &w);
+		CHECK((m == 0) == (h == 0), "chalresp_path=%.40s: module %s, "
+		    "helper %s", d, m == 0 ? "accepts" : "refuses",
+		    h == 0 ? "accepts" : "refuses");
+	}
+	memset(longcue, 'c', sizeof(longcue) - 1);
+	longcue[sizeof(longcue) - 1] = '\0';
+	for (size_t i = 0; i <= sizeof(cues) / sizeof(cues[0]); i++) {
+		const char *c = i < sizeof(cues) / sizeof(cues[0]) ? cues[i] :
+		    longcue;
+		const char *argv[3] = { "mode=challenge-response",
+		    "chalresp_path=/var/yubico", copt };
+		int m, h;
+
+		snprintf(copt, sizeof(copt), "prompt=%s", c);
+		m = cfg_parse(3, argv, &cfg, err, sizeof(err));
+		cfg_free(&cfg);
+		h = args("alice", "/var/yubico", "10", c, NULL, &a, &w);
+		CHECK((m == 0) == (h == 0), "prompt=%.20s: module %s, helper %s",
+		    c, m == 0 ? "accepts" : "refuses", h == 0 ? "accepts" :
+		    "refuses");
+	}
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		CHECK((cr_user_bad(users[i]) == NULL) ==
+		    (args(users[i], "/var/yubico", "10", NULL, NULL, &a, &w) == 0),
+		    "user %s: module and helper disagree", users[i]);
+}
+
 int
 main(void)
 {
 	test_args();
+	test_agree();
 	test_codes();
 	test_lines();
 	return tap_done("test_helper");

@@ -60,9 +60,52 @@ bad(const char *line, const char *why)
 	    "should refuse %s", why);
 }
 
+/* Which file belongs to whom: one reading for every name. */
+static void
+test_names(void)
+{
+	struct stat sb;
+	unsigned s = 99;
+
+	CHECK(cr_state_name("alice", "alice", &s) == 1 && s == 0, "plain");
+	CHECK(cr_state_name("alice-4242", "alice", &s) == 1 && s == 4242,
+	    "serial");
+	CHECK(cr_state_name("alice-04242", "alice", &s) == 0,
+	    "a leading zero is no serial file");
+	CHECK(cr_state_name("alice-4242-5555", "alice", &s) == 0,
+	    "alice-4242-5555 is not alice's");
+	CHECK(cr_state_name("alice-4242-5555", "alice-4242", &s) == 1 &&
+	    s == 5555, "it is alice-4242's, for key 5555");
+	CHECK(cr_state_name("alice-4242", "alice-4242", &s) == -1,
+	    "alice-4242 is alice's key file, not alice-4242's plain file");
+	CHECK(cr_state_name(".alice-4242.tmp", "alice", &s) == 0,
+	    "a temporary file is nobody's state");
+	CHECK(cr_name_has_serial("bob-1") && cr_name_has_serial("a-b-007") &&
+	    !cr_name_has_serial("bob") && !cr_name_has_serial("bob-") &&
+	    !cr_name_has_serial("bob-1x"), "names ending in -DIGITS");
+	CHECK(cr_user_bad("alice") == NULL && cr_user_bad("al.ice-2") == NULL,
+	    "ordinary account names");
+	CHECK(cr_user_bad("") && cr_user_bad(".alice") && cr_user_bad("-a") &&
+	    cr_user_bad("a/b") && cr_user_bad("a\nb") && cr_user_bad(".."),
+	    "names that cannot name a state file");
+	memset(&sb, 0, sizeof(sb));
+	sb.st_uid = 0;
+	sb.st_mode = S_IFREG | 0600;
+	CHECK(cr_state_unsafe(&sb, 0, false) == NULL, "0600 is fine");
+	sb.st_mode = S_IFREG | 0644;
+	CHECK(cr_state_unsafe(&sb, 0, false) != NULL &&
+	    strstr(cr_state_unsafe(&sb, 0, false), "chmod 600"),
+	    "a file others can read (and lock) is refused, saying how to fix it");
+	sb.st_mode = S_IFREG | 0640;
+	CHECK(cr_state_unsafe(&sb, 0, false) != NULL, "group-readable");
+	sb.st_mode = S_IFDIR | 0755;
+	CHECK(cr_state_unsafe(&sb, 0, true) == NULL, "a readable directory");
+}
+
 int
 main(void)
 {
+	test_names();
 	char buf[1024];
 	struct cr_state st, back;
 	unsigned char chal[CR_CHALLENGE_LEN], r[CR_RESPONSE_LEN];

@@ -137,6 +137,8 @@ drive() {
 	grep -q "^ids: $AU $AG " "$T/out" || fail "$what: not run as alice: $(grep ids "$T/out")"
 	ok "$what: $_got"
 }
+# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
+tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q -- "$1" "$T/debug" || { cat "$T/out" "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 said() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$what: the user was not told '$1'"; }; }
 ran() {	# ran N: the helper ran N times
@@ -172,6 +174,14 @@ grep -q "^[0-9]* alice $S 10 Touch your YubiKey to unlock\.\$" "$T/helper.runs" 
 ls -a "$S" | grep -v '^\.\.\?$' | grep -q '^\.' &&
 	fail "a temporary file was left: $(ls -a "$S")"
 what="and again"; drive PAM_SUCCESS
+# A name service that folds case: ALICE is alice, and the helper is asked
+# for alice (the account's pw_name), not for ALICE.
+FOLD=$top_builddir/tests/.libs/foldcase.so
+[ -f "$FOLD" ] || fail "no $FOLD"
+( PRELOAD=$SANLIBS$CRYPTLIB$FAKEYK:$FOLD:$NSSW:$UIDW
+  what="ALICE, folded to alice"; drive PAM_SUCCESS -- yk ALICE; ran 1
+  grep -q "^[0-9]* alice $S " "$T/helper.runs" ||
+	fail "$what: the helper's arguments: $(cat "$T/helper.runs")" )
 what="wrong password, right key"; drive PAM_AUTH_ERR -- sys alice wrong
 
 cp "$F" "$T/old"
@@ -222,7 +232,34 @@ rm "$F"; mv "$S/real" "$F"
 chmod 770 "$S"
 what="a group-writable chalresp_path"; : > "$T/debug"; drive PAM_AUTH_ERR; why "writable by group"
 chmod 700 "$S"
+chmod 644 "$F"
+what="a state file others can read (and flock)"; : > "$T/debug"; drive PAM_AUTH_ERR
+why "readable by group or others.*chmod 600"
+chmod 600 "$F"
 what="back to good"; drive PAM_SUCCESS
+
+# The caller's RLIMIT_FSIZE=0 (no log files, so that only the save can
+# meet it): the helper lifts it, saves, and leaves nothing behind.  With
+# the hard limit 0 too it needs CAP_SYS_RESOURCE (a container may lack
+# it): then it must refuse before touching any file.
+fakehelper fsize 0
+sed -i 's/^exec env -i /ulimit -S -f 0\nexec env -i /; s/KEEPENV_LOG="[^"]*" //; s/FAKEYK_LOG="[^"]*" //' "$T/bin/fsize"
+grep -q '^ulimit -S -f 0$' "$T/bin/fsize" || fail "the fsize helper: $(cat "$T/bin/fsize")"
+sysopt fsize "chalresp_helper=$T/bin/fsize"
+cp "$F" "$T/old"
+what="the helper under a soft RLIMIT_FSIZE=0"; drive PAM_SUCCESS -- fsize alice
+cmp -s "$F" "$T/old" && fail "$what: the state was not rotated"
+tmpfiles "$S" && fail "$what left a temporary file: $(ls -A "$S")"
+sed -i 's/^ulimit -S -f 0$/ulimit -f 0/' "$T/bin/fsize"
+cp "$F" "$T/old"; : > "$T/debug"
+what="the helper under a hard RLIMIT_FSIZE=0"
+if grep -q '^CapEff:.*' /proc/self/status && [ $(( 0x$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status) >> 24 & 1 )) = 1 ]; then
+	drive PAM_SUCCESS -- fsize alice
+else
+	drive PAM_AUTH_ERR -- fsize alice; why "hard RLIMIT_FSIZE is too low"
+	cmp -s "$F" "$T/old" || fail "$what: the state changed"
+fi
+tmpfiles "$S" && fail "$what left a temporary file: $(ls -A "$S")"
 
 # ===== 4. a missing or broken helper denies, with a message ===============
 cp "$F" "$T/old"

@@ -23,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "chalresp.h"
 #include "check.h"
 #include "log.h"
 #include "mapping.h"
@@ -439,20 +440,12 @@ look_at(int dirfd, uid_t owner, struct state_file *s)
 	struct cr_state st;
 	struct stat sb;
 	ssize_t n;
-	int fd = openat(dirfd, s->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC | O_NOCTTY);
+	int fd = chalresp_open_state(dirfd, s->name, owner, &sb, &s->why);
 
-	if (fd < 0) {
-		s->why = errno == ELOOP ? "is a symbolic link" :
-		    errno == EACCES ? "cannot be read (permission denied)" :
-		    "cannot be opened";
+	memset(&st, 0, sizeof(st));
+	if (fd < 0)
 		return;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-		s->why = "is not a regular file";
-	else if ((s->why = cr_state_unsafe(&sb, owner, false)) != NULL)
-		;
-	else if ((n = pread(fd, buf, sizeof(buf), 0)) < 0)
+	if ((n = pread(fd, buf, sizeof(buf), 0)) < 0)
 		s->why = "cannot be read";
 	else if ((size_t)n > CR_STATE_MAX)
 		s->why = "is too large to be a state file";
@@ -503,12 +496,20 @@ scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
 		return YK_MAPPING_ERROR;
 	}
 	while ((d = readdir(dp)) != NULL && *n < MAX_STATES) {
-		if (!cr_state_name(d->d_name, base, &serial))
+		int k = cr_state_name(d->d_name, base, &serial);
+
+		if (k == 0)
 			continue;
 		memset(&files[*n], 0, sizeof(files[*n]));
 		snprintf(files[*n].name, sizeof(files[*n].name), "%s", d->d_name);
 		files[*n].serial = serial;
-		look_at(fd, owner, &files[(*n)++]);
+		if (k < 0)	/* as chalresp.c: refused, never ignored */
+			files[(*n)++].why = "is named like another account's "
+			    "file for a key (NAME-SERIAL), so it cannot be "
+			    "this account's serial-less file (see "
+			    "pam_yk-chalresp(5))";
+		else
+			look_at(fd, owner, &files[(*n)++]);
 	}
 	closedir(dp);
 	close(fd);
@@ -593,7 +594,7 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	struct state_file *files = calloc(MAX_STATES, sizeof(*files));
 	struct privs saved = { .dropped = false };
 	char dir[4096], base[300];
-	const char *u = c->user;
+	const char *u;
 	uid_t owner;
 	size_t n = 0;
 	enum yk_result r = YK_NOMEM;
@@ -605,11 +606,11 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		r = YK_USER_UNKNOWN;
 		goto out;
 	}
+	u = c->pw->pw_name;	/* files go by the account's name */
 	if (cfg->chalresp_path != NULL) {
-		if (strchr(u, '/') != NULL || strcmp(u, ".") == 0 ||
-		    strcmp(u, "..") == 0 || strlen(u) >= sizeof(base) - 12) {
-			add(e, CK_DENY, "state", "the user name %s cannot name a "
-			    "state file", c->uesc);
+		if (cr_user_bad(u) != NULL) {
+			add(e, CK_DENY, "state", "the account name %s %s", c->uesc,
+			    cr_user_bad(u));
 			r = YK_MAPPING_ERROR;
 			goto out;
 		}

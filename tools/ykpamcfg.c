@@ -17,10 +17,9 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "cfg.h"
 #include "check.h"
-#include "modhex.h"
 #include "privs.h"
 #include "state.h"
 #include "ykkey.h"
@@ -90,7 +89,14 @@ parse(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			break;
-		case 'p': o->dir = optarg; break;
+		case 'p':
+			/* Only where a chalresp_path= could point. */
+			if (cfg_chalresp_path_bad(optarg) != NULL) {
+				fail("-p: expected %s", cfg_chalresp_path_bad(optarg));
+				return -1;
+			}
+			o->dir = optarg;
+			break;
 		case 'u': o->user = optarg; break;
 		case 'i':
 			errno = 0;
@@ -187,40 +193,95 @@ out:
 	return r;
 }
 
-/* Create path with line: O_EXCL, or with --force via a temporary file. */
+/*
+ * Open the directory the file goes into and check it as the module will
+ * (cr_state_unsafe: owned by owner or root, not writable by group or
+ * others), before anything is written.  The descriptor, or -1.
+ */
 static int
-write_file(const char *path, const char *line, size_t len, bool force)
+open_dir(const char *dir, uid_t owner)
 {
-	char tmp[4300];
-	unsigned char rnd[6];
-	char hex[13];
-	const char *target = path;
+	struct stat st;
+	const char *why;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fail("cannot open the directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	why = fstat(fd, &st) != 0 ? "cannot be examined" :
+	    cr_state_unsafe(&st, owner, true);
+	if (why != NULL) {
+		fail("the directory %s %s: pam_yk would refuse it, so nothing "
+		    "is written (see pam_yk-chalresp(5))", dir, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Create dir/name with line: O_EXCL, or with --force through the one
+ * temporary name the module uses too (".NAME.tmp"), then a rename.
+ */
+static int
+write_file(int dirfd, const char *dir, const char *name, const char *line,
+    size_t len, bool force)
+{
+	char tmp[400];
+	const char *target = name;
 	int fd;
 
 	if (force) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			return fail("cannot get random bytes");
-		hex_encode(rnd, sizeof(rnd), hex);
-		snprintf(tmp, sizeof(tmp), "%s.%s", path, hex);
+		snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 		target = tmp;
+		if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
+			return fail("cannot remove %s/%s: %s", dir, tmp,
+			    strerror(errno));
 	}
-	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = openat(dirfd, target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			return fail("%s exists already; use --force to replace it",
-			    path);
-		return fail("cannot create %s: %s", target, strerror(errno));
+			return fail("%s/%s exists already; use --force to "
+			    "replace it", dir, name);
+		return fail("cannot create %s/%s: %s", dir, target,
+		    strerror(errno));
 	}
 	if (write(fd, line, len) != (ssize_t)len || fsync(fd) != 0 ||
 	    close(fd) != 0) {
-		unlink(target);
-		return fail("cannot write %s: %s", target, strerror(errno));
+		unlinkat(dirfd, target, 0);
+		return fail("cannot write %s/%s: %s", dir, target,
+		    strerror(errno));
 	}
-	if (force && rename(tmp, path) != 0) {
-		unlink(tmp);
-		return fail("cannot replace %s: %s", path, strerror(errno));
+	if (force && renameat(dirfd, tmp, dirfd, name) != 0) {
+		unlinkat(dirfd, tmp, 0);
+		return fail("cannot replace %s/%s: %s", dir, name,
+		    strerror(errno));
 	}
+	return 0;
+}
+
+/* Where the file goes: DIR/USER[-SERIAL] or ~/.yubico/challenge[-SERIAL]. */
+static int
+file_name(const struct opts *o, const struct passwd *pw, unsigned serial,
+    char *name, size_t len)
+{
+	const char *base = o->dir != NULL ? pw->pw_name : "challenge";
+
+	if (o->dir != NULL && cr_user_bad(pw->pw_name) != NULL)
+		return fail("the account name %s %s", pw->pw_name,
+		    cr_user_bad(pw->pw_name));
+	/* "bob-42" would be bob's file for key 42 (pam_yk-chalresp(5)). */
+	if (serial == 0 && o->dir != NULL && cr_name_has_serial(pw->pw_name))
+		return fail("the YubiKey does not show its serial, and a "
+		    "serial-less file for %s would be read as another "
+		    "account's file for a key: enable the serial "
+		    "(serial-api-visible) first", pw->pw_name);
+	if (serial != 0)
+		snprintf(name, len, "%s-%u", base, serial);
+	else
+		snprintf(name, len, "%s", base);
 	return 0;
 }
 
@@ -258,10 +319,10 @@ main(int argc, char **argv)
 	struct privs saved = { .dropped = false };
 	struct passwd *pw;
 	struct opts o;
-	char path[4200], dir[4000], line[CR_STATE_MAX];
+	char path[4400], dir[4000], name[320], line[CR_STATE_MAX];
 	const char *why = NULL;
 	size_t nkeys = 0;
-	int n, r = 1;
+	int n, r = 1, dirfd = -1;
 
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return check_main(argc - 1, argv + 1);
@@ -282,39 +343,45 @@ main(int argc, char **argv)
 	if (verbose)
 		fprintf(stderr, "Firmware version %d.%d.%d, serial %u\n",
 		    keys[0].major, keys[0].minor, keys[0].build, keys[0].serial);
-	if (make_state(&o, keys[0].serial, &st) != 0)
+	/* Where it goes, checked before the key is asked or anything written. */
+	if (file_name(&o, pw, keys[0].serial, name, sizeof(name)) != 0)
 		return 1;
-	n = cr_state_format(&st, line, sizeof(line));
-	explicit_bzero(&st, sizeof(st));
-	if (n < 0)
-		return fail("cannot format the state");
 	if (o.dir != NULL) {
 		/* chalresp_path files are root's: written as the caller. */
-		if (keys[0].serial)
-			snprintf(path, sizeof(path), "%s/%s-%u", o.dir,
-			    pw->pw_name, keys[0].serial);
-		else
-			snprintf(path, sizeof(path), "%s/%s", o.dir, pw->pw_name);
+		snprintf(dir, sizeof(dir), "%s", o.dir);
+		dirfd = open_dir(dir, 0);
 	} else {
-		/* Home files are the user's: written as the user. */
-		if (privs_drop(pw, &saved) != 0) {
-			r = fail("cannot switch to %s", pw->pw_name);
-			goto out;
-		}
+		/* Home files are the user's: made and written as the user. */
 		snprintf(dir, sizeof(dir), "%s/.yubico", pw->pw_dir);
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			r = fail("cannot create %s: %s", dir, strerror(errno));
-			goto out;
-		}
-		if (keys[0].serial)
-			snprintf(path, sizeof(path), "%s/challenge-%u", dir,
-			    keys[0].serial);
+		if (privs_drop(pw, &saved) != 0)
+			return fail("cannot switch to %s", pw->pw_name);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			fail("cannot create %s: %s", dir, strerror(errno));
 		else
-			snprintf(path, sizeof(path), "%s/challenge", dir);
+			dirfd = open_dir(dir, pw->pw_uid);
+		if (privs_restore(&saved) != 0)
+			return fail("cannot restore privileges");
 	}
-	if (write_file(path, line, (size_t)n, o.force) == 0)
+	if (dirfd < 0)
+		return 1;
+	if (make_state(&o, keys[0].serial, &st) != 0)
+		goto out;
+	n = cr_state_format(&st, line, sizeof(line));
+	explicit_bzero(&st, sizeof(st));
+	if (n < 0) {
+		fail("cannot format the state");
+		goto out;
+	}
+	if (o.dir == NULL && privs_drop(pw, &saved) != 0) {
+		fail("cannot switch to %s", pw->pw_name);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (write_file(dirfd, dir, name, line, (size_t)n, o.force) == 0)
 		r = report(&o, pw->pw_name, path, keys[0].serial);
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	explicit_bzero(line, sizeof(line));
 	if (privs_restore(&saved) != 0)
 		r = fail("cannot restore privileges");
