@@ -239,6 +239,7 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		if (parse_uint(v, 1, 60, &n) != 0)
 			BAD("timeout: expected 1 to 60 (seconds)");
 		cfg->vc.timeout_ms = (unsigned)n * 1000;
+		cfg->have_timeout = true;
 	} else if ((v = skip_prefix(arg, "prompt=")) != NULL && *v)
 		cfg->prompt = v;
 	else if ((v = skip_prefix(arg, "chalresp_path=")) != NULL) {
@@ -387,6 +388,8 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
 	    cfg->piv_capath == NULL)
 		BAD("piv_cafile or piv_capath: PIV mode needs trust anchors");
+	if (cfg->mode == MODE_PIV && !cfg->have_timeout)
+		cfg->vc.timeout_ms = CFG_PIV_TIMEOUT_MS;
 	if (cfg->mode != MODE_CLIENT)
 		return 0;
 	if (!cfg->have_id)
