@@ -158,6 +158,11 @@ test_values(void)
 	    c.piv_uri.id[0] == 1 && c.piv_uri.idlen == 1 &&
 	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0,
 	    "PIV defaults: 9a, OpenSC");
+	CHECK(c.vc.timeout_ms == 30000, "PIV default timeout: %u ms",
+	    c.vc.timeout_ms);
+	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", "timeout=2",
+	    NULL) == 0 && c.vc.timeout_ms == 2000, "PIV timeout=2");
 	cfg_free(&c);
 
 	CHECK(parse(&c, err, "id=7", NULL) == 0, "%s", err);
