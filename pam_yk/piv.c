@@ -152,7 +152,10 @@ static const char *
 module_unsafe(const char *path)
 {
 	char real[PATH_MAX];
+	struct stat st;
 
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return "the PKCS#11 module does not exist";
 	if (chain_unsafe(path))
 		return path_why;
 	if (realpath(path, real) == NULL) {
@@ -181,7 +184,7 @@ p11_open(struct piv_work *w)
 		w->why = "is not a PKCS#11 module (no working "
 		    "C_GetFunctionList)";
 		w->f = NULL;
-		return;		/* the library stays: it may have threads */
+		return;		/* ph_close unloads it */
 	}
 	rv = w->f->C_Initialize(&args);
 	if (rv == CKR_OK)
@@ -206,9 +209,10 @@ p11_str(const unsigned char *s, size_t n, char *out)
 }
 
 /*
- * One attribute into a new buffer of at most max bytes; its length or -1.
- * The module's word on lengths is checked: the value must fit the buffer
- * it was given, which is the length it announced.
+ * One attribute into a new buffer of at most max bytes; its length, -1
+ * when the module does not give it, or -2 when the module's word on its
+ * length cannot be right: more than max, or more than the buffer it was
+ * given (which is the length it announced).
  */
 static long
 get_attr(struct piv_work *w, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
@@ -220,8 +224,10 @@ get_attr(struct piv_work *w, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	*out = NULL;
 	*rv = w->f->C_GetAttributeValue(s, o, &a, 1);
 	if (*rv != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION ||
-	    a.ulValueLen == 0 || a.ulValueLen > max)
+	    a.ulValueLen == 0)
 		return -1;
+	if (a.ulValueLen > max)
+		return -2;
 	len = a.ulValueLen;
 	if ((a.pValue = *out = malloc(len)) == NULL)
 		return -1;
@@ -229,7 +235,7 @@ get_attr(struct piv_work *w, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	if (*rv != CKR_OK || a.ulValueLen == 0 || a.ulValueLen > len) {
 		free(*out);
 		*out = NULL;
-		return -1;
+		return *rv == CKR_OK ? -2 : -1;
 	}
 	return (long)a.ulValueLen;
 }
@@ -839,8 +845,10 @@ key_matches(struct piv_work *w, struct cand *c, CK_OBJECT_HANDLE key,
 	}
 	/* EC: the point, from the private key or the public key object. */
 	len = get_attr(w, c->s, key, CKA_EC_POINT, &v, 256, &rv);
-	if (len < 0 && (o = find_object(w, c, CKO_PUBLIC_KEY, &rv)) != 0)
+	if (len == -1 && (o = find_object(w, c, CKO_PUBLIC_KEY, &rv)) != 0)
 		len = get_attr(w, c->s, o, CKA_EC_POINT, &v, 256, &rv);
+	if (len == -2)
+		return false;	/* a module that misreports lengths */
 	if (len < 0)
 		return true;	/* nothing to compare: the signature decides */
 	if (EVP_PKEY_get_octet_string_param(pub, "encoded-pub-key", buf,
