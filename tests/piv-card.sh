@@ -109,6 +109,16 @@ for at in initialize slots find login sign; do
 	  logged "did not answer within timeout=2 s" )
 	ok "C_$at hangs: denied (even with nullok) within timeout + 1 s"
 done
+# A module left hanging is not called again in the process: the second
+# pam_yk of the same stack (same process) is denied at once.
+service twice "auth optional $MODULE $fbase timeout=2 pkcs11_uri=pkcs11:token=alice-p256" \
+	"auth required $MODULE $fbase timeout=2 pkcs11_uri=pkcs11:token=alice-p256"
+( FAKEP11_HANG=sign; export FAKEP11_HANG
+  try PAM_SYSTEM_ERR twice alice 123456
+  [ "$(grep -c '^prompt' "$T/out")" = 1 ] || fail "twice: $(cat "$T/out")"
+  [ "$ms" -lt 4500 ] || fail "twice: the logins took $ms ms with timeout=2"
+  logged "never returned in this process" )
+ok "after a hang, later PIV logins in the process are refused at once"
 ( FAKEP11_HANG=finalize; export FAKEP11_HANG
   try PAM_SUCCESS quick alice 123456
   [ "$ms" -lt 4500 ] || fail "finalize: the login took $ms ms with timeout=2" )
@@ -128,7 +138,11 @@ ok "a 1 MiB signature length is denied, not read"
 ok "attribute lengths longer than the buffer given are errors"
 
 # ---- item 9: the module path is a configuration matter ------------------
-service notp11 "auth required $MODULE mode=piv pkcs11_module=$(ls /usr/lib/*/libz.so.1 | head -n 1) $common nullok" \
+for LIBZ in /usr/lib/*/libz.so.1 /usr/lib64/libz.so.1 /lib/*/libz.so.1; do
+	[ -f "$LIBZ" ] && break
+done
+[ -f "$LIBZ" ] || fail "no libz.so.1 to stand for a library that is not PKCS#11"
+service notp11 "auth required $MODULE mode=piv pkcs11_module=$LIBZ $common nullok" \
 	"auth required pam_permit.so"
 try PAM_SERVICE_ERR notp11 alice 123456
 logged "configuration error: pkcs11_module=.*not a PKCS#11 module"
