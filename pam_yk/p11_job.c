@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -134,7 +133,7 @@ p11_job_run(struct p11_job *j, void (*fn)(void *), long long deadline)
 	}
 	pthread_mutex_lock(&j->mu);
 	rc = 0;
-	while (!j->done && rc != ETIMEDOUT)
+	while (!j->done && rc == 0)	/* any error ends the wait */
 		rc = pthread_cond_timedwait(&j->cv, &j->mu, &ts);
 	done = j->done;
 	pthread_mutex_unlock(&j->mu);

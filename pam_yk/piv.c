@@ -127,7 +127,8 @@ chain_unsafe(const char *path)
 	size_t n = strlen(path);
 
 	if (n == 0 || n >= sizeof(buf) || path[0] != '/') {
-		snprintf(path_why, sizeof(path_why), "is not an absolute path");
+		snprintf(path_why, sizeof(path_why), "is not an absolute path "
+		    "shorter than PATH_MAX");
 		return true;
 	}
 	if (path_unsafe("/", false))
