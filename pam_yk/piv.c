@@ -80,8 +80,10 @@ struct piv_work {
 	CK_ULONG		slen;
 };
 
-/* Once a call into a PKCS#11 module never came back, this process is done
- * with PKCS#11: the module may hold its locks forever. */
+/*
+ * Once a call into a PKCS#11 module never came back, this process is done
+ * with PKCS#11: the module may hold its locks forever.
+ */
 static atomic_bool p11_wedged;
 
 /* Why a module path is refused, naming the part of it at fault. */
@@ -1167,8 +1169,11 @@ begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
 		r = YK_SYSTEM;
 		goto out;
 	}
-	if ((r = work_new(run, cfg)) != YK_OK ||
-	    (r = card(run, ph_find, 0, why)) != YK_OK)
+	if ((r = work_new(run, cfg)) != YK_OK) {
+		*why = "out of memory";
+		goto out;
+	}
+	if ((r = card(run, ph_find, 0, why)) != YK_OK)
 		goto out;
 	w = run->w;
 	if (w->open_rc != 0) {
