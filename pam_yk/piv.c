@@ -48,6 +48,9 @@ struct cand {
 	bool			open;	/* s is a session of ours */
 	X509			*cert;
 	char			label[33];	/* the token's */
+	CK_KEY_TYPE		ktype;	/* the certificate's key ... */
+	CK_MECHANISM_TYPE	mech;	/* ... and how it signs */
+	const char		*unfit;	/* why it cannot sign, or NULL */
 };
 
 struct piv_work {
@@ -68,8 +71,7 @@ struct piv_work {
 	struct cand		c[MAX_SLOTS];
 	size_t			n;
 	struct cand		*k;		/* the one chosen */
-	CK_KEY_TYPE		ktype;		/* its certificate's key */
-	CK_MECHANISM_TYPE	mech;
+	CK_RV			lrv;		/* its C_Login */
 	/* the PIN (or a keypad), the data to sign and the signature */
 	bool			pinpad;
 	char			pin[PIN_MAX + 1];
@@ -542,9 +544,12 @@ token_matches(const struct piv_work *w, const CK_TOKEN_INFO *ti)
 	    (w->serial == NULL || strcmp(w->serial, serial) == 0);
 }
 
+static void precheck(struct piv_work *, struct cand *);
+
 /*
- * Worker, phase 1: load the module and keep a session on every token that
- * matches pkcs11_uri and holds a certificate in the configured slot.
+ * Worker, phase 1: load the module, keep a session on every token that
+ * matches pkcs11_uri and holds a certificate in the configured slot, and
+ * check what can be checked before the PIN.
  */
 static void
 ph_find(void *arg)
@@ -576,6 +581,7 @@ ph_find(void *arg)
 			continue;
 		c->open = true;
 		if ((c->cert = read_cert(w, c, &w->why, &rv)) != NULL) {
+			precheck(w, c);
 			w->n++;
 			continue;
 		}
@@ -644,63 +650,55 @@ cert_mech(X509 *x, CK_KEY_TYPE *kt, CK_MECHANISM_TYPE *m)
  * only checked for what it says.
  */
 static const char *
-key_unfit(struct piv_work *w, CK_OBJECT_HANDLE o, bool priv)
+key_unfit(struct piv_work *w, const struct cand *c, CK_OBJECT_HANDLE o,
+    bool priv)
 {
 	CK_KEY_TYPE kt = CKK_VENDOR_DEFINED;
 	CK_BBOOL can = CK_FALSE;
-	int krc = get_fixed(w, w->k->s, o, CKA_KEY_TYPE, &kt, sizeof(kt));
+	int krc = get_fixed(w, c->s, o, CKA_KEY_TYPE, &kt, sizeof(kt));
 
-	if ((krc == 0 || priv) && kt != w->ktype)
+	if ((krc == 0 || priv) && kt != c->ktype)
 		return "the key on the card is not of the certificate's type";
-	if (priv && (get_fixed(w, w->k->s, o, CKA_SIGN, &can,
+	if (priv && (get_fixed(w, c->s, o, CKA_SIGN, &can,
 	    sizeof(can)) != 0 || can == CK_FALSE))
 		return "the private key on the card may not sign (CKA_SIGN)";
 	return NULL;
 }
 
 /*
- * Worker, phase 2: everything that can fail before the PIN.  The token
- * signs with the mechanism the certificate needs, and the key, if it shows
- * before login (many PIV modules hide private keys until then), is of the
- * certificate's type and may sign.  Refreshes the token's PIN flags.
+ * Worker, with phase 1: everything about the token that can fail before
+ * the PIN, into c->unfit.  The token signs with the mechanism the
+ * certificate needs, and the key, if it shows before login (many PIV
+ * modules hide private keys until then), is of the certificate's type and
+ * may sign.
  */
 static void
-ph_prepare(void *arg)
+precheck(struct piv_work *w, struct cand *c)
 {
-	struct piv_work *w = arg;
-	struct cand *k = w->k;
 	CK_MECHANISM_INFO mi;
 	CK_OBJECT_HANDLE o;
 	CK_RV rv;
 
-	w->r = YK_REJECTED;
-	for (size_t i = 0; i < w->n; i++) {
-		if (&w->c[i] != k && w->c[i].open) {
-			w->f->C_CloseSession(w->c[i].s);
-			w->c[i].open = false;
-		}
-	}
-	if (w->f->C_GetTokenInfo(k->slot, &k->ti) != CKR_OK) {
-		w->why = "the card was removed";
+	if (cert_mech(c->cert, &c->ktype, &c->mech) != 0) {
+		c->unfit = "the certificate's key can never sign for us "
+		    "(neither RSA nor EC)";
 		return;
 	}
 	memset(&mi, 0, sizeof(mi));
-	if (w->f->C_GetMechanismInfo(k->slot, w->mech, &mi) != CKR_OK ||
+	if (w->f->C_GetMechanismInfo(c->slot, c->mech, &mi) != CKR_OK ||
 	    !(mi.flags & CKF_SIGN)) {
-		w->why = w->mech == CKM_RSA_PKCS ? "the token cannot make "
+		c->unfit = c->mech == CKM_RSA_PKCS ? "the token cannot make "
 		    "RSA PKCS#1 signatures (CKM_RSA_PKCS)" : "the token cannot "
 		    "make ECDSA signatures (CKM_ECDSA)";
 		return;
 	}
-	if ((o = find_object(w, k, CKO_PRIVATE_KEY, &rv)) != 0)
-		w->why = key_unfit(w, o, true);
+	if ((o = find_object(w, c, CKO_PRIVATE_KEY, &rv)) != 0)
+		c->unfit = key_unfit(w, c, o, true);
 	else if (!removed(rv) &&
-	    (o = find_object(w, k, CKO_PUBLIC_KEY, &rv)) != 0)
-		w->why = key_unfit(w, o, false);
-	else
-		w->why = removed(rv) ? "the card was removed" : NULL;
-	if (w->why == NULL)
-		w->r = YK_OK;
+	    (o = find_object(w, c, CKO_PUBLIC_KEY, &rv)) != 0)
+		c->unfit = key_unfit(w, c, o, false);
+	else if (removed(rv))
+		c->unfit = "the card was removed";
 }
 
 /* ---- PIN, key, signature ------------------------------------------------ */
@@ -759,44 +757,43 @@ get_pin(struct piv_work *w, const struct cfg *cfg, const struct piv_ui *ui,
 }
 
 /*
- * Worker, phase 3: log in from a clean state.  A token already logged in
+ * Worker: log in from a clean state.  A token already logged in
  * (by the host program, in this process) would take any PIN, so log it
  * out first and make sure the session is public; the caller then takes
  * nothing but CKR_OK from C_Login as a PIN the card checked.
  */
 static void
-ph_login(void *arg)
+login_clean(struct piv_work *w)
 {
-	struct piv_work *w = arg;
 	struct cand *k = w->k;
 	CK_SESSION_INFO si;
 
 	w->why = NULL;
 	(void)w->f->C_Logout(k->s);
-	if ((w->rv = w->f->C_GetSessionInfo(k->s, &si)) != CKR_OK) {
+	if ((w->lrv = w->f->C_GetSessionInfo(k->s, &si)) != CKR_OK) {
 		w->why = "C_GetSessionInfo failed";
 		return;
 	}
 	if (si.state != CKS_RO_PUBLIC_SESSION &&
 	    si.state != CKS_RW_PUBLIC_SESSION) {
 		w->why = "the token stays logged in after C_Logout";
-		w->rv = CKR_USER_ALREADY_LOGGED_IN;
+		w->lrv = CKR_USER_ALREADY_LOGGED_IN;
 		return;
 	}
-	w->rv = w->f->C_Login(k->s, CKU_USER,
+	w->lrv = w->f->C_Login(k->s, CKU_USER,
 	    w->pinpad ? NULL : (CK_UTF8CHAR *)w->pin, w->pinpad ? 0 : w->pinlen);
-	if (w->rv == CKR_PIN_INCORRECT)
+	if (w->lrv == CKR_PIN_INCORRECT)
 		(void)w->f->C_GetTokenInfo(k->slot, &k->ti);
 }
 
-/* Caller: what phase 3 came to, told to the user. */
+/* Caller: what the login came to, told to the user. */
 static enum yk_result
 login_result(const struct piv_work *w, const struct piv_ui *ui,
     const char **why)
 {
 	CK_FLAGS fl = w->k->ti.flags;
 
-	switch (w->rv) {
+	switch (w->lrv) {
 	case CKR_OK:
 		return YK_OK;
 	case CKR_USER_ALREADY_LOGGED_IN:
@@ -817,7 +814,7 @@ login_result(const struct piv_work *w, const struct piv_ui *ui,
 		*why = "the PIN is blocked";
 		break;
 	default:
-		*why = removed(w->rv) ? "the card was removed" :
+		*why = removed(w->lrv) ? "the card was removed" :
 		    w->why != NULL ? w->why : "C_Login failed";
 		break;
 	}
@@ -933,7 +930,7 @@ out:
 static CK_RV
 sign(struct piv_work *w, CK_OBJECT_HANDLE key, bool again)
 {
-	CK_MECHANISM mech = { w->mech, NULL, 0 };
+	CK_MECHANISM mech = { w->k->mech, NULL, 0 };
 	CK_SESSION_HANDLE s = w->k->s;
 	CK_ULONG len = 0, given;
 	CK_RV rv;
@@ -968,13 +965,12 @@ sign(struct piv_work *w, CK_OBJECT_HANDLE key, bool again)
 }
 
 /*
- * Worker, phase 4, after the login: the private key is the certificate's
- * and may sign; sign w->data.
+ * Worker, after the login: the private key is the certificate's and may
+ * sign; sign w->data.
  */
 static void
-ph_sign(void *arg)
+sign_checked(struct piv_work *w)
 {
-	struct piv_work *w = arg;
 	struct cand *k = w->k;
 	EVP_PKEY *pub = X509_get0_pubkey(k->cert);
 	CK_BBOOL always = CK_FALSE;
@@ -987,7 +983,7 @@ ph_sign(void *arg)
 		    "no private key for the certificate";
 		return;
 	}
-	if ((w->why = key_unfit(w, key, true)) != NULL)
+	if ((w->why = key_unfit(w, k, key, true)) != NULL)
 		return;
 	if (pub == NULL || !key_matches(w, k, key, pub)) {
 		w->why = "the private key is not the certificate's (a forged "
@@ -1003,6 +999,27 @@ ph_sign(void *arg)
 		return;
 	}
 	w->r = YK_OK;
+}
+
+/*
+ * Worker, phase 2: close the tokens not chosen, log in with the PIN from a
+ * clean state, and only after a login of ours, sign.
+ */
+static void
+ph_prove(void *arg)
+{
+	struct piv_work *w = arg;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (&w->c[i] != w->k && w->c[i].open) {
+			(void)w->f->C_CloseSession(w->c[i].s);
+			w->c[i].open = false;
+		}
+	}
+	w->r = YK_REJECTED;
+	login_clean(w);
+	if (w->lrv == CKR_OK)
+		sign_checked(w);
 }
 
 /* Worker, last phase: log out, close, finalize (if we initialized), unload. */
@@ -1186,16 +1203,10 @@ begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
 	if ((r = choose(w, cfg, log, user, pw, store, why)) != YK_OK)
 		goto out;
 	snprintf(run->label, sizeof(run->label), "%s", w->k->label);
-	if (cert_mech(w->k->cert, &w->ktype, &w->mech) != 0) {
-		*why = "the certificate's key can never sign for us (neither "
-		    "RSA nor EC)";
+	if (w->k->unfit != NULL) {
+		*why = w->k->unfit;
 		r = YK_REJECTED;
-		goto out;
 	}
-	if ((r = card(run, ph_prepare, 0, why)) != YK_OK)
-		goto out;
-	if ((r = w->r) != YK_OK)
-		*why = w->why;
 out:
 	X509_STORE_free(store);
 	return r;
@@ -1228,20 +1239,20 @@ prove(struct piv_run *run, const struct cfg *cfg, const struct piv_ui *ui,
 	size_t mdlen;
 
 	if ((r = pin_state(w->k, ui, why)) != YK_OK ||
-	    (r = get_pin(w, cfg, ui, why)) != YK_OK ||
-	    (r = card(run, ph_login, 0, why)) != YK_OK ||
-	    (r = login_result(w, ui, why)) != YK_OK)
+	    (r = get_pin(w, cfg, ui, why)) != YK_OK)
 		goto out;
 	r = YK_REJECTED;
 	if (RAND_bytes(chal, sizeof(chal)) != 1 || pub == NULL ||
 	    to_sign(pub, chal, w->data, &w->dlen, &mech, &md) != 0 ||
-	    mech != w->mech) {
+	    mech != w->k->mech) {
 		*why = "unsupported key type";
 		goto out;
 	}
+	/* The card touch comes with C_Sign, right after the login. */
 	if (is_yubikey(&w->k->ti))
 		ui->info(ui->arg, "Touch your YubiKey if it blinks.");
-	if ((r = card(run, ph_sign, 0, why)) != YK_OK)
+	if ((r = card(run, ph_prove, 0, why)) != YK_OK ||
+	    (r = login_result(w, ui, why)) != YK_OK)
 		goto out;
 	if ((r = w->r) != YK_OK) {
 		*why = w->why;
