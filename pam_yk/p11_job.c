@@ -29,13 +29,32 @@ p11_job_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * A worker left running executes code of this shared object when it
+ * returns: make sure the host's dlclose (pam_end) never unmaps it.  Done
+ * once, before the first worker starts, and not at the deadline: a worker
+ * stuck in dlopen (a module's constructor) holds the loader's lock, which
+ * dladdr and dlopen would wait for.
+ */
+static void
+pin_self(void)
+{
+	Dl_info info;
+
+	if (dladdr((void *)pin_self, &info) != 0 && info.dli_fname != NULL)
+		(void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD |
+		    RTLD_NODELETE);
+}
+
 struct p11_job *
 p11_job_new(void *arg, void (*release)(void *))
 {
-	struct p11_job *j = calloc(1, sizeof(*j));
+	static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+	struct p11_job *j;
 	pthread_condattr_t ca;
 
-	if (j == NULL)
+	if (pthread_once(&pinned, pin_self) != 0 ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
 	if (pthread_condattr_init(&ca) != 0) {
 		free(j);
@@ -92,19 +111,6 @@ worker(void *p)
 	return NULL;
 }
 
-/*
- * A worker left running executes code of this shared object when it
- * returns: make sure the host's dlclose (pam_end) never unmaps it.
- */
-static void
-pin_self(void)
-{
-	Dl_info info;
-
-	if (dladdr((void *)pin_self, &info) != 0 && info.dli_fname != NULL)
-		(void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD |
-		    RTLD_NODELETE);
-}
 
 enum p11_job_rc
 p11_job_run(struct p11_job *j, void (*fn)(void *), long long deadline)
@@ -141,7 +147,6 @@ p11_job_run(struct p11_job *j, void (*fn)(void *), long long deadline)
 		pthread_join(t, NULL);	/* it is past fn: this is quick */
 		return P11_JOB_DONE;
 	}
-	pin_self();
 	pthread_detach(t);
 	return P11_JOB_TIMEOUT;
 }

@@ -25,9 +25,9 @@ enum p11_job_rc {
 /*
  * Run fn(arg) on a new thread (every signal blocked there) and wait at most
  * until deadline (ms on CLOCK_MONOTONIC, see p11_job_now).  After
- * P11_JOB_TIMEOUT the caller may only p11_job_put: the job is abandoned,
- * and pam_yk.so stays loaded for good so that the late worker never runs
- * unmapped code.  One run at a time per job.
+ * P11_JOB_TIMEOUT the caller may only p11_job_put: the job is abandoned.
+ * pam_yk.so stays loaded for good from the first p11_job_new, so that a
+ * late worker never runs unmapped code.  One run at a time per job.
  */
 enum p11_job_rc p11_job_run(struct p11_job *j, void (*fn)(void *),
     long long deadline);
