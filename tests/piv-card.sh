@@ -107,7 +107,7 @@ for at in initialize slots find login sign; do
 	  grep -q "^fault: .* hangs" "$T/p11.log" || fail "$at: no hang"
 	  [ "$ms" -lt 4500 ] || fail "$at: the login took $ms ms with timeout=2"
 	  logged "did not answer within timeout=2 s" )
-	ok "C_$at hangs: denied (even with nullok) within timeout + 1 s"
+	ok "FAKEP11_HANG=$at: denied (even with nullok) within timeout + 1 s"
 done
 # A module left hanging is not called again in the process: the second
 # pam_yk of the same stack (same process) is denied at once.
