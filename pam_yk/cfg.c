@@ -348,6 +348,7 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 		if (parse_uint(v, 1, 60, &n) != 0)
 			BAD("timeout: expected 1 to 60 (seconds)");
 		cfg->vc.timeout_ms = (unsigned)n * 1000;
+		cfg->have_timeout = true;
 	} else if ((v = skip_prefix(arg, "prompt=")) != NULL && *v)
 		cfg->prompt = v;
 	else if ((v = skip_prefix(arg, "chalresp_path=")) != NULL) {
@@ -529,6 +530,8 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	    cfg_cue_bad(cfg->prompt) != NULL)
 		BAD("prompt: in challenge-response mode, expected %s",
 		    cfg_cue_bad(cfg->prompt));
+	if (cfg->mode == MODE_PIV && !cfg->have_timeout)
+		cfg->vc.timeout_ms = CFG_PIV_TIMEOUT_MS;
 	if (cfg->mode != MODE_CLIENT)
 		return 0;
 	if (!cfg->have_id)

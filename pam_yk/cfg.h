@@ -8,6 +8,7 @@
 #include "client.h"
 
 #define CFG_DEFAULT_TIMEOUT_MS	10000
+#define CFG_PIV_TIMEOUT_MS	30000	/* PIV: for all the card's work */
 #define CFG_DEFAULT_TOKEN_ID_LEN	12
 #define CFG_MAX_CONF		65536
 #define CFG_MAX_PIV_DOMAINS	16
@@ -38,6 +39,7 @@ struct cfg {
 	enum yk_mode	mode;
 	struct vc_cfg	vc;		/* id, key, urls, TLS, proxy, timeout */
 	bool		have_id, have_key;
+	bool		have_timeout;	/* timeout= was given */
 	const char	*url_template;	/* url=, kept only to report it */
 	const char	*authfile;	/* NULL: ~/.yubico/authorized_yubikeys */
 	unsigned	token_id_len;

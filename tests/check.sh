@@ -359,6 +359,19 @@ if [ $piv_ok = yes ]; then
 	what="piv: no fingerprint mapped"; ck 1 -u alice --args "$piv"
 	has "^  deny: no certificate fingerprint (sha256=) is mapped to alice"
 	echo "alice:$PUB" > "$AF"; chmod 600 "$AF"; own
+	# the checks made before the PIN, through the fault-injecting wrapper
+	if [ -f "$FAKEP11" ]; then
+		fpiv="mode=piv pkcs11_module=$FAKEP11 piv_cafile=$PKI/ca.pem pkcs11_uri=pkcs11:token=card piv_map=cn"
+		what="piv: no CKM_ECDSA on the token"
+		FAKEP11_NO_MECH=ecdsa ck 1 -u alice --args "$fpiv"
+		has "^  deny: the token cannot make ECDSA signatures"
+		what="piv: C_FindObjects hangs"
+		FAKEP11_HANG=find ck 1 -u alice --args "$fpiv timeout=1"
+		has "did not answer within timeout=1 s"
+	fi
+	cp "$FAKEP11" "$S/p11.so"
+	what="piv: a module below /tmp"; ck 1 -u alice --args "$piv piv_map=cn pkcs11_module=$S/p11.so"
+	has "^  deny: $S/p11.so: .* is writable by group or others"
 else
 	echo "SKIP: the SoftHSM PIV cases (see tests/piv-lib.sh piv_requirements)"
 fi

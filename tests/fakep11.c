@@ -53,6 +53,28 @@
  *	after each C_SignInit returns CKR_BUFFER_TOO_SMALL with the right
  *	length written back, whatever the buffer's size: a caller must
  *	retry with the length the module gives.  Every token.
+ * FAKEP11_HANG=initialize|slots|find|login|sign|finalize  that call never
+ *	returns (it sleeps for an hour): C_Initialize, C_GetSlotList,
+ *	C_FindObjects, C_Login, C_Sign (with an output buffer), C_Finalize.
+ *	Every token.
+ * FAKEP11_LOGGED_IN=PIN  the token is already logged in, as by another
+ *	part of the same program: the first C_OpenSession on a target token
+ *	logs the real module in with PIN on that session.
+ * FAKEP11_LOGIN_LIE=1  C_Login as CKU_USER on a target token answers
+ *	CKR_USER_ALREADY_LOGGED_IN without reaching the real module.
+ * FAKEP11_SIGN_LEN=N  a C_Sign with an output buffer that succeeds reports
+ *	the signature as N bytes long (whatever the buffer's size).
+ * FAKEP11_ATTR_GROW=value|modulus|ec_point:N  a C_GetAttributeValue with
+ *	a buffer reports that attribute (CKA_VALUE, CKA_MODULUS, CKA_EC_POINT)
+ *	N bytes longer than what was written (and than the length query
+ *	said).  Every object, every token.
+ * FAKEP11_KEY_TYPE=rsa|ec  key objects say they are CKK_RSA or CKK_EC.
+ * FAKEP11_NO_SIGN=1  key objects say CKA_SIGN is CK_FALSE.
+ * FAKEP11_NO_MECH=rsa|ecdsa  C_GetMechanismInfo answers
+ *	CKR_MECHANISM_INVALID for CKM_RSA_PKCS or CKM_ECDSA, and
+ *	C_GetMechanismList leaves it out.  Every token.
+ * FAKEP11_YUBIKEY=1  C_GetTokenInfo shows target tokens as ykcs11 does a
+ *	YubiKey: manufacturerID "Yubico (www.yubico.com)", model "YubiKey YK5".
  * FAKEP11_LOG=FILE  append a line per call that matters, never a PIN:
  *	C_Initialize rv=R | C_Finalize rv=R
  *	C_GetTokenInfo slot=S token=LABEL rv=R flags=0xF
@@ -62,6 +84,7 @@
  *		pin_len=N|null rv=R
  *	C_Logout rv=R
  *	C_FindObjectsInit class=CKO_CERTIFICATE|CKO_PRIVATE_KEY|...|any rv=R
+ *	C_GetMechanismInfo mech=0xM rv=R
  *	C_SignInit mech=0xM rv=R
  *	C_Sign in=N out=null|N rv=R [len=N]     (len: the length written)
  *	C_SignFinal out=null|N rv=R [len=N]
@@ -75,6 +98,7 @@
 
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +112,8 @@
 
 enum pin_state { PIN_REAL, PIN_LOW, PIN_FINAL, PIN_LOCKED };
 enum remove_at { RM_NONE, RM_LOGIN, RM_FIND, RM_SIGN, RM_SESSION };
+enum hang { HANG_NONE, HANG_INIT, HANG_SLOTS, HANG_FIND, HANG_LOGIN,
+	HANG_SIGN, HANG_FINAL };
 
 static CK_FUNCTION_LIST real_list;	/* a copy of the real module's */
 static CK_FUNCTION_LIST fake_list;	/* what callers get */
@@ -106,6 +132,19 @@ static struct {
 	int gone_done;			/* RM_SESSION has struck */
 	CK_SESSION_HANDLE gone_h;
 	int quirk_fired;		/* in this signing operation */
+	enum hang hang;
+	char logged_in[64];		/* "": off */
+	int logged_in_done;
+	int login_lie;
+	CK_ULONG sign_len;		/* 0: off */
+	CK_ULONG attr_grow;		/* 0: off */
+	CK_ATTRIBUTE_TYPE grow_type;
+	CK_KEY_TYPE key_type;
+	int key_type_set;
+	int no_sign;
+	CK_MECHANISM_TYPE no_mech;
+	int no_mech_set;
+	int yubikey;
 } st;
 
 static void flog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -220,6 +259,109 @@ bad_env(const char *name, const char *v, const char *want)
 }
 
 static int
+flag_env(const char *name, int *out)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0' || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "1") != 0)
+		return bad_env(name, v, "0 or 1");
+	*out = 1;
+	return 0;
+}
+
+static int
+num_env(const char *name, CK_ULONG *out)
+{
+	const char *v = getenv(name);
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	*out = strtoul(v, &end, 0);
+	if (*v == '-' || *end != '\0')
+		return bad_env(name, v, "a length");
+	return 0;
+}
+
+/* The faults added for issue 10: hangs, logins, lengths, keys. */
+static int
+read_env2(void)
+{
+	static const char *hangs[] = { "", "initialize", "slots", "find",
+	    "login", "sign", "finalize" };
+	const char *v;
+	size_t i;
+
+	if ((v = getenv("FAKEP11_HANG")) != NULL && *v != '\0') {
+		for (i = 1; i < sizeof(hangs) / sizeof(hangs[0]); i++)
+			if (strcmp(v, hangs[i]) == 0)
+				st.hang = (enum hang)i;
+		if (st.hang == HANG_NONE)
+			return bad_env("FAKEP11_HANG", v, "initialize, slots, "
+			    "find, login, sign or finalize");
+	}
+	if ((v = getenv("FAKEP11_LOGGED_IN")) != NULL && *v != '\0') {
+		if (strlen(v) >= sizeof(st.logged_in))
+			return bad_env("FAKEP11_LOGGED_IN", "...", "a PIN");
+		strcpy(st.logged_in, v);
+	}
+	if ((v = getenv("FAKEP11_KEY_TYPE")) != NULL && *v != '\0') {
+		st.key_type_set = 1;
+		if (strcmp(v, "rsa") == 0)
+			st.key_type = CKK_RSA;
+		else if (strcmp(v, "ec") == 0)
+			st.key_type = CKK_EC;
+		else
+			return bad_env("FAKEP11_KEY_TYPE", v, "rsa or ec");
+	}
+	if ((v = getenv("FAKEP11_NO_MECH")) != NULL && *v != '\0') {
+		st.no_mech_set = 1;
+		if (strcmp(v, "rsa") == 0)
+			st.no_mech = CKM_RSA_PKCS;
+		else if (strcmp(v, "ecdsa") == 0)
+			st.no_mech = CKM_ECDSA;
+		else
+			return bad_env("FAKEP11_NO_MECH", v, "rsa or ecdsa");
+	}
+	if (flag_env("FAKEP11_LOGIN_LIE", &st.login_lie) != 0 ||
+	    flag_env("FAKEP11_NO_SIGN", &st.no_sign) != 0 ||
+	    flag_env("FAKEP11_YUBIKEY", &st.yubikey) != 0 ||
+	    num_env("FAKEP11_SIGN_LEN", &st.sign_len) != 0)
+		return -1;
+	if ((v = getenv("FAKEP11_ATTR_GROW")) != NULL && *v != '\0') {
+		char *end;
+
+		if (strncmp(v, "value:", 6) == 0)
+			st.grow_type = CKA_VALUE;
+		else if (strncmp(v, "modulus:", 8) == 0)
+			st.grow_type = CKA_MODULUS;
+		else if (strncmp(v, "ec_point:", 9) == 0)
+			st.grow_type = CKA_EC_POINT;
+		else
+			return bad_env("FAKEP11_ATTR_GROW", v,
+			    "value|modulus|ec_point:N");
+		st.attr_grow = strtoul(strchr(v, ':') + 1, &end, 0);
+		if (*end != '\0' || st.attr_grow == 0)
+			return bad_env("FAKEP11_ATTR_GROW", v,
+			    "value|modulus|ec_point:N");
+	}
+	return 0;
+}
+
+/* FAKEP11_HANG: a call that never returns (an hour is never here). */
+static void
+hang_if(enum hang at, const char *where)
+{
+	if (st.hang != at)
+		return;
+	flog("fault: %s hangs", where);
+	for (int i = 0; i < 3600; i++)
+		sleep(1);
+}
+
+static int
 read_env(void)
 {
 	const char *v;
@@ -276,7 +418,7 @@ read_env(void)
 		else if (strcmp(v, "0") != 0)
 			return bad_env("FAKEP11_BUFFER_QUIRK", v, "0 or 1");
 	}
-	return 0;
+	return read_env2();
 }
 
 /* ---- general and slot functions ---------------------------------------- */
@@ -289,6 +431,7 @@ fk_Initialize(CK_VOID_PTR args)
 
 	if (read_env() != 0)
 		return CKR_ARGUMENTS_BAD;
+	hang_if(HANG_INIT, "C_Initialize");
 	rv = real_list.C_Initialize(args);
 	flog("C_Initialize rv=%s", RV(rv));
 	return rv;
@@ -300,6 +443,7 @@ fk_Finalize(CK_VOID_PTR reserved)
 	char rvbuf[32];
 	CK_RV rv;
 
+	hang_if(HANG_FINAL, "C_Finalize");
 	rv = real_list.C_Finalize(reserved);
 	flog("C_Finalize rv=%s", RV(rv));
 	return rv;
@@ -312,6 +456,7 @@ fk_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
 	CK_ULONG n, i, m;
 	CK_RV rv;
 
+	hang_if(HANG_SLOTS, "C_GetSlotList");
 	if (!st.removed || !present || count == NULL)
 		return real_list.C_GetSlotList(present, list, count);
 	/* The real list without the removed slot. */
@@ -344,6 +489,14 @@ fk_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
 	return rv;
 }
 
+/* A blank-padded PKCS#11 string. */
+static void
+pad(CK_UTF8CHAR *out, size_t n, const char *s)
+{
+	memset(out, ' ', n);
+	memcpy(out, s, strlen(s) < n ? strlen(s) : n);
+}
+
 static CK_FLAGS
 pin_flags(CK_FLAGS flags)
 {
@@ -373,6 +526,11 @@ fk_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 	else if ((rv = real_list.C_GetTokenInfo(slot, info)) == CKR_OK) {
 		if (st.pin != PIN_REAL && is_target(info))
 			info->flags = pin_flags(info->flags);
+		if (st.yubikey && is_target(info)) {
+			pad(info->manufacturerID, sizeof(info->manufacturerID),
+			    "Yubico (www.yubico.com)");
+			pad(info->model, sizeof(info->model), "YubiKey YK5");
+		}
 		fl = info->flags;
 		label_str(info->label, label);
 	}
@@ -390,14 +548,22 @@ static CK_RV
 fk_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app,
     CK_NOTIFY notify, CK_SESSION_HANDLE_PTR h)
 {
-	char rvbuf[32];
-	CK_RV rv;
+	char rvbuf[32], label[33];
+	CK_RV rv, r2;
 
 	if (slot_removed(slot))
 		rv = CKR_TOKEN_NOT_PRESENT;
 	else
 		rv = real_list.C_OpenSession(slot, flags, app, notify, h);
 	flog("C_OpenSession slot=%lu rv=%s", (unsigned long)slot, RV(rv));
+	if (rv == CKR_OK && st.logged_in[0] != '\0' && !st.logged_in_done &&
+	    session_token(*h, label)) {
+		st.logged_in_done = 1;
+		r2 = real_list.C_Login(*h, CKU_USER,
+		    (CK_UTF8CHAR_PTR)st.logged_in, strlen(st.logged_in));
+		flog("fault: token %s logged in before the caller: %s", label,
+		    p11_rv_name(r2, rvbuf, sizeof(rvbuf)));
+	}
 	return rv;
 }
 
@@ -451,8 +617,13 @@ fk_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
 	if (pin != NULL)
 		snprintf(lenbuf, sizeof(lenbuf), "%lu", (unsigned long)len);
 	target = session_token(h, label);
+	hang_if(HANG_LOGIN, "C_Login");
 	if ((rv = blocked(h)) != CKR_OK)
 		;
+	else if (target && st.login_lie && user == CKU_USER) {
+		flog("fault: C_Login says already logged in");
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	}
 	else if (remove_now(h, RM_LOGIN, "C_Login"))
 		rv = CKR_DEVICE_REMOVED;
 	else if (target && st.pin == PIN_LOCKED && user != CKU_SO) {
@@ -543,6 +714,7 @@ fk_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR obj, CK_ULONG max,
 		return rv;
 	if (remove_now(h, RM_FIND, "C_FindObjects"))
 		return CKR_TOKEN_NOT_PRESENT;
+	hang_if(HANG_FIND, "C_FindObjects");
 	return real_list.C_FindObjects(h, obj, max, count);
 }
 
@@ -600,6 +772,32 @@ huge_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR t,
 	return rv;
 }
 
+/* FAKEP11_KEY_TYPE, _NO_SIGN, _ATTR_GROW on one attribute the module filled. */
+static void
+attr_lie(CK_ATTRIBUTE_PTR a)
+{
+	CK_BBOOL no = CK_FALSE;
+
+	if (a->pValue == NULL || a->ulValueLen == CK_UNAVAILABLE_INFORMATION)
+		return;
+	if (st.key_type_set && a->type == CKA_KEY_TYPE &&
+	    a->ulValueLen == sizeof(st.key_type) &&
+	    memcmp(a->pValue, &st.key_type, sizeof(st.key_type)) != 0) {
+		memcpy(a->pValue, &st.key_type, sizeof(st.key_type));
+		flog("fault: CKA_KEY_TYPE changed");
+	}
+	if (st.no_sign && a->type == CKA_SIGN && a->ulValueLen == sizeof(no)) {
+		memcpy(a->pValue, &no, sizeof(no));
+		flog("fault: CKA_SIGN false");
+	}
+	if (st.attr_grow && a->type == st.grow_type) {
+		flog("fault: attribute 0x%lx length %lu reported as %lu",
+		    (unsigned long)a->type, (unsigned long)a->ulValueLen,
+		    (unsigned long)(a->ulValueLen + st.attr_grow));
+		a->ulValueLen += st.attr_grow;
+	}
+}
+
 static CK_RV
 fk_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
     CK_ATTRIBUTE_PTR t, CK_ULONG n)
@@ -613,7 +811,55 @@ fk_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 		for (i = 0; i < n; i++)
 			if (t[i].type == CKA_VALUE)
 				return huge_value(h, obj, t, n);
-	return real_list.C_GetAttributeValue(h, obj, t, n);
+	rv = real_list.C_GetAttributeValue(h, obj, t, n);
+	for (i = 0; t != NULL && i < n; i++)
+		attr_lie(&t[i]);
+	return rv;
+}
+
+/* ---- mechanisms -------------------------------------------------------- */
+
+static CK_RV
+fk_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
+    CK_ULONG_PTR count)
+{
+	CK_MECHANISM_TYPE_PTR all;
+	CK_ULONG n, i, m;
+	CK_RV rv;
+
+	if (!st.no_mech_set || count == NULL)
+		return real_list.C_GetMechanismList(slot, list, count);
+	if ((rv = real_list.C_GetMechanismList(slot, NULL, &n)) != CKR_OK)
+		return rv;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL)
+		return CKR_HOST_MEMORY;
+	if ((rv = real_list.C_GetMechanismList(slot, all, &n)) == CKR_OK) {
+		for (i = m = 0; i < n; i++)
+			if (all[i] != st.no_mech)
+				all[m++] = all[i];
+		if (list != NULL && *count < m)
+			rv = CKR_BUFFER_TOO_SMALL;
+		else if (list != NULL)
+			memcpy(list, all, m * sizeof(*all));
+		*count = m;
+	}
+	free(all);
+	return rv;
+}
+
+static CK_RV
+fk_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
+    CK_MECHANISM_INFO_PTR info)
+{
+	char rvbuf[32];
+	CK_RV rv;
+
+	if (st.no_mech_set && type == st.no_mech)
+		rv = CKR_MECHANISM_INVALID;
+	else
+		rv = real_list.C_GetMechanismInfo(slot, type, info);
+	flog("C_GetMechanismInfo mech=0x%lx rv=%s", (unsigned long)type, RV(rv));
+	return rv;
 }
 
 /* ---- signatures ------------------------------------------------------- */
@@ -673,8 +919,16 @@ fk_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
 		rv = CKR_DEVICE_REMOVED;
 	else if (st.quirk && outlen != NULL)
 		rv = quirky_sign(h, in, inlen, out, outlen);
-	else
+	else {
+		if (out != NULL)
+			hang_if(HANG_SIGN, "C_Sign");
 		rv = real_list.C_Sign(h, in, inlen, out, outlen);
+	}
+	if (rv == CKR_OK && out != NULL && outlen != NULL && st.sign_len) {
+		flog("fault: signature length %lu reported as %lu",
+		    (unsigned long)*outlen, (unsigned long)st.sign_len);
+		*outlen = st.sign_len;
+	}
 	if ((rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) && outlen != NULL)
 		snprintf(lbuf, sizeof(lbuf), " len=%lu",
 		    (unsigned long)*outlen);
@@ -755,6 +1009,8 @@ load_real(void)
 	fake_list.C_FindObjectsFinal = fk_FindObjectsFinal;
 	fake_list.C_GetAttributeValue = fk_GetAttributeValue;
 	fake_list.C_SignInit = fk_SignInit;
+	fake_list.C_GetMechanismList = fk_GetMechanismList;
+	fake_list.C_GetMechanismInfo = fk_GetMechanismInfo;
 	fake_list.C_Sign = fk_Sign;
 	fake_list.C_SignUpdate = fk_SignUpdate;
 	fake_list.C_SignFinal = fk_SignFinal;

@@ -9,7 +9,8 @@ piv_requirements
 DRIVE=$top_builddir/tests/p11drive
 [ -f "$FAKEP11" ] || fail "no $FAKEP11: make check builds it"
 [ -x "$DRIVE" ] || fail "no $DRIVE"
-for v in MODULE TOKEN PIN REMOVE_AT HUGE_VALUE BUFFER_QUIRK LOG; do
+for v in MODULE TOKEN PIN REMOVE_AT HUGE_VALUE BUFFER_QUIRK LOG HANG \
+    LOGGED_IN LOGIN_LIE SIGN_LEN ATTR_GROW KEY_TYPE NO_SIGN NO_MECH YUBIKEY; do
 	unset "FAKEP11_$v"
 done
 FAKEP11_MODULE=$SOFTHSM_MODULE
@@ -227,6 +228,12 @@ ok "FAKEP11_HUGE_VALUE: a huge CKA_VALUE length, then CKR_BUFFER_TOO_SMALL"
 fake FAKEP11_PIN=lockd -- -L
 [ $rc != 0 ] && grep -q 'FAKEP11_PIN=lockd: expected' "$T/out" ||
 	fail "a bad FAKEP11_PIN was accepted"
+for bad in HANG=sgn ATTR_GROW=value KEY_TYPE=dsa NO_MECH=pss SIGN_LEN=x \
+    LOGIN_LIE=2 YUBIKEY=yes; do
+	fake "FAKEP11_$bad" -- -L
+	[ $rc != 0 ] && grep -q "FAKEP11_$bad: expected" "$T/out" ||
+		fail "a bad FAKEP11_$bad was accepted"
+done
 rc=0
 env FAKEP11_MODULE=/nonexistent "$DRIVE" "$FAKEP11" slots > "$T/out" 2>&1 ||
 	rc=$?

@@ -150,8 +150,10 @@ if [ -f "$FAKEP11" ]; then
 	done
 	( FAKEP11_REMOVE_AT=find; export FAKEP11_REMOVE_AT
 	  try PAM_AUTHINFO_UNAVAIL fake alice 123456 )
+	# A certificate that is there but too large (or misreported) is a
+	# refusal, never "no card" (which nullok would pass).
 	( FAKEP11_HUGE_VALUE=1; export FAKEP11_HUGE_VALUE
-	  try PAM_AUTHINFO_UNAVAIL fake alice 123456 )
+	  try PAM_AUTH_ERR fake alice 123456 )
 	( FAKEP11_BUFFER_QUIRK=1; export FAKEP11_BUFFER_QUIRK
 	  try PAM_SUCCESS fake alice 123456 )
 	# An earlier module's PAM_AUTHTOK never reaches the card...

@@ -198,6 +198,11 @@ test_values(void)
 	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0 &&
 	    c.piv_min_rsa_bits == 2048 && c.npiv_domains == 0,
 	    "PIV defaults: 9a, OpenSC, RSA >= 2048");
+	CHECK(c.vc.timeout_ms == 30000, "PIV default timeout: %u ms",
+	    c.vc.timeout_ms);
+	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", "timeout=2",
+	    NULL) == 0 && c.vc.timeout_ms == 2000, "PIV timeout=2");
 	cfg_free(&c);
 
 	CHECK(parse(&c, err, "id=7", NULL) == 0, "%s", err);
