@@ -339,6 +339,7 @@ piv_ok=yes
 ( . "$top_srcdir/tests/piv-lib.sh"; piv_requirements ) >/dev/null 2>&1 || piv_ok=no
 if [ $piv_ok = yes ]; then
 	. "$top_srcdir/tests/piv-lib.sh"
+	fakep11_copy
 	pki_make "$T/pki" >/dev/null
 	mkdir -p "$T/softhsm"
 	token_init card >/dev/null

@@ -13,10 +13,12 @@ BURST=$top_builddir/tests/burst
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pamyk-test.XXXXXX")
 _pids=""
+_dirs=""	# more directories to remove at exit (outside $T)
 cleanup() {
 	for p in $_pids; do kill -9 "$p" 2>/dev/null || :; done
 	for p in $_pids; do wait "$p" 2>/dev/null || :; done
 	rm -rf "$T"
+	for d in $_dirs; do rm -rf "$d"; done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

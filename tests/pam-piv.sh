@@ -6,6 +6,7 @@
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements
+fakep11_copy
 NSSW=$(wrapper nss_wrapper)
 [ -n "$NSSW" ] || skip "libnss-wrapper is not installed"
 [ "$(id -u)" = 0 ] || skip "pam-piv.sh needs root (the PKCS#11 module must be root's)"

@@ -8,6 +8,7 @@
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements
+fakep11_copy
 NSSW=$(wrapper nss_wrapper)
 [ -n "$NSSW" ] || skip "libnss-wrapper is not installed"
 [ "$(id -u)" = 0 ] || skip "piv-card.sh needs root (the PKCS#11 module must be root's)"

@@ -80,6 +80,19 @@ if [ -z "$SOFTHSM_MODULE" ]; then
 	done
 fi
 FAKEP11=$top_builddir/tests/.libs/fakep11.so
+# pam_yk loads a pkcs11_module= only when it and every directory above it
+# are root's alone.  A checkout under /tmp (world-writable) or owned by
+# another user is not, so the tests load a copy of fakep11.so from a
+# private directory under /run, removed at exit: call fakep11_copy (not in
+# a subshell) before using $FAKEP11.
+fakep11_copy() {
+	[ -f "$FAKEP11" ] && [ "$(id -u)" = 0 ] && [ -d /run ] || return 0
+	_p11dir=$(mktemp -d /run/pamyk-p11.XXXXXX)
+	_dirs="$_dirs $_p11dir"
+	chmod 755 "$_p11dir"
+	cp "$FAKEP11" "$_p11dir/fakep11.so"
+	FAKEP11=$_p11dir/fakep11.so
+}
 FAKEP11_MODULE=${FAKEP11_MODULE:-$SOFTHSM_MODULE}
 export FAKEP11_MODULE
 SO_PIN=12345678
