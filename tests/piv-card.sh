@@ -148,9 +148,10 @@ service notp11 "auth required $MODULE mode=piv pkcs11_module=$LIBZ $common nullo
 try PAM_SERVICE_ERR notp11 alice 123456
 logged "configuration error: pkcs11_module=.*not a PKCS#11 module"
 ok "a library without C_GetFunctionList: PAM_SERVICE_ERR even with nullok"
-# A directory of the build tree (root's here): $T is below /tmp, which
-# others can write, so a module there is always refused.
-D=$top_builddir/tests/piv-card.d
+# A directory that is root's alone (fakep11_copy's under /run, else the
+# build tree's): $T is below /tmp, which others can write, so a module
+# there is always refused.
+D=${_p11dir:-$top_builddir/tests}/piv-card.d
 trap 'rm -rf "$D"; cleanup' EXIT
 rm -rf "$D"; mkdir -p "$D/lib"; chmod 755 "$D" "$D/lib"
 cp "$FAKEP11" "$D/lib/fakep11.so"; chmod 644 "$D/lib/fakep11.so"
