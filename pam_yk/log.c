@@ -88,7 +88,7 @@ to_debug_file(const struct yk_log *l, const char *kind, const char *msg)
 }
 
 /* Every line goes to syslog, and with debug also to the debug file. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(const struct yk_log *l, int prio, const char *fmt, va_list ap)
 {
 	char msg[1024];
