@@ -18,12 +18,12 @@
 #include <openssl/x509v3.h>
 #include <p11-kit/pkcs11.h>
 
+#include "authfile.h"
 #include "mapping.h"
 #include "modhex.h"
 #include "p11_job.h"
 #include "piv.h"
 #include "piv_cert.h"
-#include "state.h"
 
 #define CERT_MAX	16384	/* a PIV certificate is < 3 kB */
 #define SIG_MAX		1024
@@ -114,10 +114,8 @@ path_unsafe(const char *p, bool file)
 		bad = errno == ENOENT ? "does not exist" : "cannot be examined";
 	else if (S_ISLNK(st.st_mode))
 		return false;	/* its target is walked in the real path */
-	else if (file ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))
-		bad = file ? "is not a regular file" : "is not a directory";
 	else
-		bad = cr_state_unsafe(&st, 0, true);
+		bad = af_stat_unsafe(&st, 0, !file, 0);	/* as mapping files */
 	if (bad == NULL)
 		return false;
 	snprintf(path_why, sizeof(path_why), "%s %s (it must be root's and "
