@@ -103,6 +103,24 @@ has "^  => deny: .*PAM_AUTHINFO_UNAVAIL"
 what="unknown id"; ck 0 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
 has "^  warn: $GOOD: reachable .*signed with an empty key, not key=: id=7 is not known there"
 
+# --- conf= and the PAM line: the line overrides the file, which check
+# refuses (the module's own record, from cfg_parse).  conf= must be root's.
+if [ $ROOT = yes ]; then
+	CONF=$S/pam_yk.conf
+	printf 'id=1\nkey=%s\nurllist=%s\n' "$CKEY" "$GOOD" > "$CONF"; chmod 600 "$CONF"
+	what="conf= alone"; ck 0 -u alice --args "$VOPT conf=$CONF"
+	has "^  ok: conf=$CONF is root's, private, and parses"
+	has "^result: ok"
+	what="id= on the line overrides conf="; ck 1 -u alice --args "$VOPT id=1 conf=$CONF"
+	has "^  deny: id is set in conf=$CONF and again on the PAM line, which overrides the file"
+	has "^  => deny: .* this setup is refused: an option on the PAM line overrides conf="
+	what="url= on the line overrides conf='s urllist="
+	ck 1 -u alice --args "$VOPT conf=$CONF url=$GOOD?id=%d&otp=%s"
+	has "^  deny: urllist is set in conf=$CONF and again on the PAM line"
+	what="an option conf= does not set"; ck 0 -u alice --args "$VOPT conf=$CONF timeout=5"
+	grep -q "overrides" "$T/out" && fail "$what: $(cat "$T/out")"
+fi
+
 new_db "$T/db2"
 start_ykvald "$T/db2"
 DOWN=$URL

@@ -72,6 +72,8 @@ struct entry {
 	size_t			nf;
 	bool			absent;	/* the key or card is not there now */
 	bool			hard;	/* deny even where nullok would pass */
+	/* Why check refuses a line that the module would run as it is. */
+	const char		*refused;
 	enum ck_level		verdict;
 	const char		*outcome;	/* a PAM code name, or NULL */
 	char			summary[400];
@@ -243,6 +245,16 @@ option_notes(struct entry *e, const struct cfg *cfg)
 	if (cfg->conf != NULL)
 		add(e, CK_OK, "options", "conf=%s is root's, private, and "
 		    "parses", cfg->conf);
+	/* cfg_parse's own record of what the line set over conf=. */
+	for (size_t i = 0; cfg_options[i] != NULL && i < 64; i++) {
+		if (!(cfg->line_overrides & 1ULL << i))
+			continue;
+		add(e, CK_DENY, "options", "%.*s is set in conf=%s and again on "
+		    "the PAM line, which overrides the file: keep it in the "
+		    "file only", (int)strcspn(cfg_options[i], "="),
+		    cfg_options[i], cfg->conf);
+		e->refused = "an option on the PAM line overrides conf=";
+	}
 	if (cfg->alwaysok)
 		add(e, CK_WARN, "options", "alwaysok: every failure but a "
 		    "configuration error lets the user in (a test option; "
@@ -752,6 +764,13 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		[MODE_PIV] = "ask for the PIN and have the card sign",
 	};
 
+	if (r == YK_OK && e->refused != NULL) {
+		e->verdict = CK_DENY;
+		snprintf(e->summary, sizeof(e->summary), "pam_yk would %s for "
+		    "%s, but this setup is refused: %s", next[cfg->mode],
+		    c->uesc, e->refused);
+		return;
+	}
 	if (r == YK_OK) {
 		e->verdict = CK_OK;
 		snprintf(e->summary, sizeof(e->summary), "a login of %s gets "
