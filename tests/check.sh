@@ -99,9 +99,14 @@ has "^  deny: $GOOD: its reply .* does not verify with key=: key= is not the key
 has "^  => deny: .*PAM_AUTHINFO_UNAVAIL"
 
 # ykvald signs with the client's key only when it knows the id, so a wrong
-# id shows as an unconfirmed id (a YK-VAL server looks the same for any id).
-what="unknown id"; ck 0 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
+# id shows as an unconfirmed id (a YK-VAL server looks the same for any
+# id).  Unconfirmed is a deny; --no-network skips the question.
+what="unknown id"; ck 1 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
 has "^  warn: $GOOD: reachable .*signed with an empty key, not key=: id=7 is not known there"
+has "^  deny: no server confirms id=7 and key= "
+has "^  => deny: .* this setup is refused: id= and key= are not confirmed by any server"
+has "^result: deny"
+what="unknown id, --no-network"; ck 0 -u alice --no-network --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
 
 # --- conf= and the PAM line: the line overrides the file, which check
 # refuses (the module's own record, from cfg_parse).  conf= must be root's.

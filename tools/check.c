@@ -366,7 +366,7 @@ static enum yk_result
 servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct ck_server s[VC_MAX_URLS];
-	size_t usable = 0;
+	size_t usable = 0, confirmed = 0;
 	char url[256];
 
 	if (c->o->no_network) {
@@ -375,13 +375,30 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		return YK_OK;
 	}
 	(void)check_servers(cfg, s);
-	for (size_t i = 0; i < cfg->vc.nurls; i++)
+	for (size_t i = 0; i < cfg->vc.nurls; i++) {
 		usable += s[i].level != CK_DENY;
+		confirmed += s[i].confirmed;
+	}
 	/* One bad server among good ones does not deny: it is a warning. */
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		add(e, s[i].level == CK_DENY && usable > 0 ? CK_WARN : s[i].level,
 		    "server", "%s: %s", request_url_shown(cfg->vc.urls[i],
 		    url, sizeof(url)), s[i].text);
+	/*
+	 * A request without an OTP cannot confirm id= and key= against
+	 * YK-VAL or YubiCloud (they sign that early error with an empty
+	 * key); ykvald signs it with the client's key.  Unconfirmed is a
+	 * deny: a wrong id= or key= would refuse every OTP.
+	 */
+	if (usable > 0 && cfg->vc.keylen > 0 && confirmed == 0) {
+		add(e, CK_DENY, "server", "no server confirms id=%ld and key= "
+		    "(a reply signed with key=): if they are wrong, every OTP "
+		    "is refused.  Servers that sign early errors with an empty "
+		    "key (YK-VAL, YubiCloud) cannot confirm them without an "
+		    "OTP: after a real login has worked, check with "
+		    "--no-network", cfg->vc.id);
+		e->refused = "id= and key= are not confirmed by any server";
+	}
 	if (usable > 0)
 		return YK_OK;
 	add(e, CK_DENY, "server", "no server would give a trusted answer: "

@@ -62,6 +62,7 @@ struct ck_server {
 	char		status[32];	/* the server's status=, or "" */
 	char		text[320];
 	double		ms;
+	bool		confirmed;	/* signed with key=: id and key right */
 };
 
 /*
