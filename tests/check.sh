@@ -340,6 +340,40 @@ auth required pam_unix.so
 EOF
 what="a service file without pam_yk"; ck 1 -u alice --service "$S/pam.d/none"
 has "^deny: no auth line of .* uses pam_yk.so"
+
+# --- pam_nologin where the distribution's file has it (the service is the
+# file's name; its stock file is /etc/pam.d/NAME as the package shipped it)
+stock_md5() {	# stock_md5 PACKAGE FILE: dpkg's md5 of the conffile, if FILE has it
+	_m=$(dpkg-query -W -f='${Conffiles}\n' "$1" 2>/dev/null | awk -v p="$2" '$1 == p { print $2 }')
+	[ -n "$_m" ] && [ "$(md5sum < "$2" | cut -d' ' -f1)" = "$_m" ]
+}
+mkdir -p "$S/svc"
+if command -v dpkg-query >/dev/null && stock_md5 openssh-server /etc/pam.d/sshd &&
+    grep -q '^account.*pam_nologin.so' /etc/pam.d/sshd; then
+	printf 'auth required pam_yk.so %s\naccount required pam_unix.so\n' "$base" > "$S/svc/sshd"
+	what="sshd without pam_nologin"; ck 1 -u alice --service "$S/svc/sshd"
+	has "^  deny: the stack has no pam_nologin.so, which /etc/pam.d/sshd (openssh-server) has"
+	has "^  => deny: .* this setup is refused: the stack drops pam_nologin.so"
+	echo "account required pam_nologin.so" >> "$S/svc/sshd"
+	what="sshd with pam_nologin"; ck 0 -u alice --service "$S/svc/sshd"
+	has "^  ok: the stack keeps pam_nologin.so, as /etc/pam.d/sshd (openssh-server) has it"
+	# through an include, as Debian's login has it in common files of its own
+	sed -i '/pam_nologin/d' "$S/svc/sshd"
+	echo "@include nologin-inc" >> "$S/svc/sshd"
+	echo "account requisite pam_nologin.so" > "$S/svc/nologin-inc"
+	what="sshd with pam_nologin in an included file"; ck 0 -u alice --service "$S/svc/sshd"
+else
+	echo "SKIP: pam_nologin cases: no pristine /etc/pam.d/sshd of openssh-server"
+fi
+if command -v dpkg-query >/dev/null && stock_md5 sudo /etc/pam.d/sudo &&
+    ! grep -q pam_nologin /etc/pam.d/sudo; then
+	printf 'auth required pam_yk.so %s\n' "$base" > "$S/svc/sudo"
+	what="sudo needs no pam_nologin"; ck 0 -u alice --service "$S/svc/sudo"
+	has "^  info: /etc/pam.d/sudo (sudo) has no pam_nologin.so"
+fi
+printf 'auth required pam_yk.so %s\n' "$base" > "$S/svc/no-such-service"
+what="a service no package ships"; ck 0 -u alice --service "$S/svc/no-such-service"
+has "^  info: cannot compare with the distribution's file for the service no-such-service: no installed package ships /etc/pam.d/no-such-service"
 what="--json of a good line"; ck 0 -u alice --json --args "$base"
 python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))

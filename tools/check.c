@@ -86,6 +86,10 @@ struct ctx {
 	struct passwd		pwbuf, *pw;
 	char			pwmem[16384];
 	struct yk_log		log;
+	/* --service: the stack against the distribution's stock file */
+	enum ck_level		stack_level;
+	char			stack_text[900];
+	const char		*stack_refused;
 };
 
 static const char *const level_names[] = { "ok", "info", "warn", "deny" };
@@ -858,6 +862,53 @@ mode_line(struct entry *e, const struct cfg *cfg)
 		    cfg->piv_cafile ? cfg->piv_cafile : cfg->piv_capath);
 }
 
+/*
+ * --service FILE: FILE's basename names the service; where the stock file
+ * of that service (as its package shipped it) has pam_nologin, FILE's
+ * stack must have it too, or /etc/nologin would not stop a login that
+ * the distribution's file stops.
+ */
+static void
+stack_rule(struct ctx *c, const char *file)
+{
+	const char *base = strrchr(file, '/');
+	char stock[400], why[400], err[300];
+	int s, u;
+
+	base = base != NULL ? base + 1 : file;
+	s = pamfile_stock_uses(base, "pam_nologin.so", stock, sizeof(stock),
+	    why, sizeof(why));
+	if (s < 0) {
+		c->stack_level = CK_INFO;
+		snprintf(c->stack_text, sizeof(c->stack_text), "cannot compare "
+		    "with the distribution's file for the service %s: %s",
+		    base, why);
+		return;
+	}
+	if (s == 0) {
+		c->stack_level = CK_INFO;
+		snprintf(c->stack_text, sizeof(c->stack_text), "%s has no "
+		    "pam_nologin.so: none is needed here", stock);
+		return;
+	}
+	u = pamfile_uses(file, "pam_nologin.so", err, sizeof(err));
+	if (u == 1) {
+		c->stack_level = CK_OK;
+		snprintf(c->stack_text, sizeof(c->stack_text), "the stack keeps "
+		    "pam_nologin.so, as %s has it", stock);
+	} else {
+		c->stack_level = CK_DENY;
+		snprintf(c->stack_text, sizeof(c->stack_text), "the stack has "
+		    "no pam_nologin.so, which %s has: with /etc/nologin "
+		    "present, logins that the stock file refuses would pass "
+		    "(add the pam_yk lines to the stock file instead of "
+		    "replacing it)%s%s", stock, u < 0 ? ": " : "",
+		    u < 0 ? err : "");
+		c->stack_refused = "the stack drops pam_nologin.so, which the "
+		    "distribution's file has";
+	}
+}
+
 static void
 check_entry(struct ctx *c, struct entry *e)
 {
@@ -865,6 +916,10 @@ check_entry(struct ctx *c, struct entry *e)
 	enum yk_result r;
 
 	control_note(e);
+	if (c->stack_text[0] != '\0') {
+		add(e, c->stack_level, "stack", "%s", c->stack_text);
+		e->refused = c->stack_refused;
+	}
 	if (check_options(e, &cfg) != 0) {
 		memset(&cfg, 0, sizeof(cfg));
 		conclude(c, e, &cfg, YK_CONFIG);
@@ -1088,6 +1143,7 @@ check_main(int argc, char **argv)
 			fprintf(stderr, "ykpamcfg check: %s\n", err);
 			goto out;
 		}
+		stack_rule(c, o.service);
 		if ((es = calloc(pl.n ? pl.n : 1, sizeof(*es))) == NULL)
 			goto out;
 		for (size_t i = 0; i < pl.n; i++) {
