@@ -362,6 +362,43 @@ if command -v dpkg-query >/dev/null && stock_md5 openssh-server /etc/pam.d/sshd 
 	echo "@include nologin-inc" >> "$S/svc/sshd"
 	echo "account requisite pam_nologin.so" > "$S/svc/nologin-inc"
 	what="sshd with pam_nologin in an included file"; ck 0 -u alice --service "$S/svc/sshd"
+	# /etc/pam.d/sshd itself replaced (bind-mounted over it in a private
+	# mount namespace): the package's own copy comes from its .deb in
+	# apt's cache (here a stand-in .deb with the stock file, bind-mounted
+	# over the cache), checked against dpkg's md5.
+	if command -v unshare >/dev/null && command -v dpkg-deb >/dev/null &&
+	    unshare -m true 2>/dev/null; then
+		printf 'auth required pam_yk.so %s\n' "$base" > "$T/edited"
+		mkdir -p "$T/deb/DEBIAN" "$T/deb/etc/pam.d" "$T/archives" "$T/noarchives"
+		cp /etc/pam.d/sshd "$T/deb/etc/pam.d/sshd"
+		v=$(dpkg-query -W -f='${Version}' openssh-server)
+		printf 'Package: openssh-server\nVersion: %s\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n' \
+			"$v" > "$T/deb/DEBIAN/control"
+		dpkg-deb -b "$T/deb" "$T/archives/openssh-server_$(echo "$v" | sed 's/:/%3a/')_all.deb" >/dev/null
+		inns() {	# inns ARCHIVES: check /etc/pam.d/sshd replaced by $T/edited
+			PRELOAD=$PRELOAD unshare -m sh -c 'mount --bind "$1" /etc/pam.d/sshd &&
+				mount --bind "$2" /var/cache/apt/archives && shift 2 &&
+				exec env LD_PRELOAD="$PRELOAD" "$@"' sh "$T/edited" "$1" \
+				"$YKPAMCFG" check -u alice --service /etc/pam.d/sshd > "$T/out" 2>&1 || :
+		}
+		what="an edited /etc/pam.d/sshd without pam_nologin, the .deb cached"
+		inns "$T/archives"
+		has "^  deny: the stack has no pam_nologin.so, which /etc/pam.d/sshd (openssh-server $v, read from its .deb) has"
+		has "^result: deny"
+		ok "$what"
+		what="an edited /etc/pam.d/sshd, no .deb cached"
+		inns "$T/noarchives"
+		has "^  info: cannot compare .*: /etc/pam.d/sshd was changed since openssh-server installed it"
+		grep -q "nologin" "$T/out" && fail "$what: $(cat "$T/out")"
+		ok "$what"
+		what="an edited /etc/pam.d/sshd, a .deb with another file"
+		echo "# not the stock file" >> "$T/deb/etc/pam.d/sshd"
+		dpkg-deb -b "$T/deb" "$T/archives/openssh-server_$(echo "$v" | sed 's/:/%3a/')_all.deb" >/dev/null
+		inns "$T/archives"
+		has "^  info: cannot compare .*: /etc/pam.d/sshd was changed since openssh-server installed it"
+		ok "$what"
+		ls /tmp/ykpamcfg-stock.* >/dev/null 2>&1 && fail "a temporary file was left in /tmp"
+	fi
 else
 	echo "SKIP: pam_nologin cases: no pristine /etc/pam.d/sshd of openssh-server"
 fi
