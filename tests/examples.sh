@@ -24,7 +24,7 @@ stock() {
 	for _deb in /var/cache/apt/archives/"$1"_"$_ver"_*.deb; do
 		[ -f "$_deb" ] || continue
 		dpkg-deb --fsys-tarfile "$_deb" | tar -xOf - ".$2" > "$3" 2>/dev/null &&
-			[ -s "$3" ] && return 0
+			[ "$(md5sum < "$3" | cut -d' ' -f1)" = "$_md5" ] && return 0
 	done
 	return 1
 }
