@@ -278,6 +278,31 @@ const char *const cfg_options[] = {
 	"piv_map=", "piv_eku=", "piv_domain=", "piv_min_rsa_bits=", "conf=",
 	NULL,
 };
+_Static_assert(sizeof(cfg_options) / sizeof(cfg_options[0]) <= 65,
+    "cfg_options: struct cfg's conf_set has 64 bits");
+
+/*
+ * The bit of arg's option in cfg->conf_set and line_overrides: value
+ * options only ("name=..."), url= as urllist= (both set the servers);
+ * piv_domain= adds to the list rather than replacing it.  0 for a flag.
+ */
+static unsigned long long
+option_bit(const char *arg)
+{
+	size_t i, len;
+
+	if (strncmp(arg, "url=", 4) == 0)
+		arg = "urllist=";
+	if (strncmp(arg, "piv_domain=", 11) == 0)
+		return 0;
+	for (i = 0; cfg_options[i] != NULL; i++) {
+		len = strlen(cfg_options[i]);
+		if (cfg_options[i][len - 1] == '=' &&
+		    strncmp(arg, cfg_options[i], len) == 0)
+			return i < 64 ? 1ULL << i : 0;
+	}
+	return 0;
+}
 
 #define BAD(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
 
@@ -502,6 +527,7 @@ parse_file(struct cfg *cfg, const char *path, char *errbuf, size_t errlen)
 			snprintf(errbuf + used, errlen - used, " (%.60s)", path);
 			return -1;
 		}
+		cfg->conf_set |= option_bit(line);
 	}
 	return 0;
 }
@@ -641,10 +667,13 @@ cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
 		if (strncmp(argv[i], "conf=", 5) == 0 &&
 		    parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
 			return -1;
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "conf=", 5) != 0 &&
-		    parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			continue;
+		cfg->line_overrides |= cfg->conf_set & option_bit(argv[i]);
+		if (parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
 			return -1;
+	}
 	return check(cfg, errbuf, errlen);
 }
 

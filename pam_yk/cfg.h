@@ -61,6 +61,13 @@ struct cfg {
 	bool		piv_eku_any, use_authtok_as_pin;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
+	/*
+	 * Bits (1 << index in cfg_options) of the value options that conf=
+	 * set, and of those that the PAM line then set again, overriding
+	 * the file's value (url= and urllist= count as one): ykpamcfg check
+	 * denies a line that overrides conf=.
+	 */
+	unsigned long long	conf_set, line_overrides;
 	/* storage for the url= substitution and the conf file's text */
 	char		*owned[VC_MAX_URLS + 8 + CFG_MAX_PIV_DOMAINS];
 	size_t		nowned;

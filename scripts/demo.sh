@@ -26,7 +26,19 @@ finish() {
 }
 trap finish EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# shq ARG...: the words as one line that a shell reads back unchanged (a
+# URL with '&', a space, a quote), so that a printed command can be pasted.
+shq() {
+	local a out=
+	for a in "$@"; do
+		case $a in
+		'' | *[!A-Za-z0-9_./:=@%+,-]*) a="'${a//\'/\'\\\'\'}'" ;;
+		esac
+		out="$out${out:+ }$a"
+	done
+	printf '%s' "$out"
+}
+run() { printf '$ %s\n' "$(shq "$@")"; "$@"; }
 cd "$sandbox"
 ykvald=$root/build/ykvald
 

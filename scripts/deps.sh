@@ -13,8 +13,9 @@ PACKAGES=(
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
 	softhsm2 opensc libpam-pkcs11 xxd
-	# real stacks: the tests start their own sshd and run sudo
-	openssh-server openssh-client sudo
+	# real stacks: the tests start their own sshd and run sudo and the
+	# screen locker vlock
+	openssh-server openssh-client sudo vlock
 )
 
 missing=()

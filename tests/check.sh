@@ -99,9 +99,32 @@ has "^  deny: $GOOD: its reply .* does not verify with key=: key= is not the key
 has "^  => deny: .*PAM_AUTHINFO_UNAVAIL"
 
 # ykvald signs with the client's key only when it knows the id, so a wrong
-# id shows as an unconfirmed id (a YK-VAL server looks the same for any id).
-what="unknown id"; ck 0 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
+# id shows as an unconfirmed id (a YK-VAL server looks the same for any
+# id).  Unconfirmed is a deny; --no-network skips the question.
+what="unknown id"; ck 1 -u alice --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
 has "^  warn: $GOOD: reachable .*signed with an empty key, not key=: id=7 is not known there"
+has "^  deny: no server confirms id=7 and key= "
+has "^  => deny: .* this setup is refused: id= and key= are not confirmed by any server"
+has "^result: deny"
+what="unknown id, --no-network"; ck 0 -u alice --no-network --args "$VOPT id=7 key=$CKEY urllist=$GOOD"
+
+# --- conf= and the PAM line: the line overrides the file, which check
+# refuses (the module's own record, from cfg_parse).  conf= must be root's.
+if [ $ROOT = yes ]; then
+	CONF=$S/pam_yk.conf
+	printf 'id=1\nkey=%s\nurllist=%s\n' "$CKEY" "$GOOD" > "$CONF"; chmod 600 "$CONF"
+	what="conf= alone"; ck 0 -u alice --args "$VOPT conf=$CONF"
+	has "^  ok: conf=$CONF is root's, private, and parses"
+	has "^result: ok"
+	what="id= on the line overrides conf="; ck 1 -u alice --args "$VOPT id=1 conf=$CONF"
+	has "^  deny: id is set in conf=$CONF and again on the PAM line, which overrides the file"
+	has "^  => deny: .* this setup is refused: an option on the PAM line overrides conf="
+	what="url= on the line overrides conf='s urllist="
+	ck 1 -u alice --args "$VOPT conf=$CONF url=$GOOD?id=%d&otp=%s"
+	has "^  deny: urllist is set in conf=$CONF and again on the PAM line"
+	what="an option conf= does not set"; ck 0 -u alice --args "$VOPT conf=$CONF timeout=5"
+	grep -q "overrides" "$T/out" && fail "$what: $(cat "$T/out")"
+fi
 
 new_db "$T/db2"
 start_ykvald "$T/db2"
@@ -317,6 +340,77 @@ auth required pam_unix.so
 EOF
 what="a service file without pam_yk"; ck 1 -u alice --service "$S/pam.d/none"
 has "^deny: no auth line of .* uses pam_yk.so"
+
+# --- pam_nologin where the distribution's file has it (the service is the
+# file's name; its stock file is /etc/pam.d/NAME as the package shipped it)
+stock_md5() {	# stock_md5 PACKAGE FILE: dpkg's md5 of the conffile, if FILE has it
+	_m=$(dpkg-query -W -f='${Conffiles}\n' "$1" 2>/dev/null | awk -v p="$2" '$1 == p { print $2 }')
+	[ -n "$_m" ] && [ "$(md5sum < "$2" | cut -d' ' -f1)" = "$_m" ]
+}
+mkdir -p "$S/svc"
+if command -v dpkg-query >/dev/null && stock_md5 openssh-server /etc/pam.d/sshd &&
+    grep -q '^account.*pam_nologin.so' /etc/pam.d/sshd; then
+	printf 'auth required pam_yk.so %s\naccount required pam_unix.so\n' "$base" > "$S/svc/sshd"
+	what="sshd without pam_nologin"; ck 1 -u alice --service "$S/svc/sshd"
+	has "^  deny: the stack has no pam_nologin.so, which /etc/pam.d/sshd (openssh-server) has"
+	has "^  => deny: .* this setup is refused: the stack drops pam_nologin.so"
+	echo "account required pam_nologin.so" >> "$S/svc/sshd"
+	what="sshd with pam_nologin"; ck 0 -u alice --service "$S/svc/sshd"
+	has "^  ok: the stack keeps pam_nologin.so, as /etc/pam.d/sshd (openssh-server) has it"
+	# through an include, as Debian's login has it in common files of its own
+	sed -i '/pam_nologin/d' "$S/svc/sshd"
+	echo "@include nologin-inc" >> "$S/svc/sshd"
+	echo "account requisite pam_nologin.so" > "$S/svc/nologin-inc"
+	what="sshd with pam_nologin in an included file"; ck 0 -u alice --service "$S/svc/sshd"
+	# /etc/pam.d/sshd itself replaced (bind-mounted over it in a private
+	# mount namespace): the package's own copy comes from its .deb in
+	# apt's cache (here a stand-in .deb with the stock file, bind-mounted
+	# over the cache), checked against dpkg's md5.
+	if command -v unshare >/dev/null && command -v dpkg-deb >/dev/null &&
+	    unshare -m true 2>/dev/null; then
+		printf 'auth required pam_yk.so %s\n' "$base" > "$T/edited"
+		mkdir -p "$T/deb/DEBIAN" "$T/deb/etc/pam.d" "$T/archives" "$T/noarchives"
+		cp /etc/pam.d/sshd "$T/deb/etc/pam.d/sshd"
+		v=$(dpkg-query -W -f='${Version}' openssh-server)
+		printf 'Package: openssh-server\nVersion: %s\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n' \
+			"$v" > "$T/deb/DEBIAN/control"
+		dpkg-deb -b "$T/deb" "$T/archives/openssh-server_$(echo "$v" | sed 's/:/%3a/')_all.deb" >/dev/null
+		inns() {	# inns ARCHIVES: check /etc/pam.d/sshd replaced by $T/edited
+			PRELOAD=$PRELOAD unshare -m sh -c 'mount --bind "$1" /etc/pam.d/sshd &&
+				mount --bind "$2" /var/cache/apt/archives && shift 2 &&
+				exec env LD_PRELOAD="$PRELOAD" "$@"' sh "$T/edited" "$1" \
+				"$YKPAMCFG" check -u alice --service /etc/pam.d/sshd > "$T/out" 2>&1 || :
+		}
+		what="an edited /etc/pam.d/sshd without pam_nologin, the .deb cached"
+		inns "$T/archives"
+		has "^  deny: the stack has no pam_nologin.so, which /etc/pam.d/sshd (openssh-server $v, read from its .deb) has"
+		has "^result: deny"
+		ok "$what"
+		what="an edited /etc/pam.d/sshd, no .deb cached"
+		inns "$T/noarchives"
+		has "^  info: cannot compare .*: /etc/pam.d/sshd was changed since openssh-server installed it"
+		grep -q "nologin" "$T/out" && fail "$what: $(cat "$T/out")"
+		ok "$what"
+		what="an edited /etc/pam.d/sshd, a .deb with another file"
+		echo "# not the stock file" >> "$T/deb/etc/pam.d/sshd"
+		dpkg-deb -b "$T/deb" "$T/archives/openssh-server_$(echo "$v" | sed 's/:/%3a/')_all.deb" >/dev/null
+		inns "$T/archives"
+		has "^  info: cannot compare .*: /etc/pam.d/sshd was changed since openssh-server installed it"
+		ok "$what"
+		ls /tmp/ykpamcfg-stock.* >/dev/null 2>&1 && fail "a temporary file was left in /tmp"
+	fi
+else
+	echo "SKIP: pam_nologin cases: no pristine /etc/pam.d/sshd of openssh-server"
+fi
+if command -v dpkg-query >/dev/null && stock_md5 sudo /etc/pam.d/sudo &&
+    ! grep -q pam_nologin /etc/pam.d/sudo; then
+	printf 'auth required pam_yk.so %s\n' "$base" > "$S/svc/sudo"
+	what="sudo needs no pam_nologin"; ck 0 -u alice --service "$S/svc/sudo"
+	has "^  info: /etc/pam.d/sudo (sudo) has no pam_nologin.so"
+fi
+printf 'auth required pam_yk.so %s\n' "$base" > "$S/svc/no-such-service"
+what="a service no package ships"; ck 0 -u alice --service "$S/svc/no-such-service"
+has "^  info: cannot compare with the distribution's file for the service no-such-service: no installed package ships /etc/pam.d/no-such-service"
 what="--json of a good line"; ck 0 -u alice --json --args "$base"
 python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))

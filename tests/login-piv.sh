@@ -43,6 +43,11 @@ sed -e "s|pam_yk\.so mode=piv|$MODULE mode=piv pkcs11_module=$SOFTHSM_MODULE|" \
 grep -q "^auth.*$MODULE" "$SERVICE_DIR/login" || fail "the example has no pam_yk auth line"
 # Linux-PAM 1.5.2 looks for a relative @include in /etc/pam.d even under
 # pam_wrapper: name minimal stand-ins for Debian's common-* by path.
+# Debian 12's common-auth (without pam_cap), and what login's stock file
+# has for password changes.
+printf '%s\n' "auth [success=1 default=ignore] pam_unix.so nullok" \
+	"auth requisite pam_deny.so" "auth required pam_permit.so" > "$SERVICE_DIR/common-auth"
+echo "password required pam_unix.so" > "$SERVICE_DIR/common-password"
 echo "account required pam_unix.so" > "$SERVICE_DIR/common-account"
 echo "session required pam_unix.so" > "$SERVICE_DIR/common-session"
 sed -i "s|^@include \([a-z-]*\)$|@include $SERVICE_DIR/\1|" "$SERVICE_DIR/login"

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """ptydrive.py - run a program on a pseudo-terminal and answer its prompts.
 
-    ptydrive.py [-t SECONDS] [-x REGEX -s TEXT]... -- PROGRAM [ARG]...
+    ptydrive.py [-t SECONDS] [-w SECONDS] [-x REGEX -s TEXT]... -- PROGRAM [ARG]...
 
 Each -x REGEX waits until the output matches REGEX (since the last match),
 then sends the -s TEXT that follows it plus a newline.  A -x with no -s
 after it only waits.  The whole transcript goes to stdout; the exit status
 is 0 when every -x matched, 1 when one did not (timeout or end of output),
 2 for usage errors.  The program is killed at the end either way.
+-w waits that long before each answer: a program that turns echo off
+with TCSAFLUSH after its prompt (pam_misc's conversation, as in vlock)
+would otherwise throw away an answer that came too soon.
 For tests only: programs such as login(1) insist on a terminal.
 """
 import os
@@ -21,11 +24,15 @@ import time
 
 def main(argv):
     timeout = 10.0
+    wait = 0.0
     steps = []
     i = 0
     while i < len(argv) and argv[i] != "--":
         if argv[i] == "-t" and i + 1 < len(argv):
             timeout = float(argv[i + 1])
+            i += 2
+        elif argv[i] == "-w" and i + 1 < len(argv):
+            wait = float(argv[i + 1])
             i += 2
         elif argv[i] == "-x" and i + 1 < len(argv):
             steps.append([re.compile(argv[i + 1].encode()), None])
@@ -76,6 +83,7 @@ def main(argv):
             break
         pos = m.end()
         if text is not None:
+            time.sleep(wait)
             os.write(fd, text + b"\n")
     else:
         # Collect what follows the last answer for a moment.

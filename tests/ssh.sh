@@ -62,6 +62,9 @@ set_url "$URL"
 # common-* files, so that the machine's own (pam_systemd, ...) play no part.
 SERVICE_DIR=$T/services
 mkdir -p "$SERVICE_DIR"
+# Debian 12's common-auth, without pam_cap.
+printf '%s\n' "auth [success=1 default=ignore] pam_unix.so nullok" \
+	"auth requisite pam_deny.so" "auth required pam_permit.so" > "$SERVICE_DIR/common-auth"
 echo "account required pam_unix.so" > "$SERVICE_DIR/common-account"
 echo "session required pam_unix.so" > "$SERVICE_DIR/common-session"
 echo "password required pam_unix.so" > "$SERVICE_DIR/common-password"

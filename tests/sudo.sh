@@ -82,7 +82,7 @@ example() {
 	    -e "s|chalresp_path=/var/yubico|chalresp_path=$T/yubico|" \
 	    -e "s|^@include \([a-z-]*\)$|@include $S/\1|" \
 	    "$EX/$1" > "$S/sudo"
-	grep -v '^#' "$S/sudo" | grep -q "=/etc/\|=/var/yubico\| pam_yk\.so\|^@include [^/]" &&
+	grep -v '^#' "$S/sudo" | grep -q "pam_yk.*=\(/etc/\|/var/yubico\)\| pam_yk\.so\|^@include [^/]" &&
 		fail "a path of examples/pam.d/$1 was left: $(cat "$S/sudo")"
 	for _i in $(sed -n 's/^@include //p' "$S/sudo"); do
 		[ -f "$_i" ] || fail "examples/pam.d/$1 includes $_i: missing"
@@ -93,6 +93,9 @@ example() {
 # name modules (pam_systemd, sss, krb5) that have no business here.  The
 # includes name them by absolute path: Linux-PAM 1.5.2 looks for a
 # relative @include in /etc/pam.d even under pam_start_confdir().
+# Debian 12's common-auth, without pam_cap.
+printf '%s\n' "auth [success=1 default=ignore] pam_unix.so nullok" \
+	"auth requisite pam_deny.so" "auth required pam_permit.so" > "$S/common-auth"
 echo "account required pam_unix.so" > "$S/common-account"
 echo "session required pam_unix.so" > "$S/common-session-noninteractive"
 printf '%s\n' "auth required pam_deny.so" "account required pam_deny.so" \
@@ -133,12 +136,13 @@ said() {	# said TEXT: sudo's stderr holds TEXT
 
 # ==== OTP: examples/pam.d/sudo against ykvald ==============================
 new_db "$T/db"
-# The example's id=16: a client 16 with the test key.
+# A client 16 with the test key; id= and key= are in conf=, as the
+# example says.
 "$YKVALD" client add --db "$T/db" --id 16 >/dev/null
 sqlite3 "$T/db" "UPDATE clients SET secret='$CKEY' WHERE id=16"
 start_ykvald "$T/db"
 printf '%s:%s\n' $U $PUB > "$T/authfile"
-conf() { printf 'key=%s\nurllist=%s\n%s\n' $CKEY "$1" "$VOPT" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
+conf() { printf 'id=16\nkey=%s\nurllist=%s\n%s\n' $CKEY "$1" "$VOPT" > "$T/pam_yk.conf"; chmod 600 "$T/pam_yk.conf"; }
 conf "$URL"
 example sudo
 
@@ -155,7 +159,9 @@ refused "a wrong OTP"
 said "incorrect password attempt"
 sudo_as "not the password" "$(otp 2 1)"
 refused "a wrong password with a good OTP"
-said "YubiKey for \`$U': "	# "required": the OTP is asked all the same
+# Debian's common-auth ends the stack at a wrong password (requisite
+# pam_deny.so): the OTP is not asked.
+grep -q 'YubiKey for' "$T/err" && { show >&2; fail "the OTP was asked after a wrong password"; }
 sudo_as "$PW"
 refused "no OTP at all (end of input)"
 

@@ -248,6 +248,24 @@ test_conf(void)
 		CHECK(parse(&c, err, "timeout=4", arg, NULL) == 0 &&
 		    c.vc.timeout_ms == 4000, "the line overrides wherever conf= is");
 		cfg_free(&c);
+		/* The record ykpamcfg check reads: what the line set again. */
+		CHECK(parse(&c, err, arg, "timeout=4", "debug", NULL) == 0 &&
+		    c.line_overrides != 0 && !(c.line_overrides &
+		    ~c.conf_set), "timeout= on the line is an override");
+		for (size_t i = 0; cfg_options[i] != NULL; i++)
+			if (c.line_overrides & 1ULL << i)
+				CHECK(strcmp(cfg_options[i], "timeout=") == 0,
+				    "only timeout= is an override, not %s",
+				    cfg_options[i]);
+		cfg_free(&c);
+		CHECK(parse(&c, err, arg, "authfile=/etc/x", "debug", NULL) == 0 &&
+		    c.line_overrides == 0 && c.conf_set != 0,
+		    "options conf= does not set are no override");
+		cfg_free(&c);
+		CHECK(parse(&c, err, "id=5", "timeout=4", NULL) == 0 &&
+		    c.line_overrides == 0 && c.conf_set == 0,
+		    "without conf= nothing is overridden");
+		cfg_free(&c);
 		chmod(path, 0640);
 		CHECK(parse(&c, err, arg, NULL) != 0 &&
 		    strstr(err, "group or others"), "0640 conf: %s", err);

@@ -102,18 +102,31 @@ chmod 755 "$T/bin/children"
 # ---- the shipped example, paths substituted ------------------------------
 EX=$top_srcdir/examples/pam.d/unlock
 OPTS="debug debug_file=$T/debug chalresp_helper=$T/bin/helper"
-grep -v '^#' "$EX" | grep . | sed "s|pam_yk.so|$MODULE|; s|\\(pam_yk.so.*\\)\$|\\1 $OPTS|" \
-	> "$T/pam.d/home"
-grep '^auth *required *pam_unix.so' "$EX" > "$T/pam.d/sys"
-sed -n "s|^#auth |auth |p" "$EX" | sed "s|pam_yk.so|$MODULE|; s|/var/yubico|$S|; s|\$| $OPTS|" \
-	>> "$T/pam.d/sys"
-[ "$(grep -c pam_unix.so "$T/pam.d/home")" = 1 ] && grep -q 'chalresp_path' "$T/pam.d/sys" &&
-	[ "$(wc -l < "$T/pam.d/sys")" = 2 ] && ! grep -q chalresp_path "$T/pam.d/home" ||
+# home: the file as it is; sys: its commented pam_yk line instead of the
+# active one.  What it @includes is named by absolute path (Linux-PAM
+# 1.5.2 looks for a relative @include in /etc/pam.d even under
+# pam_start_confdir): Debian 12's common-auth without pam_cap, and
+# pam_unix for the rest.
+printf '%s\n' "auth [success=1 default=ignore] pam_unix.so nullok" \
+	"auth requisite pam_deny.so" "auth required pam_permit.so" > "$T/pam.d/common-auth"
+for t in account password session; do
+	echo "$t required pam_unix.so" > "$T/pam.d/common-$t"
+done
+sed -e "s|^@include \([a-z-]*\)\$|@include $T/pam.d/\1|" \
+    -e "s|pam_yk\.so\(.*\)\$|$MODULE\1 $OPTS|" "$EX" > "$T/pam.d/example"
+sed -e '/^auth.*pam_yk/d' -e "s|^#auth |auth |; s|/var/yubico|$S|" "$T/pam.d/example" > "$T/pam.d/sys"
+grep -v '^#' "$T/pam.d/example" > "$T/pam.d/home"
+for i in $(sed -n 's/^@include //p' "$T/pam.d/home"); do
+	[ -f "$i" ] || fail "examples/pam.d/unlock includes $i: missing"
+done
+[ "$(grep -c "^auth.*$MODULE" "$T/pam.d/home")" = 1 ] && ! grep -q chalresp_path "$T/pam.d/home" &&
+	[ "$(grep -c "^auth.*$MODULE.*chalresp_path=$S " "$T/pam.d/sys")" = 1 ] &&
+	[ "$(grep -c "^auth.*$MODULE" "$T/pam.d/sys")" = 1 ] ||
 	fail "the example's lines: $(cat "$T/pam.d/home" "$T/pam.d/sys")"
 # pam_unix delays every failure by 2 s, so the cases about pam_yk alone
 # use only its line: the service yk.  sysopt NAME OPTIONS...: yk with
 # other options.
-grep pam_yk.so "$T/pam.d/sys" > "$T/pam.d/yk"
+grep "^auth.*$MODULE" "$T/pam.d/sys" > "$T/pam.d/yk"
 sysopt() {
 	_n=$1; shift
 	sed "s|chalresp_helper=[^ ]*|$*|" "$T/pam.d/yk" > "$T/pam.d/$_n"

@@ -72,6 +72,8 @@ struct entry {
 	size_t			nf;
 	bool			absent;	/* the key or card is not there now */
 	bool			hard;	/* deny even where nullok would pass */
+	/* Why check refuses a line that the module would run as it is. */
+	const char		*refused;
 	enum ck_level		verdict;
 	const char		*outcome;	/* a PAM code name, or NULL */
 	char			summary[400];
@@ -84,6 +86,10 @@ struct ctx {
 	struct passwd		pwbuf, *pw;
 	char			pwmem[16384];
 	struct yk_log		log;
+	/* --service: the stack against the distribution's stock file */
+	enum ck_level		stack_level;
+	char			stack_text[900];
+	const char		*stack_refused;
 };
 
 static const char *const level_names[] = { "ok", "info", "warn", "deny" };
@@ -243,6 +249,16 @@ option_notes(struct entry *e, const struct cfg *cfg)
 	if (cfg->conf != NULL)
 		add(e, CK_OK, "options", "conf=%s is root's, private, and "
 		    "parses", cfg->conf);
+	/* cfg_parse's own record of what the line set over conf=. */
+	for (size_t i = 0; cfg_options[i] != NULL && i < 64; i++) {
+		if (!(cfg->line_overrides & 1ULL << i))
+			continue;
+		add(e, CK_DENY, "options", "%.*s is set in conf=%s and again on "
+		    "the PAM line, which overrides the file: keep it in the "
+		    "file only", (int)strcspn(cfg_options[i], "="),
+		    cfg_options[i], cfg->conf);
+		e->refused = "an option on the PAM line overrides conf=";
+	}
 	if (cfg->alwaysok)
 		add(e, CK_WARN, "options", "alwaysok: every failure but a "
 		    "configuration error lets the user in (a test option; "
@@ -354,7 +370,7 @@ static enum yk_result
 servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct ck_server s[VC_MAX_URLS];
-	size_t usable = 0;
+	size_t usable = 0, confirmed = 0;
 	char url[256];
 
 	if (c->o->no_network) {
@@ -363,13 +379,30 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		return YK_OK;
 	}
 	(void)check_servers(cfg, s);
-	for (size_t i = 0; i < cfg->vc.nurls; i++)
+	for (size_t i = 0; i < cfg->vc.nurls; i++) {
 		usable += s[i].level != CK_DENY;
+		confirmed += s[i].confirmed;
+	}
 	/* One bad server among good ones does not deny: it is a warning. */
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		add(e, s[i].level == CK_DENY && usable > 0 ? CK_WARN : s[i].level,
 		    "server", "%s: %s", request_url_shown(cfg->vc.urls[i],
 		    url, sizeof(url)), s[i].text);
+	/*
+	 * A request without an OTP cannot confirm id= and key= against
+	 * YK-VAL or YubiCloud (they sign that early error with an empty
+	 * key); ykvald signs it with the client's key.  Unconfirmed is a
+	 * deny: a wrong id= or key= would refuse every OTP.
+	 */
+	if (usable > 0 && cfg->vc.keylen > 0 && confirmed == 0) {
+		add(e, CK_DENY, "server", "no server confirms id=%ld and key= "
+		    "(a reply signed with key=): if they are wrong, every OTP "
+		    "is refused.  Servers that sign early errors with an empty "
+		    "key (YK-VAL, YubiCloud) cannot confirm them without an "
+		    "OTP: after a real login has worked, check with "
+		    "--no-network", cfg->vc.id);
+		e->refused = "id= and key= are not confirmed by any server";
+	}
 	if (usable > 0)
 		return YK_OK;
 	add(e, CK_DENY, "server", "no server would give a trusted answer: "
@@ -752,6 +785,13 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		[MODE_PIV] = "ask for the PIN and have the card sign",
 	};
 
+	if (r == YK_OK && e->refused != NULL) {
+		e->verdict = CK_DENY;
+		snprintf(e->summary, sizeof(e->summary), "pam_yk would %s for "
+		    "%s, but this setup is refused: %s", next[cfg->mode],
+		    c->uesc, e->refused);
+		return;
+	}
 	if (r == YK_OK) {
 		e->verdict = CK_OK;
 		snprintf(e->summary, sizeof(e->summary), "a login of %s gets "
@@ -822,6 +862,53 @@ mode_line(struct entry *e, const struct cfg *cfg)
 		    cfg->piv_cafile ? cfg->piv_cafile : cfg->piv_capath);
 }
 
+/*
+ * --service FILE: FILE's basename names the service; where the stock file
+ * of that service (as its package shipped it) has pam_nologin, FILE's
+ * stack must have it too, or /etc/nologin would not stop a login that
+ * the distribution's file stops.
+ */
+static void
+stack_rule(struct ctx *c, const char *file)
+{
+	const char *base = strrchr(file, '/');
+	char stock[400], why[400], err[300];
+	int s, u;
+
+	base = base != NULL ? base + 1 : file;
+	s = pamfile_stock_uses(base, "pam_nologin.so", stock, sizeof(stock),
+	    why, sizeof(why));
+	if (s < 0) {
+		c->stack_level = CK_INFO;
+		snprintf(c->stack_text, sizeof(c->stack_text), "cannot compare "
+		    "with the distribution's file for the service %s: %s",
+		    base, why);
+		return;
+	}
+	if (s == 0) {
+		c->stack_level = CK_INFO;
+		snprintf(c->stack_text, sizeof(c->stack_text), "%s has no "
+		    "pam_nologin.so: none is needed here", stock);
+		return;
+	}
+	u = pamfile_uses(file, "pam_nologin.so", err, sizeof(err));
+	if (u == 1) {
+		c->stack_level = CK_OK;
+		snprintf(c->stack_text, sizeof(c->stack_text), "the stack keeps "
+		    "pam_nologin.so, as %s has it", stock);
+	} else {
+		c->stack_level = CK_DENY;
+		snprintf(c->stack_text, sizeof(c->stack_text), "the stack has "
+		    "no pam_nologin.so, which %s has: with /etc/nologin "
+		    "present, logins that the stock file refuses would pass "
+		    "(add the pam_yk lines to the stock file instead of "
+		    "replacing it)%s%s", stock, u < 0 ? ": " : "",
+		    u < 0 ? err : "");
+		c->stack_refused = "the stack drops pam_nologin.so, which the "
+		    "distribution's file has";
+	}
+}
+
 static void
 check_entry(struct ctx *c, struct entry *e)
 {
@@ -829,6 +916,10 @@ check_entry(struct ctx *c, struct entry *e)
 	enum yk_result r;
 
 	control_note(e);
+	if (c->stack_text[0] != '\0') {
+		add(e, c->stack_level, "stack", "%s", c->stack_text);
+		e->refused = c->stack_refused;
+	}
 	if (check_options(e, &cfg) != 0) {
 		memset(&cfg, 0, sizeof(cfg));
 		conclude(c, e, &cfg, YK_CONFIG);
@@ -1052,6 +1143,7 @@ check_main(int argc, char **argv)
 			fprintf(stderr, "ykpamcfg check: %s\n", err);
 			goto out;
 		}
+		stack_rule(c, o.service);
 		if ((es = calloc(pl.n ? pl.n : 1, sizeof(*es))) == NULL)
 			goto out;
 		for (size_t i = 0; i < pl.n; i++) {

@@ -26,6 +26,7 @@ struct pam_line {
 };
 
 struct pam_lines {
+	const char	*type;		/* the lines kept: "auth", "account" */
 	struct pam_line	*line;
 	size_t		n;
 	char		problems[4][512];	/* includes that cannot be read */
@@ -41,6 +42,26 @@ struct pam_lines {
  */
 int pamfile_read(const char *path, struct pam_lines *out, char *err,
     size_t errlen);
+
+/* The same for the lines of another type ("account", ...). */
+int pamfile_read_type(const char *path, const char *type,
+    struct pam_lines *out, char *err, size_t errlen);
+
+/*
+ * Does the stack of path use module (a file name: "pam_nologin.so") in
+ * its auth or account lines?  1 yes, 0 no, -1 (err) when unreadable.
+ */
+int pamfile_uses(const char *path, const char *module, char *err,
+    size_t errlen);
+
+/*
+ * The same question for the distribution's stock file of service: the
+ * conffile /etc/pam.d/SERVICE as its package shipped it (dpkg's md5 of
+ * it still matches).  stock names it (for the report).  1, 0, or -1 with
+ * why when it cannot be told.
+ */
+int pamfile_stock_uses(const char *service, const char *module, char *stock,
+    size_t stocklen, char *why, size_t whylen);
 
 /* Split a module argument string the way libpam does; 0 or -1. */
 int pamfile_split_args(const char *s, int *argc, char ***argv);
@@ -62,6 +83,7 @@ struct ck_server {
 	char		status[32];	/* the server's status=, or "" */
 	char		text[320];
 	double		ms;
+	bool		confirmed;	/* signed with key=: id and key right */
 };
 
 /*

@@ -83,15 +83,17 @@ judge_reply(const struct cfg *cfg, const struct yk_params *p,
 		say(s, CK_DENY, "the reply is not signed (status %s): with "
 		    "key= set, no answer of this server would be trusted",
 		    s->status);
-	else if (params_verify(p, cfg->vc.key, cfg->vc.keylen))
+	else if (params_verify(p, cfg->vc.key, cfg->vc.keylen)) {
 		say(s, CK_OK, "reachable in %.0f ms; its reply (status %s) is "
 		    "signed with key=, so id=%ld and key= are right", s->ms,
 		    s->status, id);
+		s->confirmed = true;
+	}
 	else if (params_verify(p, none, 0))
 		say(s, CK_WARN, "reachable in %.0f ms, but its reply (status "
 		    "%s) is signed with an empty key, not key=: id=%ld is not "
 		    "known there (ykvald), or the server signs early errors so "
-		    "(YK-VAL, YubiCloud); id= and key= are not confirmed",
+		    "(YK-VAL, YubiCloud); id= and key= are not confirmed here",
 		    s->ms, s->status, id);
 	else
 		say(s, CK_DENY, "its reply (status %s) does not verify with "

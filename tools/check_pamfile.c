@@ -7,12 +7,24 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "check.h"
+#include "spawn.h"
+
+#define DPKG_STATUS	"/var/lib/dpkg/status"
+#define PAM_STOCK_DIR	"/etc/pam.d"
+#define APT_ARCHIVES	"/var/cache/apt/archives"
+#define DPKG_DEB	"/usr/bin/dpkg-deb"
+#define TAR		"/bin/tar"
 
 #define MAX_DEPTH	8
 #define MAX_LINES	1024
@@ -245,12 +257,12 @@ one_line(const char *path, unsigned lineno, const char *text, int depth,
 		goto out;
 	}
 	t = type[0] == '-' ? type + 1 : type;
-	if (strcasecmp(t, "auth") != 0)
+	if (strcasecmp(t, out->type) != 0)
 		goto out;
 	if ((control = next_field(&s, true, &oom)) == NULL ||
 	    (module = next_field(&s, false, &oom)) == NULL) {
 		if (!oom)
-			problem(out, path, lineno, "an auth line without a "
+			problem(out, path, lineno, "a line without a "
 			    "control or module field", NULL);
 		goto out;
 	}
@@ -304,13 +316,240 @@ read_file(const char *path, int depth, struct pam_lines *out, char *err,
 }
 
 int
-pamfile_read(const char *path, struct pam_lines *out, char *err,
-    size_t errlen)
+pamfile_read_type(const char *path, const char *type, struct pam_lines *out,
+    char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
+	out->type = type;
 	if (read_file(path, 0, out, err, errlen) != 0) {
 		pam_lines_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+int
+pamfile_read(const char *path, struct pam_lines *out, char *err,
+    size_t errlen)
+{
+	return pamfile_read_type(path, "auth", out, err, errlen);
+}
+
+/* ---- the distribution's stock file ---------------------------------------- */
+
+static bool
+uses_module(const struct pam_lines *l, const char *module)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *b = strrchr(l->line[i].module, '/');
+
+		if (strcmp(b ? b + 1 : l->line[i].module, module) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+pamfile_uses(const char *path, const char *module, char *err, size_t errlen)
+{
+	static const char *const types[] = { "auth", "account" };
+	struct pam_lines l;
+	bool found = false;
+
+	for (size_t i = 0; i < 2 && !found; i++) {
+		if (pamfile_read_type(path, types[i], &l, err, errlen) != 0)
+			return -1;
+		found = uses_module(&l, module);
+		pam_lines_free(&l);
+	}
+	return found;
+}
+
+/*
+ * From dpkg's status file: the installed package that ships conffile
+ * path, and the md5 it recorded for it.  0, or -1 when none does.
+ */
+static int
+dpkg_conffile(const char *path, char *pkg, size_t pkglen, char *version,
+    size_t versionlen, char *md5, size_t md5len)
+{
+	FILE *f = fopen(DPKG_STATUS, "re");
+	char *line = NULL, cur[128] = "", ver[128] = "";
+	size_t cap = 0, plen = strlen(path);
+	bool installed = false, conffiles = false;
+	int r = -1;
+
+	if (f == NULL)
+		return -1;
+	version[0] = '\0';
+	while (getline(&line, &cap, f) != -1) {
+		if (r == 0 && line[0] == '\n')
+			break;		/* the end of the package's paragraph */
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != ' ')
+			conffiles = false;
+		if (line[0] == '\0') {
+			cur[0] = ver[0] = '\0';
+			installed = false;
+		} else if (strncmp(line, "Package: ", 9) == 0)
+			snprintf(cur, sizeof(cur), "%s", line + 9);
+		else if (strncmp(line, "Version: ", 9) == 0)
+			snprintf(ver, sizeof(ver), "%s", line + 9);
+		else if (strncmp(line, "Status: ", 8) == 0)
+			installed = strcmp(line + 8, "install ok installed") == 0;
+		else if (strcmp(line, "Conffiles:") == 0)
+			conffiles = true;
+		else if (conffiles && installed && cur[0] != '\0' &&
+		    strncmp(line + 1, path, plen) == 0 && line[1 + plen] == ' ' &&
+		    strspn(line + 2 + plen, "0123456789abcdef") == 32 &&
+		    line[2 + plen + 32] == '\0') {
+			snprintf(pkg, pkglen, "%s", cur);
+			snprintf(md5, md5len, "%.32s", line + 2 + plen);
+			r = 0;
+		}
+		/* The conffile may come before Version: read on to the end. */
+		if (r == 0 && ver[0] != '\0') {
+			snprintf(version, versionlen, "%s", ver);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* The md5 of the file at path, in hex; 0 or -1. */
+static int
+file_md5(const char *path, char hex[33])
+{
+	unsigned char buf[8192], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "re");
+	size_t n;
+	int r = -1;
+
+	if (ctx == NULL || f == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			goto out;
+	if (ferror(f) || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 ||
+	    mdlen != 16)
+		goto out;
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	r = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * path (a conffile) out of pkg's .deb of version in apt's archive cache,
+ * into fd: dpkg-deb --fsys-tarfile DEB | tar -xOf - .PATH, run as the
+ * module runs its helpers (spawn.c: empty environment, a deadline of
+ * 20 s).  0 or -1.
+ */
+static int
+deb_extract(const char *pkg, const char *version, const char *path, int fd)
+{
+	char pattern[600], member[320], ver[200];
+	struct child c[2] = { { .pid = -1 }, { .pid = -1 } };
+	glob_t g = { .gl_pathc = 0 };
+	int p[2] = { -1, -1 }, out = -1, st[2] = { 1, 1 }, r = -1;
+	long deadline = child_now_ms() + 20000;
+	size_t o = 0;
+
+	for (const char *v = version; *v != '\0' && o + 4 < sizeof(ver); v++)
+		o += (size_t)snprintf(ver + o, sizeof(ver) - o, *v == ':' ?
+		    "%%3a" : "%c", *v);
+	ver[o] = '\0';
+	snprintf(pattern, sizeof(pattern), "%s/%s_%s_*.deb", APT_ARCHIVES,
+	    pkg, ver);
+	snprintf(member, sizeof(member), ".%s", path);
+	if (o == 0 || strpbrk(pkg, "*?[/") != NULL ||
+	    strpbrk(ver, "*?[/") != NULL ||
+	    glob(pattern, GLOB_NOSORT, NULL, &g) != 0 || g.gl_pathc == 0)
+		goto out;
+	if (pipe2(p, O_CLOEXEC) != 0 || (p[0] = child_high_fd(p[0])) < 0 ||
+	    (p[1] = child_high_fd(p[1])) < 0 || (out = child_high_fd(dup(fd))) < 0)
+		goto out;
+	{
+		char *a0[] = { "dpkg-deb", "--fsys-tarfile", g.gl_pathv[0],
+		    NULL };
+		char *a1[] = { "tar", "-xOf", "-", member, NULL };
+
+		if (child_start(&c[0], DPKG_DEB, a0, -1, p[1]) != 0 ||
+		    child_start(&c[1], TAR, a1, p[0], out) != 0)
+			goto out;
+	}
+	close(p[0]);
+	close(p[1]);
+	p[0] = p[1] = -1;
+	r = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	/* The last started first: each puts back the SIGCHLD it found. */
+	if (child_reap(&c[1], deadline, &st[1]) != 0 || st[1] != 0)
+		r = -1;
+	if (child_reap(&c[0], deadline, &st[0]) != 0 || st[0] != 0)
+		r = -1;
+	if (out >= 0)
+		close(out);
+	globfree(&g);
+	return r;
+}
+
+int
+pamfile_stock_uses(const char *service, const char *module, char *stock,
+    size_t stocklen, char *why, size_t whylen)
+{
+	char path[300], pkg[128], ver[128], want[33], got[33], err[300];
+	char tmp[] = "/tmp/ykpamcfg-stock.XXXXXX";
+	int r, fd = -1;
+
+	snprintf(stock, stocklen, "%s/%s", PAM_STOCK_DIR, service);
+	if (strchr(service, '/') != NULL || service[0] == '.' ||
+	    strlen(service) > 100) {
+		snprintf(why, whylen, "%s is not a service name", service);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", PAM_STOCK_DIR, service);
+	if (dpkg_conffile(path, pkg, sizeof(pkg), ver, sizeof(ver), want,
+	    sizeof(want)) != 0) {
+		snprintf(why, whylen, "no installed package ships %s", path);
+		return -1;
+	}
+	snprintf(stock, stocklen, "%s (%s)", path, pkg);
+	if (file_md5(path, got) == 0 && strcmp(got, want) == 0) {
+		if ((r = pamfile_uses(path, module, err, sizeof(err))) < 0)
+			snprintf(why, whylen, "%s", err);
+		return r;
+	}
+	/* Edited: the package's own copy, from apt's cache, if it is there. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
+	    deb_extract(pkg, ver, path, fd) != 0 ||
+	    file_md5(tmp, got) != 0 || strcmp(got, want) != 0) {
+		snprintf(why, whylen, "%s was changed since %s installed it, "
+		    "and %s/%s_*.deb (apt-get download %s) is not there to "
+		    "read the package's own", path, pkg, APT_ARCHIVES, pkg,
+		    pkg);
+		r = -1;
+	} else {
+		snprintf(stock, stocklen, "%s (%s %s, read from its .deb)",
+		    path, pkg, ver);
+		if ((r = pamfile_uses(tmp, module, err, sizeof(err))) < 0)
+			snprintf(why, whylen, "%s", err);
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	return r;
 }
