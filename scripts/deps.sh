@@ -15,6 +15,8 @@ PACKAGES=(
 	softhsm2 opensc libpam-pkcs11 xxd
 	# real stacks: the tests start their own sshd and run sudo
 	openssh-server openssh-client sudo
+	# the Debian packages (tests/packages.sh): build, lintian
+	build-essential dpkg-dev debhelper fakeroot lintian
 )
 
 missing=()
