@@ -16,6 +16,8 @@ PACKAGES=(
 	# real stacks: the tests start their own sshd and run sudo and the
 	# screen locker vlock
 	openssh-server openssh-client sudo vlock
+	# the Debian packages (tests/packages.sh): build, lintian
+	build-essential dpkg-dev debhelper fakeroot lintian
 )
 
 missing=()

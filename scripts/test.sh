@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite: dependencies, a warnings-as-errors build, make check,
-# the same again under AddressSanitizer + UndefinedBehaviorSanitizer, and
-# make distcheck.  The last line sums up every test that ran.
+# the same again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# make distcheck, and the Debian packages (tests/packages.sh, which installs
+# and purges them).  The last line sums up every test that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -54,6 +55,18 @@ else
 	tail -n 40 build/distcheck.log
 	failed=$((failed + 1)); status=1
 fi
+
+# The Debian packages, built from a clean copy of the tree, installed next
+# to libpam-yubico, logged in through, and purged (tests/packages.sh says
+# what it checks; it installs and purges packages on this machine).
+echo "=== Debian packages"
+rc=0
+top_builddir=$root/build bash tests/packages.sh >build/packages.log 2>&1 || rc=$?
+case $rc in
+0) passed=$((passed + 1)); echo "packages: OK" ;;
+77) skipped=$((skipped + 1)); tail -n 1 build/packages.log ;;
+*) tail -n 40 build/packages.log; failed=$((failed + 1)); status=1 ;;
+esac
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
