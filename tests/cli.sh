@@ -103,8 +103,8 @@ refuse "disable an unknown key" "$YKVALD" key disable --db "$db" vvvvvvvvvvvv
 refuse "list a missing database" "$YKVALD" key list --db "$T/missing.db"
 [ ! -e "$T/missing.db" ] || fail "list created a database"
 refuse "unknown command" "$YKVALD" frobnicate
-refuse "bad listen address" "$YKVALD" serve --db "$db" --listen nonsense
-refuse "listen port out of range" "$YKVALD" serve --db "$db" --listen 127.0.0.1:70000
+refuse "bad listen address" "$YKVALD" serve $ALLOW_ROOT --db "$db" --listen nonsense
+refuse "listen port out of range" "$YKVALD" serve $ALLOW_ROOT --db "$db" --listen 127.0.0.1:70000
 "$YKVALD" --version | grep -q '^ykvald' || fail "--version"
 "$YKVALD" --help | grep -q 'ykvald serve' || fail "--help"
 
