@@ -657,6 +657,12 @@ store_check(const char *path, int timeout_ms, char *errbuf, size_t errlen)
 	sqlite3 *db = NULL;
 	int r = -1;
 
+	/* SQLite reuses a descriptor this process holds on the same file. */
+	if (access(path, R_OK | W_OK) != 0) {
+		snprintf(errbuf, errlen, "cannot open the database: %s",
+		    strerror(errno));
+		goto out;
+	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		set_err(errbuf, errlen, "cannot open the database", db);
