@@ -668,8 +668,9 @@ cmd_key_bump(int argc, char **argv)
 	if ((ctr = parse_pos(a.ctr, 0x7fff)) < 0)
 		return die("%s", "key bump: --counter must be a number from 1 "
 		    "to 32767");
-	if (a.use != NULL && (use = parse_pos(a.use, 255)) < 0)
-		return die("%s", "key bump: --use must be a number from 1 to 255");
+	if (a.use != NULL && strcmp(a.use, "0") != 0 &&
+	    (use = parse_pos(a.use, 255)) < 0)
+		return die("%s", "key bump: --use must be a number from 0 to 255");
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	r = store_key_bump(st, argv[optind], ctr, use);

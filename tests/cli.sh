@@ -149,7 +149,7 @@ refuse "client disable without an id" "$YKVALD" client disable --db "$db"
 
 "$YKVALD" key add --db "$db" --public-id $PUB --private-id $PRIV --aes-key $AES >/dev/null
 sqlite3 "$db" "UPDATE keys SET counter = 7, session_use = 3 WHERE public_id = '$PUB'"
-"$YKVALD" key bump --db "$db" --counter 5 $PUB >/dev/null || fail "key bump lower"
+"$YKVALD" key bump --db "$db" --counter 5 --use 0 $PUB >/dev/null || fail "key bump lower"
 [ "$(sqlite3 "$db" "SELECT counter, session_use FROM keys")" = "7|3" ] ||
 	fail "key bump lowered a counter"
 "$YKVALD" key bump --db "$db" --counter 9 --use 2 $PUB >/dev/null || fail "key bump"
@@ -168,6 +168,7 @@ refuse "replace with a bad key" "$YKVALD" key replace --db "$db" --public-id $PU
 	--private-id $PRIV --aes-key xyz
 refuse "bump an unknown key" "$YKVALD" key bump --db "$db" --counter 3 vvvvvvvvvvvv
 refuse "bump without --counter" "$YKVALD" key bump --db "$db" $PUB
+refuse "bump --use 256" "$YKVALD" key bump --db "$db" --counter 3 --use 256 $PUB
 refuse "delete an unknown key" "$YKVALD" key delete --db "$db" vvvvvvvvvvvv
 [ "$(sum)" = "$before" ] || fail "a refused key command changed the database"
 "$YKVALD" key delete --db "$db" $PUB | grep -q "^deleted $PUB$" || fail "key delete"
