@@ -16,7 +16,7 @@ health() { curl -s -o /dev/null -m 30 -w '%{http_code}' "http://$1/health"; }
 chmod 711 "$T"
 
 # ---- serve refuses root ---------------------------------------------------
-if "$YKVALD" serve --db "$T/root.db" --listen 127.0.0.1:0 2>"$T/err"; then
+if timeout 10 "$YKVALD" serve --db "$T/root.db" --listen 127.0.0.1:0 2>"$T/err"; then
 	fail "serve ran as root without --allow-root"
 fi
 grep -q '^ykvald: serve: refusing to run as root.*--allow-root' "$T/err" ||
