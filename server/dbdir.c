@@ -39,8 +39,8 @@ user_name(uid_t uid, char *buf, size_t len)
 
 /* The directory exists (*made when this call made it), or -1 and why. */
 static int
-make_dir(const char *dir, bool create, bool *made, struct stat *st,
-    char *err, size_t errlen)
+make_dir(const char *dir, bool *made, struct stat *st, char *err,
+    size_t errlen)
 {
 	char parent[4096];
 
@@ -51,7 +51,7 @@ make_dir(const char *dir, bool create, bool *made, struct stat *st,
 		snprintf(err, errlen, "%s is not a directory", dir);
 		return -1;
 	}
-	if (errno != ENOENT || !create) {
+	if (errno != ENOENT) {
 		snprintf(err, errlen, "cannot use directory %s: %s", dir,
 		    strerror(errno));
 		return -1;
@@ -126,7 +126,7 @@ dbdir_prepare(const char *path, enum dbdir_use use, char *err,
 		return -1;
 	} else if (!create) {
 		return 0;	/* opening it says that it is missing */
-	} else if (make_dir(dir, true, &made, &st, err, errlen) != 0) {
+	} else if (make_dir(dir, &made, &st, err, errlen) != 0) {
 		return -1;
 	} else if (me != 0 || made) {
 		if (made && me == 0)
