@@ -182,6 +182,25 @@ new_db "$T/tls.db"
 start_ykvald "$T/tls.db" --tls-cert cert.pem --tls-key key.pem
 ca() { curl -s -o /dev/null -m 10 -w '%{http_code}' --cacert "$1" "https://$YKVALD_ADDR/health" || :; }
 [ "$(ca one-ca.pem)" = 200 ] || fail "TLS with the first certificate"
+# A kept-alive connection made before the reload is still answered after.
+python3 - "$YKVALD_ADDR" one-ca.pem "$T/r1" "$T/go" > "$T/kept.out" 2>&1 <<'PY' &
+import http.client, os, ssl, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+c.request("GET", "/health"); r = c.getresponse(); r.read()
+sock = c.sock
+open(sys.argv[3], "w").write("1")
+for _ in range(1000):
+    if os.path.exists(sys.argv[4]):
+        break
+    time.sleep(0.01)
+c.request("GET", "/health"); r = c.getresponse(); r.read()
+assert c.sock is sock and r.status == 200, (r.status, c.sock, sock)
+print("same connection", r.status)
+PY
+kp=$!
+wait_for_file "$T/r1" $kp || fail "no first request: $(cat "$T/kept.out")"
 cp two-srv.pem cert.pem
 cp two-srv.key key.pem
 kill -HUP "$YKVALD_PID"
@@ -189,6 +208,9 @@ w=0
 until grep -q 'SIGHUP: re-read the TLS' "$T/ykvald.log"; do
 	w=$((w + 1)); [ $w -lt 500 ] || fail "no reload: $(cat "$T/ykvald.log")"; sleep 0.01
 done
+: > "$T/go"
+wait $kp || fail "the kept-alive connection: $(cat "$T/kept.out")"
+ok "a connection from before the reload is still served: $(cat "$T/kept.out")"
 [ "$(ca two-ca.pem)" = 200 ] || fail "the new certificate is not served"
 [ "$(ca one-ca.pem)" = 000 ] || fail "the old certificate is still served"
 ok "SIGHUP: a TLS client sees the new certificate"
