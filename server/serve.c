@@ -31,7 +31,7 @@
 #define REPLY_MAX	1024
 #define SWEEP_MS	250	/* how often slow requests are looked for */
 #define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
-#define HEALTH_MS	2000	/* /health waits this long for a lock */
+#define HEALTH_MS	2000	/* /health answers within this */
 /* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
  * wake-up fds, the writer's and every reader's database, WAL and shm. */
 #define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + 4 * (READER_POOL + 1))
@@ -76,7 +76,7 @@ struct server {
 	struct conn	*conns;
 	bool		sweep_stop;
 	pthread_t	sweep_thread;
-	pthread_mutex_t	health_lock;	/* one /health check at a time */
+	struct health	*health;
 	pthread_mutex_t	log_lock;
 	time_t		log_sec;
 	unsigned	log_n;
@@ -192,6 +192,109 @@ backend_client_get(void *arg, long id, struct client *out)
 	r = store_client_get(st, id, out);
 	reader_put(s, st);
 	return r;
+}
+
+/* ---- health ---------------------------------------------------------- */
+
+/*
+ * One check of the database runs at a time, in its own thread; every
+ * /health request waits for the next result, at most HEALTH_MS.  SQLite
+ * may take about 10 s to give up on a locked database, and a request
+ * must not hold its thread (and the checker its answer) that long.
+ */
+struct health {
+	pthread_mutex_t	lock;
+	pthread_cond_t	done;		/* CLOCK_MONOTONIC; gen moved on */
+	pthread_t	thread;
+	bool		running, joinable;
+	unsigned long	gen;		/* checks finished */
+	int		result;
+	char		err[256];
+	const char	*dbpath;
+};
+
+static void *
+health_main(void *arg)
+{
+	struct health *h = arg;
+	char err[sizeof(h->err)];
+	int r = store_check(h->dbpath, HEALTH_MS, err, sizeof(err));
+
+	pthread_mutex_lock(&h->lock);
+	h->result = r;
+	memcpy(h->err, err, sizeof(err));
+	h->gen++;
+	h->running = false;
+	pthread_cond_broadcast(&h->done);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/* 0 healthy, or -1 with why in err. */
+static int
+health_check(struct health *h, char *err, size_t errlen)
+{
+	struct timespec t;
+	unsigned long want;
+	int r = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += HEALTH_MS / 1000;
+	pthread_mutex_lock(&h->lock);
+	want = h->gen + 1;	/* the check running, or one started now */
+	if (!h->running) {
+		if (h->joinable)
+			pthread_join(h->thread, NULL);	/* it has ended */
+		h->joinable = false;
+		if (pthread_create(&h->thread, NULL, health_main, h) != 0) {
+			snprintf(err, errlen, "%s", "cannot start a check");
+			goto out;
+		}
+		h->running = h->joinable = true;
+	}
+	while (h->gen < want)
+		if (pthread_cond_timedwait(&h->done, &h->lock, &t) != 0)
+			break;
+	if (h->gen < want) {
+		snprintf(err, errlen, "no answer from the database within %d ms",
+		    HEALTH_MS);
+		goto out;
+	}
+	r = h->result;
+	snprintf(err, errlen, "%s", h->err);
+out:
+	pthread_mutex_unlock(&h->lock);
+	return r;
+}
+
+static struct health *
+health_new(const char *dbpath)
+{
+	struct health *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+
+	if (h == NULL)
+		return NULL;
+	h->dbpath = dbpath;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->done, &ca);
+	pthread_condattr_destroy(&ca);
+	return h;
+}
+
+/* After the daemons stopped: wait for a check still running. */
+static void
+health_free(struct health *h)
+{
+	if (h == NULL)
+		return;
+	if (h->joinable)
+		pthread_join(h->thread, NULL);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->done);
+	free(h);
 }
 
 /* ---- slow clients ---------------------------------------------------- */
@@ -654,12 +757,8 @@ static enum MHD_Result
 serve_health(struct server *s, struct MHD_Connection *c)
 {
 	char err[512], addr[INET6_ADDRSTRLEN];
-	int r;
 
-	pthread_mutex_lock(&s->health_lock);
-	r = store_check(s->dbpath, HEALTH_MS, err, sizeof(err));
-	pthread_mutex_unlock(&s->health_lock);
-	if (r == 0)
+	if (health_check(s->health, err, sizeof(err)) == 0)
 		return reply(c, MHD_HTTP_OK, "OK\n", 3);
 	fprintf(stderr, "ykvald: health addr=%s status=UNAVAILABLE reason=%s\n",
 	    client_addr(c, addr, sizeof(addr)), err);
@@ -960,7 +1059,6 @@ serve(const struct serve_opts *o)
 	pthread_cond_init(&s.pool_free, NULL);
 	pthread_cond_init(&s.work, NULL);
 	pthread_mutex_init(&s.conn_lock, NULL);
-	pthread_mutex_init(&s.health_lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -968,6 +1066,8 @@ serve(const struct serve_opts *o)
 	pthread_condattr_destroy(&ca);
 	s.tail = &s.head;
 	if (fit_nofile(o) != 0)
+		goto out;
+	if ((s.health = health_new(o->db)) == NULL)
 		goto out;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
@@ -1034,6 +1134,7 @@ out:
 	while (s.npool > 0)
 		store_close(s.pool[--s.npool]);
 	store_close(s.writer);
+	health_free(s.health);
 	tls_free();
 	return rc;
 }
