@@ -43,7 +43,10 @@ cd "$sandbox"
 ykvald=$root/build/ykvald
 
 say "1. ykvald starts on an embedded SQLite database, on a free loopback port"
-"$ykvald" serve --db "$sandbox/ykvald.db" --listen 127.0.0.1:0 \
+# A service runs as its own user; this sandboxed demo may run as root.
+allow_root=
+[ "$(id -u)" != 0 ] || allow_root=--allow-root
+"$ykvald" serve $allow_root --db "$sandbox/ykvald.db" --listen 127.0.0.1:0 \
 	--ready-file "$sandbox/ready" 2>"$sandbox/ykvald.log" &
 pid=$!
 for _ in $(seq 500); do [ -s ready ] && break; sleep 0.01; done

@@ -8,7 +8,7 @@ PACKAGES=(
 	gcc make autoconf automake libtool pkg-config
 	libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev
 	libykpers-1-dev libyubikey-dev libmicrohttpd-dev libsqlite3-dev
-	libp11-kit-dev
+	libp11-kit-dev libgnutls28-dev
 	# tests and demo
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico

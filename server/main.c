@@ -2,15 +2,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "dbdir.h"
 #include "import.h"
 #include "modhex.h"
 #include "serve.h"
@@ -22,16 +26,23 @@ static const char usage_text[] =
 "usage: ykvald serve [--db FILE] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "                    [--ready-file FILE] [--max-connections N]\n"
 "                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
+"                    [--allow-root]\n"
 "       ykvald client add [--db FILE] [--id N] [--json]\n"
-"       ykvald key add [--db FILE] --public-id MODHEX --private-id HEX --aes-key HEX\n"
-"                      [--serial N]\n"
+"       ykvald client list [--db FILE] [--json]\n"
+"       ykvald client disable|enable [--db FILE] ID\n"
+"       ykvald client rotate-key [--db FILE] [--json] ID\n"
+"       ykvald key add|replace [--db FILE] --public-id MODHEX --private-id HEX\n"
+"                      --aes-key HEX [--serial N]\n"
 "       ykvald key import [--db FILE] FILE\n"
 "       ykvald key list [--db FILE] [--json]\n"
-"       ykvald key disable|enable [--db FILE] PUBLIC_ID\n"
+"       ykvald key disable|enable|delete [--db FILE] PUBLIC_ID\n"
+"       ykvald key bump [--db FILE] --counter N [--use N] PUBLIC_ID\n"
+"       ykvald backup [--db FILE] FILE\n"
 "       ykvald --version\n";
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
-	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_SERIAL };
+	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_ROOT, O_CTR, O_USE,
+	O_SERIAL };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -48,14 +59,17 @@ static const struct option long_opts[] = {
 	{ "private-id", required_argument, NULL, O_PRIV },
 	{ "aes-key", required_argument, NULL, O_AES },
 	{ "serial", required_argument, NULL, O_SERIAL },
+	{ "allow-root", no_argument, NULL, O_ROOT },
+	{ "counter", required_argument, NULL, O_CTR },
+	{ "use", required_argument, NULL, O_USE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char	*db, *pub, *priv, *aes, *id, *serial;
-	const char	*maxc, *maxip, *rtime;
-	bool		json;
+	const char	*maxc, *maxip, *rtime, *ctr, *use;
+	bool		json, allow_root;
 	struct serve_opts serve;
 	bool		seen[O_SERIAL + 1];
 };
@@ -119,6 +133,9 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_PRIV: a->priv = optarg; break;
 		case O_AES: a->aes = optarg; break;
 		case O_SERIAL: a->serial = optarg; break;
+		case O_ROOT: a->allow_root = true; break;
+		case O_CTR: a->ctr = optarg; break;
+		case O_USE: a->use = optarg; break;
 		case O_LISTEN:
 			if (a->serve.nlisten == SERVE_MAX_LISTEN) {
 				fprintf(stderr, "ykvald: at most %d --listen\n",
@@ -148,13 +165,31 @@ parse_pos(const char *s, long max)
 	return v;
 }
 
+/* Say a note from dbdir_prepare, if any. */
+static void
+show_note(const char *note)
+{
+	if (note[0] != '\0')
+		fprintf(stderr, "ykvald: %s\n", note);
+}
+
+/*
+ * Every command opens the database here: as its owner (see
+ * dbdir_prepare), after whatever it had to read as the caller.
+ */
 static struct store *
 open_db(const char *path, enum store_open_mode mode)
 {
-	char err[512];
-	struct store *st = store_open(path, mode, err, sizeof(err));
+	char err[512], note[512];
+	struct store *st;
 
-	if (st == NULL)
+	if (dbdir_prepare(path, mode == STORE_CREATE ? DBDIR_ADMIN_CREATE :
+	    DBDIR_ADMIN, err, sizeof(err), note, sizeof(note)) != 0) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		return NULL;
+	}
+	show_note(note);
+	if ((st = store_open(path, mode, err, sizeof(err))) == NULL)
 		fprintf(stderr, "ykvald: %s\n", err);
 	return st;
 }
@@ -177,13 +212,19 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
-		O_MAXC, O_MAXIP, O_RTIME, 0 };
+		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, 0 };
 	struct args a = { 0 };
+	char err[512], note[512];
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
 		return die("serve: unexpected argument '%s'", argv[optind]);
+	/* Root holds the AES keys of every YubiKey for any bug to leak. */
+	if (geteuid() == 0 && !a.allow_root)
+		return die("%s", "serve: refusing to run as root: run it as "
+		    "its own user (the ykvald unit has User=ykvald), or give "
+		    "--allow-root");
 	if (serve_number("max-connections", a.maxc, 65536,
 	    SERVE_DEFAULT_MAX_CONNS, &a.serve.max_conns) != 0 ||
 	    serve_number("max-connections-per-ip", a.maxip, 65536,
@@ -194,7 +235,35 @@ cmd_serve(int argc, char **argv)
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
 	a.serve.db = a.db;
+	if (dbdir_prepare(a.db, DBDIR_SERVE, err, sizeof(err), note,
+	    sizeof(note)) != 0)
+		return die("serve: %s", err);
+	show_note(note);
 	return serve(&a.serve);
+}
+
+/* A fresh client key: 20 random bytes, base64; 0 or -1. */
+static int
+new_client_key(char b64[32])
+{
+	unsigned char raw[20];
+	int r = -1;
+
+	if (RAND_bytes(raw, sizeof(raw)) == 1) {
+		b64_encode(raw, sizeof(raw), b64);
+		r = 0;
+	}
+	explicit_bzero(raw, sizeof(raw));
+	return r;
+}
+
+static void
+print_client_key(long id, const char *b64, bool json)
+{
+	if (json)
+		printf("{ \"id\": %ld, \"key\": \"%s\" }\n", id, b64);
+	else
+		printf("id=%ld\nkey=%s\n", id, b64);
 }
 
 static int
@@ -202,7 +271,6 @@ cmd_client_add(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_ID, O_JSON, 0 };
 	struct args a = { 0 };
-	unsigned char raw[20];
 	char b64[32];
 	struct store *st;
 	long id = 0;
@@ -215,10 +283,8 @@ cmd_client_add(int argc, char **argv)
 	if (a.id != NULL && (id = parse_pos(a.id, 2147483647)) < 0)
 		return die("client add: --id must be a number from 1 to "
 		    "2147483647, not '%s'", a.id);
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (new_client_key(b64) != 0)
 		return die("%s", "cannot get random bytes");
-	b64_encode(raw, sizeof(raw), b64);
-	explicit_bzero(raw, sizeof(raw));
 	if ((st = open_db(a.db, STORE_CREATE)) == NULL)
 		return 1;
 	r = store_client_add(st, &id, b64);
@@ -227,52 +293,155 @@ cmd_client_add(int argc, char **argv)
 		return die("client add: client id %s already exists", a.id);
 	if (r != 0)
 		return die("client add: cannot write to %s", a.db);
-	if (a.json)
-		printf("{ \"id\": %ld, \"key\": \"%s\" }\n", id, b64);
-	else
-		printf("id=%ld\nkey=%s\n", id, b64);
+	print_client_key(id, b64, a.json);
 	explicit_bzero(b64, sizeof(b64));
 	return 0;
 }
 
+/* The one ID argument of "client disable|enable|rotate-key". */
 static int
-cmd_key_add(int argc, char **argv)
+client_id_arg(const char *what, int argc, char **argv, long *id)
+{
+	if (optind != argc - 1)
+		return die("client %s: expected one client ID", what);
+	if ((*id = parse_pos(argv[optind], 2147483647)) < 0)
+		return die("client %s: a client ID is a number from 1 to "
+		    "2147483647, not '%s'", what, argv[optind]);
+	return 0;
+}
+
+static int
+cmd_client_toggle(int argc, char **argv, bool on)
+{
+	static const int ok[] = { O_DB, 0 };
+	const char *what = on ? "enable" : "disable";
+	struct args a = { 0 };
+	struct store *st;
+	long id;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (client_id_arg(what, argc, argv, &id) != 0)
+		return 1;
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		return 1;
+	r = store_client_set_active(st, id, on);
+	store_close(st);
+	if (r == -2)
+		return die("client %s: no client %ld", what, id);
+	if (r != 0)
+		return die("client %s: cannot write to the database", what);
+	printf("%s client %ld\n", on ? "enabled" : "disabled", id);
+	return 0;
+}
+
+static int
+cmd_client_rotate(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_JSON, 0 };
+	struct args a = { 0 };
+	struct store *st;
+	char b64[32];
+	long id;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (client_id_arg("rotate-key", argc, argv, &id) != 0)
+		return 1;
+	if (new_client_key(b64) != 0)
+		return die("%s", "cannot get random bytes");
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		return 1;
+	r = store_client_set_key(st, id, b64);
+	store_close(st);
+	if (r == 0)
+		print_client_key(id, b64, a.json);
+	explicit_bzero(b64, sizeof(b64));
+	if (r == -2)
+		return die("client rotate-key: no client %ld", id);
+	if (r != 0)
+		return die("%s", "client rotate-key: cannot write to the database");
+	return 0;
+}
+
+static int
+print_client(const struct client_info *c, void *arg)
+{
+	json_object *arr = arg, *o;
+
+	if (arr == NULL) {
+		printf("%10ld %-8s %lld\n", c->id, c->active ? "active" :
+		    "disabled", c->created);
+		return 0;
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "id", json_object_new_int64(c->id));
+	json_object_object_add(o, "active", json_object_new_boolean(c->active));
+	json_object_object_add(o, "created", json_object_new_int64(c->created));
+	return json_object_array_add(arr, o);
+}
+
+/* --public-id, --private-id, --aes-key and --serial as one key. */
+static int
+key_from_args(const char *what, const struct args *a, struct key_rec *k)
+{
+	char line[256];
+	const char *errstr;
+	long serial = 0;
+	int r;
+
+	if (a->pub == NULL || a->priv == NULL || a->aes == NULL)
+		return die("key %s: --public-id, --private-id and --aes-key "
+		    "are required", what);
+	if (a->serial != NULL && (serial = parse_pos(a->serial, 2147483647)) < 0)
+		return die("key %s: bad --serial '%s'", what, a->serial);
+	/* One parser for the command line and for imports. */
+	snprintf(line, sizeof(line), "%ld,%s,%s,%s", serial, a->pub, a->priv,
+	    a->aes);
+	r = import_parse_line(line, k, &errstr);
+	explicit_bzero(line, sizeof(line));
+	if (r != IMPORT_KEY || strchr(a->pub, ',') || strchr(a->priv, ',') ||
+	    strchr(a->aes, ','))
+		return die("key %s: %s", what, r == IMPORT_KEY ? "a value holds "
+		    "a comma" : errstr);
+	return 0;
+}
+
+static int
+cmd_key_add(int argc, char **argv, bool replace)
 {
 	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL, 0 };
+	const char *what = replace ? "replace" : "add";
 	struct args a = { 0 };
 	struct key_rec k = { 0 };
-	char line[256], err[512];
-	const char *errstr;
+	char err[512];
 	struct store *st;
-	long serial = 0;
 	int r;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("key add: unexpected argument '%s'", argv[optind]);
-	if (a.pub == NULL || a.priv == NULL || a.aes == NULL)
-		return die("%s", "key add: --public-id, --private-id and "
-		    "--aes-key are required");
-	if (a.serial != NULL && (serial = parse_pos(a.serial, 2147483647)) < 0)
-		return die("key add: bad --serial '%s'", a.serial);
-	/* One parser for the command line and for imports. */
-	snprintf(line, sizeof(line), "%ld,%s,%s,%s", serial, a.pub, a.priv,
-	    a.aes);
-	r = import_parse_line(line, &k, &errstr);
-	explicit_bzero(line, sizeof(line));
-	if (r != IMPORT_KEY || strchr(a.pub, ',') || strchr(a.priv, ',') ||
-	    strchr(a.aes, ','))
-		return die("key add: %s", r == IMPORT_KEY ? "a value holds a "
-		    "comma" : errstr);
-	if ((st = open_db(a.db, STORE_CREATE)) == NULL)
+		return die("key %s: unexpected argument '%s'", what,
+		    argv[optind]);
+	if (key_from_args(what, &a, &k) != 0)
 		return 1;
-	r = store_keys_add(st, &k, 1, err, sizeof(err));
+	if ((st = open_db(a.db, replace ? STORE_EXISTING : STORE_CREATE)) == NULL) {
+		explicit_bzero(&k, sizeof(k));
+		return 1;
+	}
+	snprintf(err, sizeof(err), "cannot write to the database");
+	r = replace ? store_key_replace(st, &k) :
+	    store_keys_add(st, &k, 1, err, sizeof(err));
 	store_close(st);
 	explicit_bzero(&k, sizeof(k));
+	if (r == -2 && replace)
+		return die("key replace: no key with public ID '%s'", a.pub);
 	if (r != 0)
-		return die("key add: %s", err);
-	printf("added %s\n", a.pub);
+		return die("key %s: %s", what, err);
+	printf("%s %s\n", replace ? "replaced" : "added", a.pub);
 	return 0;
 }
 
@@ -406,7 +575,26 @@ print_key(const struct key_info *k, void *arg)
 }
 
 static int
-cmd_key_list(int argc, char **argv)
+key_foreach(struct store *st, void *arr)
+{
+	if (arr == NULL)
+		printf("%-16s %-8s %10s %7s %5s\n", "public_id", "state",
+		    "serial", "counter", "use");
+	return store_keys_foreach(st, print_key, arr);
+}
+
+static int
+client_foreach(struct store *st, void *arr)
+{
+	if (arr == NULL)
+		printf("%10s %-8s %s\n", "id", "state", "created");
+	return store_clients_foreach(st, print_client, arr);
+}
+
+/* "key list" and "client list": a table, or a JSON array. */
+static int
+cmd_list(int argc, char **argv, const char *what,
+    int (*each)(struct store *, void *))
 {
 	static const int ok[] = { O_DB, O_JSON, 0 };
 	struct args a = { 0 };
@@ -417,30 +605,32 @@ cmd_key_list(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("key list: unexpected argument '%s'", argv[optind]);
+		return die("%s list: unexpected argument '%s'", what,
+		    argv[optind]);
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	if (a.json && (arr = json_object_new_array()) == NULL) {
 		store_close(st);
 		return die("%s", "out of memory");
 	}
-	if (!a.json)
-		printf("%-16s %-8s %10s %7s %5s\n", "public_id", "state",
-		    "serial", "counter", "use");
-	r = store_keys_foreach(st, print_key, arr);
+	r = each(st, arr);
 	store_close(st);
 	if (r == 0 && arr != NULL)
 		printf("%s\n", json_object_to_json_string_ext(arr,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
-	return r == 0 ? 0 : die("%s", "key list: cannot read the database");
+	return r == 0 ? 0 : die("%s list: cannot read the database", what);
 }
 
+enum key_change { KEY_DISABLE, KEY_ENABLE, KEY_DELETE };
+
 static int
-cmd_key_toggle(int argc, char **argv, bool on)
+cmd_key_change(int argc, char **argv, enum key_change how)
 {
 	static const int ok[] = { O_DB, 0 };
+	static const char *const verb[] = { "disable", "enable", "delete" };
+	static const char *const done[] = { "disabled", "enabled", "deleted" };
 	struct args a = { 0 };
 	struct store *st;
 	int r;
@@ -448,17 +638,112 @@ cmd_key_toggle(int argc, char **argv, bool on)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc - 1)
-		return die("key %s: expected one PUBLIC_ID", on ? "enable" : "disable");
+		return die("key %s: expected one PUBLIC_ID", verb[how]);
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
-	r = store_key_set_active(st, argv[optind], on);
+	r = how == KEY_DELETE ? store_key_delete(st, argv[optind]) :
+	    store_key_set_active(st, argv[optind], how == KEY_ENABLE);
 	store_close(st);
 	if (r == -2)
 		return die("no key with public ID '%s'", argv[optind]);
 	if (r != 0)
 		return die("%s", "cannot write to the database");
-	printf("%s %s\n", on ? "enabled" : "disabled", argv[optind]);
+	printf("%s %s\n", done[how], argv[optind]);
 	return 0;
+}
+
+static int
+cmd_key_bump(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, O_CTR, O_USE, 0 };
+	struct args a = { 0 };
+	struct store *st;
+	long ctr, use = 0;
+	int r;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc - 1)
+		return die("%s", "key bump: expected one PUBLIC_ID");
+	if ((ctr = parse_pos(a.ctr, 0x7fff)) < 0)
+		return die("%s", "key bump: --counter must be a number from 1 "
+		    "to 32767");
+	if (a.use != NULL && strcmp(a.use, "0") != 0 &&
+	    (use = parse_pos(a.use, 255)) < 0)
+		return die("%s", "key bump: --use must be a number from 0 to 255");
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		return 1;
+	r = store_key_bump(st, argv[optind], ctr, use);
+	store_close(st);
+	if (r == -2)
+		return die("no key with public ID '%s'", argv[optind]);
+	if (r != 0)
+		return die("%s", "key bump: cannot write to the database");
+	printf("%s: OTPs up to counter %ld use %ld are refused\n",
+	    argv[optind], ctr, use);
+	return 0;
+}
+
+/*
+ * The copy is created by the caller (so root may write it where the
+ * service user may not), never over an existing file or through a
+ * symbolic link, mode 0600 whatever the umask; the database is then read
+ * as its owner.
+ */
+static int
+cmd_backup(int argc, char **argv)
+{
+	static const int ok[] = { O_DB, 0 };
+	struct args a = { 0 };
+	char err[512];
+	struct store *st;
+	const char *out;
+	int fd, r = 1;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc - 1)
+		return die("%s", "backup: expected one FILE");
+	out = argv[optind];
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return die("backup: cannot create %s: %s%s", out,
+		    strerror(errno), errno == EEXIST ? " (it is never "
+		    "overwritten)" : "");
+	if (fchmod(fd, 0600) != 0) {
+		fprintf(stderr, "ykvald: backup: fchmod %s: %s\n", out,
+		    strerror(errno));
+		goto out;
+	}
+	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
+		goto out;
+	if (store_backup(st, fd, err, sizeof(err)) == 0)
+		r = 0;
+	else
+		fprintf(stderr, "ykvald: backup: %s: %s\n", out, err);
+	store_close(st);
+out:
+	if (close(fd) != 0 && r == 0)
+		r = die("backup: %s: %s", out, strerror(errno));
+	if (r == 0)
+		printf("backed up %s to %s\n", a.db, out);
+	else if (unlink(out) != 0)
+		fprintf(stderr, "ykvald: backup: remove %s, it is not a "
+		    "backup\n", out);
+	return r;
+}
+
+/* "ykvald client frob": say what is unknown, then how to get help. */
+static int
+unknown(const char *cmd, const char *sub)
+{
+	if (*cmd == '\0')
+		fputs(usage_text, stderr);
+	else
+		fprintf(stderr, "ykvald: unknown command '%s%s%s' (ykvald "
+		    "--help lists them)\n", cmd, *sub ? " " : "", sub);
+	return 2;
 }
 
 int
@@ -466,7 +751,10 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	const char *sub = argc > 2 ? argv[2] : "";
+	int ac = argc - 2;
+	char **av = argv + 2;
 
+	umask(077);	/* databases, their -wal and -shm, backups */
 	if (strcmp(cmd, "--version") == 0) {
 		printf("ykvald (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
@@ -477,20 +765,38 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
-	if (strcmp(cmd, "client") == 0 && strcmp(sub, "add") == 0)
-		return cmd_client_add(argc - 2, argv + 2);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "client") == 0) {
+		if (strcmp(sub, "add") == 0)
+			return cmd_client_add(ac, av);
+		if (strcmp(sub, "list") == 0)
+			return cmd_list(ac, av, "client", client_foreach);
+		if (strcmp(sub, "disable") == 0)
+			return cmd_client_toggle(ac, av, false);
+		if (strcmp(sub, "enable") == 0)
+			return cmd_client_toggle(ac, av, true);
+		if (strcmp(sub, "rotate-key") == 0)
+			return cmd_client_rotate(ac, av);
+	}
 	if (strcmp(cmd, "key") == 0) {
 		if (strcmp(sub, "add") == 0)
-			return cmd_key_add(argc - 2, argv + 2);
+			return cmd_key_add(ac, av, false);
+		if (strcmp(sub, "replace") == 0)
+			return cmd_key_add(ac, av, true);
 		if (strcmp(sub, "import") == 0)
-			return cmd_key_import(argc - 2, argv + 2);
+			return cmd_key_import(ac, av);
 		if (strcmp(sub, "list") == 0)
-			return cmd_key_list(argc - 2, argv + 2);
+			return cmd_list(ac, av, "key", key_foreach);
 		if (strcmp(sub, "disable") == 0)
-			return cmd_key_toggle(argc - 2, argv + 2, false);
+			return cmd_key_change(ac, av, KEY_DISABLE);
 		if (strcmp(sub, "enable") == 0)
-			return cmd_key_toggle(argc - 2, argv + 2, true);
+			return cmd_key_change(ac, av, KEY_ENABLE);
+		if (strcmp(sub, "delete") == 0)
+			return cmd_key_change(ac, av, KEY_DELETE);
+		if (strcmp(sub, "bump") == 0)
+			return cmd_key_bump(ac, av);
 	}
-	fputs(usage_text, stderr);
-	return 2;
+	return unknown(cmd, strcmp(cmd, "client") == 0 ||
+	    strcmp(cmd, "key") == 0 ? sub : "");
 }

@@ -16,10 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netdb.h>
+
 #include <microhttpd.h>
 
 #include "serve.h"
 #include "store.h"
+#include "tls.h"
 #include "verify.h"
 
 #define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
@@ -28,6 +31,7 @@
 #define REPLY_MAX	1024
 #define SWEEP_MS	250	/* how often slow requests are looked for */
 #define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
+#define HEALTH_MS	2000	/* /health answers within this */
 /* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
  * wake-up fds, the writer's and every reader's database, WAL and shm. */
 #define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + 4 * (READER_POOL + 1))
@@ -72,6 +76,7 @@ struct server {
 	struct conn	*conns;
 	bool		sweep_stop;
 	pthread_t	sweep_thread;
+	struct health	*health;
 	pthread_mutex_t	log_lock;
 	time_t		log_sec;
 	unsigned	log_n;
@@ -187,6 +192,109 @@ backend_client_get(void *arg, long id, struct client *out)
 	r = store_client_get(st, id, out);
 	reader_put(s, st);
 	return r;
+}
+
+/* ---- health ---------------------------------------------------------- */
+
+/*
+ * One check of the database runs at a time, in its own thread; every
+ * /health request waits for the next result, at most HEALTH_MS.  SQLite
+ * may take about 10 s to give up on a locked database, and a request
+ * must not hold its thread (and the checker its answer) that long.
+ */
+struct health {
+	pthread_mutex_t	lock;
+	pthread_cond_t	done;		/* CLOCK_MONOTONIC; gen moved on */
+	pthread_t	thread;
+	bool		running, joinable;
+	unsigned long	gen;		/* checks finished */
+	int		result;
+	char		err[256];
+	const char	*dbpath;
+};
+
+static void *
+health_main(void *arg)
+{
+	struct health *h = arg;
+	char err[sizeof(h->err)];
+	int r = store_check(h->dbpath, HEALTH_MS, err, sizeof(err));
+
+	pthread_mutex_lock(&h->lock);
+	h->result = r;
+	memcpy(h->err, err, sizeof(err));
+	h->gen++;
+	h->running = false;
+	pthread_cond_broadcast(&h->done);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/* 0 healthy, or -1 with why in err. */
+static int
+health_check(struct health *h, char *err, size_t errlen)
+{
+	struct timespec t;
+	unsigned long want;
+	int r = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += HEALTH_MS / 1000;
+	pthread_mutex_lock(&h->lock);
+	want = h->gen + 1;	/* the check running, or one started now */
+	if (!h->running) {
+		if (h->joinable)
+			pthread_join(h->thread, NULL);	/* it has ended */
+		h->joinable = false;
+		if (pthread_create(&h->thread, NULL, health_main, h) != 0) {
+			snprintf(err, errlen, "%s", "cannot start a check");
+			goto out;
+		}
+		h->running = h->joinable = true;
+	}
+	while (h->gen < want)
+		if (pthread_cond_timedwait(&h->done, &h->lock, &t) != 0)
+			break;
+	if (h->gen < want) {
+		snprintf(err, errlen, "no answer from the database within %d ms",
+		    HEALTH_MS);
+		goto out;
+	}
+	r = h->result;
+	snprintf(err, errlen, "%s", h->err);
+out:
+	pthread_mutex_unlock(&h->lock);
+	return r;
+}
+
+static struct health *
+health_new(const char *dbpath)
+{
+	struct health *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+
+	if (h == NULL)
+		return NULL;
+	h->dbpath = dbpath;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->done, &ca);
+	pthread_condattr_destroy(&ca);
+	return h;
+}
+
+/* After the daemons stopped: wait for a check still running. */
+static void
+health_free(struct health *h)
+{
+	if (h == NULL)
+		return;
+	if (h->joinable)
+		pthread_join(h->thread, NULL);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->done);
+	free(h);
 }
 
 /* ---- slow clients ---------------------------------------------------- */
@@ -429,6 +537,25 @@ ms_since(const struct timespec *t0)
 	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The client's address, numeric, for the log: "-" when unknown. */
+static const char *
+client_addr(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	socklen_t sl;
+
+	snprintf(buf, len, "-");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return buf;
+	sl = ci->client_addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, sl, buf, (socklen_t)len, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 /* hdr/val: one extra response header, or NULL. */
 static enum MHD_Result
 reply_hdr(struct MHD_Connection *c, unsigned code, const char *body,
@@ -600,7 +727,7 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	};
 	struct verify_result res;
 	struct timespec now;
-	char body[REPLY_MAX];
+	char body[REPLY_MAX], addr[INET6_ADDRSTRLEN];
 	int n;
 	enum MHD_Result ret;
 
@@ -608,9 +735,10 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	clock_gettime(CLOCK_REALTIME, &now);
 	n = verify_reply(&res, &now, body, sizeof(body));
 	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
-	    "latency_ms=%.2f%s%s\n", res.client_id,
+	    "latency_ms=%.2f addr=%s%s%s\n", res.client_id,
 	    res.public_id[0] ? res.public_id : "-", ykv_status_name(res.status),
-	    ms_since(&rq->start), res.why ? " reason=" : "",
+	    ms_since(&rq->start), client_addr(c, addr, sizeof(addr)),
+	    res.why ? " reason=" : "",
 	    res.why ? res.why : "");
 	verify_result_clear(&res);
 	if (n < 0)
@@ -620,16 +748,35 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	return ret;
 }
 
+/*
+ * Healthy means the database answers: a fresh connection (no cached
+ * pages) reads its schema version and every page of both tables.  One
+ * check at a time, so that polling cannot open many connections.
+ */
+static enum MHD_Result
+serve_health(struct server *s, struct MHD_Connection *c)
+{
+	char err[512], addr[INET6_ADDRSTRLEN];
+
+	if (health_check(s->health, err, sizeof(err)) == 0)
+		return reply(c, MHD_HTTP_OK, "OK\n", 3);
+	fprintf(stderr, "ykvald: health addr=%s status=UNAVAILABLE reason=%s\n",
+	    client_addr(c, addr, sizeof(addr)), err);
+	return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE\n", 12);
+}
+
 /* The headers are in: check the framing, prepare for a body. */
 static enum MHD_Result
 request_headers(struct MHD_Connection *c, struct request *rq,
     const char *version, bool post_verify)
 {
 	const char *why, *cl;
+	char addr[INET6_ADDRSTRLEN];
 
 	rq->started = true;
 	if ((why = framing_error(c, version)) != NULL) {
-		fprintf(stderr, "ykvald: bad request: %s\n", why);
+		fprintf(stderr, "ykvald: bad request addr=%s: %s\n",
+		    client_addr(c, addr, sizeof(addr)), why);
 		/* Answered before the body: libmicrohttpd then closes. */
 		return reply_hdr(c, MHD_HTTP_BAD_REQUEST, "", 0,
 		    MHD_HTTP_HEADER_CONNECTION, "close");
@@ -678,7 +825,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (!get && !head && !post)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
 	if (strcmp(url, "/health") == 0 && !post)
-		return reply(c, MHD_HTTP_OK, "OK\n", 3);
+		return serve_health(s, c);
 	if (!verify)
 		return reply(c, MHD_HTTP_NOT_FOUND, "", 0);
 	/* Every verify spends the OTP: HEAD is not one (RFC 9110, 9.3.2). */
@@ -778,37 +925,16 @@ bad:
 	return -1;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    n > 1 << 20 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (buf = calloc(1, (size_t)n + 1)) == NULL ||
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "ykvald: cannot read %s: %s\n", path,
-		    strerror(errno ? errno : EIO));
-		free(buf);
-		buf = NULL;
-	}
-	if (f != NULL)
-		fclose(f);
-	return buf;
-}
-
 static struct MHD_Daemon *
 start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
-    const char *cert, const char *key)
+    bool tls)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	if (cert != NULL)
+	if (tls)
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
@@ -820,8 +946,8 @@ start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, request_start, s,
-	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    /* Each handshake asks for the current certificate and key. */
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_pick,
 	    MHD_OPTION_END);
 }
 
@@ -874,6 +1000,40 @@ write_ready(const char *path, char bound[][80], size_t n)
 	return 0;
 }
 
+/* SIGHUP: re-read the certificate and key; on an error keep the old. */
+static void
+reload(const struct serve_opts *o)
+{
+	char err[512];
+
+	if (o->tls_cert == NULL)
+		fprintf(stderr, "ykvald: SIGHUP: no TLS certificate to "
+		    "re-read\n");
+	else if (tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0)
+		fprintf(stderr, "ykvald: SIGHUP: keeping the TLS certificate "
+		    "in use: %s\n", err);
+	else
+		fprintf(stderr, "ykvald: SIGHUP: re-read the TLS certificate "
+		    "%s and key %s\n", o->tls_cert, o->tls_key);
+}
+
+/* SIGHUP reloads, SIGINT and SIGTERM end it; 0, or -1 on an error. */
+static int
+wait_signals(const struct serve_opts *o, const sigset_t *sigs)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(sigs, &sig) != 0)
+			return -1;
+		if (sig != SIGHUP)
+			break;
+		reload(o);
+	}
+	fprintf(stderr, "ykvald: %s, stopping\n", strsignal(sig));
+	return 0;
+}
+
 int
 serve(const struct serve_opts *o)
 {
@@ -882,15 +1042,16 @@ serve(const struct serve_opts *o)
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
 	char bound[SERVE_MAX_LISTEN][80], err[512];
-	char *cert = NULL, *key = NULL;
 	sigset_t sigs;
-	int sig, rc = 1;
-	bool writer = false, sweeper = false;
+	int rc = 1;
+	bool writer = false, sweeper = false, tls = o->tls_cert != NULL;
 	pthread_condattr_t ca;
 
+	/* Blocked in every thread: only sigwait() below sees them. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&s.lock, NULL);
@@ -906,13 +1067,18 @@ serve(const struct serve_opts *o)
 	s.tail = &s.head;
 	if (fit_nofile(o) != 0)
 		goto out;
+	if ((s.health = health_new(o->db)) == NULL)
+		goto out;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
 		goto out;
 	}
-	if (o->tls_cert != NULL && (!MHD_is_feature_supported(MHD_FEATURE_TLS) ||
-	    (cert = slurp(o->tls_cert)) == NULL || (key = slurp(o->tls_key)) == NULL)) {
-		fprintf(stderr, "ykvald: TLS is not available\n");
+	if (tls && !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
+		fprintf(stderr, "ykvald: TLS is not available in libmicrohttpd\n");
+		goto out;
+	}
+	if (tls && tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ykvald: TLS: %s\n", err);
 		goto out;
 	}
 	if ((s.writer = store_open(o->db, STORE_CREATE, err, sizeof(err))) == NULL) {
@@ -931,23 +1097,22 @@ serve(const struct serve_opts *o)
 		if (fd < 0)
 			goto out;
 		if ((d[i] = start_daemon(&s, o, fd, o->listen[i][0] == '[',
-		    cert, key)) == NULL) {
+		    tls)) == NULL) {
 			close(fd);
 			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
 			    bound[i]);
 			goto out;
 		}
 		fprintf(stderr, "ykvald: listening on %s://%s\n",
-		    cert ? "https" : "http", bound[i]);
+		    tls ? "https" : "http", bound[i]);
 	}
 	if (o->ready_file != NULL && write_ready(o->ready_file, bound,
 	    o->nlisten) != 0) {
 		fprintf(stderr, "ykvald: cannot write %s\n", o->ready_file);
 		goto out;
 	}
-	if (sigwait(&sigs, &sig) == 0)
-		fprintf(stderr, "ykvald: %s, stopping\n", strsignal(sig));
-	rc = 0;
+	if (wait_signals(o, &sigs) == 0)
+		rc = 0;
 out:
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
@@ -969,9 +1134,7 @@ out:
 	while (s.npool > 0)
 		store_close(s.pool[--s.npool]);
 	store_close(s.writer);
-	free(cert);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(key);
+	health_free(s.health);
+	tls_free();
 	return rc;
 }

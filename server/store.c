@@ -246,6 +246,69 @@ out:
 }
 
 int
+store_clients_foreach(struct store *st,
+    int (*cb)(const struct client_info *, void *), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct client_info ci;
+	int rc, r = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id, active, created FROM clients"
+	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ci.id = (long)sqlite3_column_int64(s, 0);
+		ci.active = sqlite3_column_int(s, 1) != 0;
+		ci.created = sqlite3_column_int64(s, 2);
+		if (cb(&ci, arg) != 0)
+			goto out;
+	}
+	if (rc == SQLITE_DONE)
+		r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Run an UPDATE or DELETE of one row: 0, -1 error, -2 no such row. */
+static int
+change_one(struct store *st, sqlite3_stmt *s)
+{
+	int r = -1;
+
+	if (sqlite3_step(s) == SQLITE_DONE)
+		r = sqlite3_changes(st->db) == 1 ? 0 : -2;
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_client_set_active(struct store *st, long id, bool on)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE clients SET active = ?2"
+	    " WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, on ? 1 : 0);
+	return change_one(st, s);
+}
+
+int
+store_client_set_key(struct store *st, long id, const char *b64key)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE clients SET secret = ?2"
+	    " WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, b64key, -1, SQLITE_STATIC);
+	return change_one(st, s);
+}
+
+int
 store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen)
 {
@@ -308,6 +371,75 @@ store_key_set_active(struct store *st, const char *public_id, bool on)
 		r = sqlite3_changes(st->db) == 1 ? 0 : -2;
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_key_delete(struct store *st, const char *public_id)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM keys WHERE public_id = ?1",
+	    -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
+	return change_one(st, s);
+}
+
+int
+store_key_replace(struct store *st, const struct key_rec *k)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "UPDATE keys SET private_id = ?2,"
+	    " aes_key = ?3, serial = ?4, counter = -1, session_use = -1,"
+	    " tstamp = -1, nonce = '', modified = -1, created = ?5"
+	    " WHERE public_id = ?1", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, k->public_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, k->private_id, YK_UID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, k->aes, YK_AES_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, k->serial);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	return change_one(st, s);
+}
+
+int
+store_key_bump(struct store *st, const char *public_id, long counter,
+    long use)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (exec(st->db, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	/* The same order as the compare-and-set: (counter, use) pairs. */
+	if (sqlite3_prepare_v2(st->db, "UPDATE keys SET counter = ?2,"
+	    " session_use = ?3, nonce = '', modified = ?4 WHERE public_id = ?1"
+	    " AND (counter < ?2 OR (counter = ?2 AND session_use < ?3))",
+	    -1, &s, NULL) != SQLITE_OK) {
+		exec(st->db, "ROLLBACK");
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, counter);
+	sqlite3_bind_int64(s, 3, use);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+	r = change_one(st, s);
+	if (r == -2) {
+		/* Already that high is fine; an unknown key is not. */
+		if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM keys WHERE"
+		    " public_id = ?1", -1, &s, NULL) != SQLITE_OK) {
+			r = -1;
+		} else {
+			sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
+			r = sqlite3_step(s) == SQLITE_ROW ? 0 : -2;
+			sqlite3_finalize(s);
+		}
+	}
+	if (r == 0 && exec(st->db, "COMMIT") == 0)
+		return 0;
+	exec(st->db, "ROLLBACK");
+	return r == 0 ? -1 : r;
 }
 
 int
@@ -466,4 +598,86 @@ store_cas_batch(struct store *st, struct cas_item **items, size_t n)
 fail:
 	for (size_t i = 0; i < n; i++)
 		items[i]->verdict = SV_BACKEND_ERROR;
+}
+
+int
+store_backup(struct store *st, int fd, char *errbuf, size_t errlen)
+{
+	sqlite3_int64 size = 0;
+	unsigned char *img;
+	size_t off = 0;
+	ssize_t n;
+	int r = -1;
+
+	/* One read transaction: a snapshot, while verifications go on. */
+	if ((img = sqlite3_serialize(st->db, "main", &size, 0)) == NULL) {
+		set_err(errbuf, errlen, "cannot read the database", st->db);
+		return -1;
+	}
+	while (off < (size_t)size) {
+		n = write(fd, img + off, (size_t)size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(errbuf, errlen, "write: %s",
+			    strerror(n < 0 ? errno : EIO));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		snprintf(errbuf, errlen, "fsync: %s", strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	explicit_bzero(img, (size_t)size);	/* AES keys */
+	sqlite3_free(img);
+	return r;
+}
+
+/* The first row's integer of sql, or -1. */
+static long long
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+store_check(const char *path, int timeout_ms, char *errbuf, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int r = -1;
+
+	/* SQLite reuses a descriptor this process holds on the same file. */
+	if (access(path, R_OK | W_OK) != 0) {
+		snprintf(errbuf, errlen, "cannot open the database: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		set_err(errbuf, errlen, "cannot open the database", db);
+		goto out;
+	}
+	sqlite3_busy_timeout(db, timeout_ms);
+	if (exec(db, "BEGIN") != 0 ||
+	    query_int(db, "PRAGMA user_version") != STORE_SCHEMA_VERSION ||
+	    query_int(db, "SELECT count(*) FROM clients") < 0 ||
+	    query_int(db, "SELECT count(*) FROM keys") < 0) {
+		set_err(errbuf, errlen, "cannot read the database", db);
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_close(db);	/* rolls the read transaction back */
+	return r;
 }

@@ -41,6 +41,21 @@ int store_client_get(struct store *st, long id, struct client *out);
 /* Adds a client; *id 0 picks the next free id.  0, -1 error, -2 exists. */
 int store_client_add(struct store *st, long *id, const char *b64key);
 
+/* What "client list" shows: never the key. */
+struct client_info {
+	long		id;
+	bool		active;
+	long long	created;	/* Unix time */
+};
+
+/* Calls cb for each client in id order; 0, or -1 on an error. */
+int store_clients_foreach(struct store *st,
+    int (*cb)(const struct client_info *, void *), void *arg);
+/* 0, -1 error, -2 no such client. */
+int store_client_set_active(struct store *st, long id, bool on);
+/* A new key for a client; 0, -1 error, -2 no such client. */
+int store_client_set_key(struct store *st, long id, const char *b64key);
+
 /* Keys. */
 struct key_rec {
 	char		public_id[YK_PUBID_MAX + 1];
@@ -54,6 +69,20 @@ int store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen);
 /* 0, -1 error, -2 no such key. */
 int store_key_set_active(struct store *st, const char *public_id, bool on);
+/* 0, -1 error, -2 no such key. */
+int store_key_delete(struct store *st, const char *public_id);
+/*
+ * A reprogrammed YubiKey keeps its public ID: new private ID, AES key and
+ * serial, and its counters start again.  0, -1 error, -2 no such key.
+ */
+int store_key_replace(struct store *st, const struct key_rec *k);
+/*
+ * Raise a key's counters to at least (counter, use), never lower them;
+ * OTPs at or below the pair are replays from then on.
+ * 0, -1 error, -2 no such key.
+ */
+int store_key_bump(struct store *st, const char *public_id, long counter,
+    long use);
 /* What "key list" shows: never the AES key or the private ID. */
 struct key_info {
 	const char	*public_id;
@@ -68,6 +97,20 @@ struct key_info {
 /* Calls cb for each key in public ID order; 0, or -1 on an error. */
 int store_keys_foreach(struct store *st,
     int (*cb)(const struct key_info *, void *), void *arg);
+
+/*
+ * A consistent copy of the whole database (one read transaction),
+ * written to fd and synced.  0, or -1 with a reason in errbuf.
+ */
+int store_backup(struct store *st, int fd, char *errbuf, size_t errlen);
+
+/*
+ * Is the database at path usable?  Opens it afresh (no cached pages),
+ * checks the schema version and reads every page of both tables, waiting
+ * at most timeout_ms for a lock.  0, or -1 with a reason in errbuf.
+ */
+int store_check(const char *path, int timeout_ms, char *errbuf,
+    size_t errlen);
 
 /* One verification waiting for the counter compare-and-set. */
 enum store_verdict {

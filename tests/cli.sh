@@ -103,8 +103,8 @@ refuse "disable an unknown key" "$YKVALD" key disable --db "$db" vvvvvvvvvvvv
 refuse "list a missing database" "$YKVALD" key list --db "$T/missing.db"
 [ ! -e "$T/missing.db" ] || fail "list created a database"
 refuse "unknown command" "$YKVALD" frobnicate
-refuse "bad listen address" "$YKVALD" serve --db "$db" --listen nonsense
-refuse "listen port out of range" "$YKVALD" serve --db "$db" --listen 127.0.0.1:70000
+refuse "bad listen address" "$YKVALD" serve $ALLOW_ROOT --db "$db" --listen nonsense
+refuse "listen port out of range" "$YKVALD" serve $ALLOW_ROOT --db "$db" --listen 127.0.0.1:70000
 "$YKVALD" --version | grep -q '^ykvald' || fail "--version"
 "$YKVALD" --help | grep -q 'ykvald serve' || fail "--help"
 
@@ -114,3 +114,88 @@ before=$(sum)
 refuse "newer schema" "$YKVALD" key list --db "$db"
 grep -q 'newer' "$T/err" || fail "schema error: $(cat "$T/err")"
 [ "$(sum)" = "$before" ] || fail "a newer database was changed"
+
+# ---- the service's admin commands (issue 13) ------------------------------
+db=$T/svc.db
+"$YKVALD" client add --db "$db" >/dev/null
+"$YKVALD" client add --db "$db" >/dev/null
+"$YKVALD" client list --db "$db" > "$T/clist"
+grep -q '^ *1 active ' "$T/clist" && grep -q '^ *2 active ' "$T/clist" ||
+	fail "client list: $(cat "$T/clist")"
+"$YKVALD" client disable --db "$db" 2 | grep -q '^disabled client 2$' || fail "client disable"
+"$YKVALD" client list --db "$db" --json > "$T/cjson"
+python3 - "$T/cjson" <<'PY' || fail "client list --json: $(cat "$T/cjson")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert [x["id"] for x in c] == [1, 2], c
+assert c[0]["active"] is True and c[1]["active"] is False, c
+assert all(set(x) == {"id", "active", "created"} for x in c), c
+PY
+"$YKVALD" client enable --db "$db" 2 >/dev/null || fail "client enable"
+"$YKVALD" client list --db "$db" | grep -q '^ *2 active ' || fail "still disabled"
+old=$(sqlite3 "$db" "SELECT secret FROM clients WHERE id=1")
+"$YKVALD" client rotate-key --db "$db" --json 1 > "$T/rot"
+new=$(sed -n 's/.*"key": "\([^"]*\)".*/\1/p' "$T/rot")
+[ "$(sqlite3 "$db" "SELECT secret FROM clients WHERE id=1")" = "$new" ] &&
+	[ "$new" != "$old" ] || fail "rotate-key: $(cat "$T/rot")"
+! grep -q "$old\|$new" "$T/clist" || fail "client list shows a key"
+ok "client list, disable, enable, rotate-key, --json"
+before=$(sum)
+refuse "disable an unknown client" "$YKVALD" client disable --db "$db" 9
+refuse "rotate an unknown client" "$YKVALD" client rotate-key --db "$db" 9
+refuse "client id text" "$YKVALD" client enable --db "$db" one
+refuse "client disable without an id" "$YKVALD" client disable --db "$db"
+[ "$(sum)" = "$before" ] || fail "a refused client command changed the database"
+
+"$YKVALD" key add --db "$db" --public-id $PUB --private-id $PRIV --aes-key $AES >/dev/null
+sqlite3 "$db" "UPDATE keys SET counter = 7, session_use = 3 WHERE public_id = '$PUB'"
+"$YKVALD" key bump --db "$db" --counter 5 --use 0 $PUB >/dev/null || fail "key bump lower"
+[ "$(sqlite3 "$db" "SELECT counter, session_use FROM keys")" = "7|3" ] ||
+	fail "key bump lowered a counter"
+"$YKVALD" key bump --db "$db" --counter 9 --use 2 $PUB >/dev/null || fail "key bump"
+[ "$(sqlite3 "$db" "SELECT counter, session_use FROM keys")" = "9|2" ] ||
+	fail "key bump did not raise: $(sqlite3 "$db" "SELECT counter FROM keys")"
+"$YKVALD" key replace --db "$db" --public-id $PUB --private-id 0102030405aa \
+	--aes-key 000102030405060708090a0b0c0d0e0f --serial 7 | grep -q "^replaced $PUB$" ||
+	fail "key replace"
+[ "$(sqlite3 "$db" "SELECT hex(private_id), serial, counter FROM keys")" = "0102030405AA|7|-1" ] ||
+	fail "key replace: $(sqlite3 "$db" "SELECT hex(private_id), serial, counter FROM keys")"
+ok "key bump (never lowers), key replace (counters start again)"
+before=$(sum)
+refuse "replace an unknown key" "$YKVALD" key replace --db "$db" --public-id vvvvvvvvvvvv \
+	--private-id $PRIV --aes-key $AES
+refuse "replace with a bad key" "$YKVALD" key replace --db "$db" --public-id $PUB \
+	--private-id $PRIV --aes-key xyz
+refuse "bump an unknown key" "$YKVALD" key bump --db "$db" --counter 3 vvvvvvvvvvvv
+refuse "bump without --counter" "$YKVALD" key bump --db "$db" $PUB
+refuse "bump --use 256" "$YKVALD" key bump --db "$db" --counter 3 --use 256 $PUB
+refuse "delete an unknown key" "$YKVALD" key delete --db "$db" vvvvvvvvvvvv
+[ "$(sum)" = "$before" ] || fail "a refused key command changed the database"
+"$YKVALD" key delete --db "$db" $PUB | grep -q "^deleted $PUB$" || fail "key delete"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM keys")" = 0 ] || fail "key delete left the key"
+ok "key delete"
+
+# Unknown commands name themselves.
+for c in "frobnicate" "client frob" "key frob"; do
+	# shellcheck disable=SC2086 # the words of the command
+	refuse "unknown command '$c'" "$YKVALD" $c
+	grep -q "^ykvald: unknown command '$c'" "$T/err" || fail "$c: $(cat "$T/err")"
+done
+
+# The database's directory is created (0700), or what is missing named.
+"$YKVALD" client add --db "$T/state/new.db" >/dev/null || fail "no directory made"
+[ "$(stat -c %a "$T/state")" = 700 ] || fail "directory mode $(stat -c %a "$T/state")"
+refuse "a missing parent" "$YKVALD" client add --db "$T/no/such/new.db"
+grep -q "$T/no does not exist" "$T/err" || fail "missing parent: $(cat "$T/err")"
+refuse "list in a missing directory" "$YKVALD" key list --db "$T/gone/x.db"
+[ ! -e "$T/gone" ] || fail "key list created a directory"
+ok "the database directory is created when a command creates the database"
+
+# backup: 0600 whatever the umask, never over a file.
+(umask 0; "$YKVALD" backup --db "$db" "$T/copy.db" >/dev/null) || fail "backup"
+[ "$(stat -c %a "$T/copy.db")" = 600 ] || fail "backup mode $(stat -c %a "$T/copy.db")"
+[ "$(sqlite3 "$T/copy.db" "SELECT count(*) FROM clients")" = 2 ] || fail "backup content"
+refuse "backup over a file" "$YKVALD" backup --db "$db" "$T/copy.db"
+refuse "backup of a missing database" "$YKVALD" backup --db "$T/missing.db" "$T/c2.db"
+[ ! -e "$T/c2.db" ] || fail "a failed backup left its file"
+ok "backup"

@@ -10,6 +10,9 @@ YKVALD=$top_builddir/ykvald
 OTPGEN=$top_builddir/tests/otpgen
 VCLIENT=$top_builddir/tests/vclient
 BURST=$top_builddir/tests/burst
+# ykvald serve refuses root unless told; the tests often run as root.
+ALLOW_ROOT=
+[ "$(id -u)" != 0 ] || ALLOW_ROOT=--allow-root
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pamyk-test.XXXXXX")
 _pids=""
@@ -60,8 +63,8 @@ wait_for_file() {
 start_ykvald() {
 	_db=$1; shift
 	_ready=$T/ready.$$.$(date +%s%N)
-	"$YKVALD" serve --db "$_db" --listen 127.0.0.1:0 --ready-file "$_ready" \
-		"$@" 2>>"$T/ykvald.log" &
+	"$YKVALD" serve $ALLOW_ROOT --db "$_db" --listen 127.0.0.1:0 \
+		--ready-file "$_ready" "$@" 2>>"$T/ykvald.log" &
 	YKVALD_PID=$!
 	_pids="$_pids $YKVALD_PID"
 	wait_for_file "$_ready" "$YKVALD_PID" ||

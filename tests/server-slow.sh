@@ -11,14 +11,14 @@ new_db "$T/db"
 # Connection limits that cannot fit under the hard RLIMIT_NOFILE: refused
 # at start, in one line, rather than failing accept() under load.
 rc=0
-prlimit --nofile=400:400 "$YKVALD" serve --db "$T/db" \
+prlimit --nofile=400:400 "$YKVALD" serve $ALLOW_ROOT --db "$T/db" \
 	--listen 127.0.0.1:0 --max-connections 512 2>"$T/nofile.err" || rc=$?
 [ $rc = 1 ] || fail "512 connections under a 400-file limit: exit $rc"
 grep -q 'needs .* open files, the limit is 400' "$T/nofile.err" ||
 	fail "no reason given: $(cat "$T/nofile.err")"
 ok "limits above RLIMIT_NOFILE are refused"
 # ... and a soft limit below what is needed is raised up to the hard one.
-prlimit --nofile=100: "$YKVALD" serve --db "$T/db" --listen 127.0.0.1:0 \
+prlimit --nofile=100: "$YKVALD" serve $ALLOW_ROOT --db "$T/db" --listen 127.0.0.1:0 \
 	--ready-file "$T/r100" 2>>"$T/ykvald.log" &
 p=$!; _pids="$_pids $p"
 wait_for_file "$T/r100" $p || fail "ykvald did not start under a low soft limit"

@@ -24,7 +24,7 @@ echo 'address add fd00:2::1/128 dev lo nodad' >> "$T/addrs"
 ip -6 -batch "$T/addrs" || fail "cannot add the test addresses"
 
 new_db "$T/db"
-"$YKVALD" serve --db "$T/db" --listen '[::1]:0' --ready-file "$T/r6" \
+"$YKVALD" serve $ALLOW_ROOT --db "$T/db" --listen '[::1]:0' --ready-file "$T/r6" \
 	2>>"$T/ykvald.log" &
 YKVALD_PID=$!; _pids="$_pids $YKVALD_PID"
 wait_for_file "$T/r6" $YKVALD_PID || fail "ykvald did not start"

@@ -29,7 +29,7 @@ if VCLIENT_CAINFO=rogue-ca.pem "$VCLIENT" -k "$CKEY" "$HURL" 1 "$(otp 1 1)" 2>/d
 fi
 ok "https with the wrong CA is refused"
 stop_ykvald
-if "$YKVALD" serve --db "$T/db" --listen 127.0.0.1:0 --tls-cert good-srv.pem 2>/dev/null; then
+if "$YKVALD" serve $ALLOW_ROOT --db "$T/db" --listen 127.0.0.1:0 --tls-cert good-srv.pem 2>/dev/null; then
 	fail "--tls-cert without --tls-key started"
 fi
 ok "--tls-cert needs --tls-key"
