@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* authfile.c - open the mapping file safely; parse "user:id:id" */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* authfile.h - the user-to-credential mapping file, opened safely */
 #ifndef YK_AUTHFILE_H
 #define YK_AUTHFILE_H

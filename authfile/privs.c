@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* privs.c - temporary privilege drop (euid/egid/groups; the saved uid stays) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* privs.h - run as the user for a while, then restore */
 #ifndef YK_PRIVS_H
 #define YK_PRIVS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cfg.c - module arguments -> struct cfg; every bad option is an error */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cfg.h - module arguments (and conf= files) -> one struct cfg */
 #ifndef YK_CFG_H
 #define YK_CFG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* chalresp.c - the offline challenge-response method */
 #include "config.h"
 

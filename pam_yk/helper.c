@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * helper.c - pam_yk_chalresp, installed setuid root.  pam_yk runs it when
  * it runs as the user (a screen locker) and chalresp_path holds root's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * helper.h - pam_yk_chalresp, the setuid-root helper that checks a user's
  * root-owned chalresp_path state for pam_yk running as that user (a screen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* helper_proto.c - what pam_yk and its setuid helper agree on (pure) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * helper_run.c - pam_yk's side of pam_yk_chalresp: run it, relay what it
  * says, bound the wait, reap it, and turn its exit into a yk_result.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* log.c - syslog and the optional debug file */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* log.h - pam_yk's log: syslog (LOG_AUTHPRIV), and debug lines on request */
 #ifndef YK_LOG_H
 #define YK_LOG_H

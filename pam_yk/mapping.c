@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mapping.c - read a user's entries from the mapping file, safely */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mapping.h - a user's entries in authfile= or ~/.yubico/authorized_yubikeys */
 #ifndef YK_MAPPING_H
 #define YK_MAPPING_H

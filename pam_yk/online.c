@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* online.c - the online OTP method */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* online.h - the online OTP method: mapping, input, validation (no PAM types) */
 #ifndef YK_ONLINE_H
 #define YK_ONLINE_H

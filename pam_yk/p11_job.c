@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* p11_job.c - run a piece of PKCS#11 work on a thread, with a deadline */
 #include "config.h"
 

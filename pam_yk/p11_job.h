@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* p11_job.h - run a piece of PKCS#11 work on a thread, with a deadline */
 #ifndef YK_P11_JOB_H
 #define YK_P11_JOB_H

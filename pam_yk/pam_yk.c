@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pam_yk.c - the PAM entry points and the outcome -> PAM code map */
 #include "config.h"
 

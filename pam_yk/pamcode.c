@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pamcode.c - the PAM code the module returns for each outcome */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pamcode.h - the PAM code the module returns for each outcome */
 #ifndef YK_PAMCODE_H
 #define YK_PAMCODE_H

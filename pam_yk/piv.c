@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* piv.c - PIV certificate login over PKCS#11 */
 #include "config.h"
 

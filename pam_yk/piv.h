@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* piv.h - PIV certificate login over PKCS#11 (no PAM types) */
 #ifndef YK_PIV_H
 #define YK_PIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* piv_cert.c - PIV certificates: trust and CRLs, policy, user mapping */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * piv_cert.h - the certificate side of PIV login: trust anchors and CRLs,
  * the certificate policy, the mapping to a user.  No PKCS#11 and no PAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* result.h - what a login attempt came to, before it becomes a PAM code */
 #ifndef YK_RESULT_H
 #define YK_RESULT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spawn.c - start, bound and reap a helper program (see spawn.h).  It
  * lives in someone else's process: no exit, no stray child, no signal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spawn.h - run a helper program from inside someone else's process: an
  * empty environment, only the descriptors we hand it, a deadline, and

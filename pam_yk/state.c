@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* state.c - parse, check and make challenge-response state (pure) */
 #include "config.h"
 

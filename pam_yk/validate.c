@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * validate.c - pam_yk_validate: the network part of online validation,
  * run by pam_yk with an empty environment (validate.h).  Not setuid: it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * validate.h - pam_yk_validate, the small (not setuid) program that does
  * the network part of online validation for pam_yk, and its protocol.

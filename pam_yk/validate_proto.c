@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* validate_proto.c - what pam_yk and pam_yk_validate say to each other */
 #include "config.h"
 

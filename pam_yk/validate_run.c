@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * validate_run.c - pam_yk's side of pam_yk_validate: a vc_transport that
  * runs the helper (spawn.c), sends it the signed URLs and reads the raw

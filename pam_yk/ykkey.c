@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ykkey.c - the YubiKeys on the USB bus: list them, and send an HMAC-SHA1
  * challenge to one of them.  The only file that touches libykpers-1.

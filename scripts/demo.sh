@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The main job, sandboxed: build pam_yk, start ykvald on a loopback port in
 # a throw-away directory, provision an API client and a (simulated)
 # YubiKey, and show an OTP accepted, then rejected as replayed -- with

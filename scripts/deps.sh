@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install the Debian 12 packages pam_yk needs to build, test and demo.
 # Idempotent: asks apt only for what is missing.  Needs root for apt.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pkg-guard.sh install|uninstall STAGE: refuse a "make install" or
 # "make uninstall" that would write or delete a file the package manager
 # owns (libpam-yubico's /usr/bin/ykpamcfg at --prefix=/usr, or our own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: dependencies, a warnings-as-errors build, make check,
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # make distcheck, and the Debian packages (tests/packages.sh, which installs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dbdir.c - where ykvald's database lives, and as whom to open it */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dbdir.h - where ykvald's database lives, and as whom to open it */
 #ifndef YKV_DBDIR_H
 #define YKV_DBDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* import.c - parse key provisioning logs (pure) */
 #include "config.h"
 

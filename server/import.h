@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* import.h - key records from ykman / ykksm CSV and Personalization Tool logs */
 #ifndef YKV_IMPORT_H
 #define YKV_IMPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* serve.c - ykvald's HTTP front (libmicrohttpd) and its group committer */
 #include "config.h"
 

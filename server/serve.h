@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* serve.h - the ykvald HTTP daemon */
 #ifndef YKV_SERVE_H
 #define YKV_SERVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store.c - ykvald's SQLite storage: clients, keys and counters */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store.h - ykvald's SQLite storage: clients, keys and counters */
 #ifndef YKV_STORE_H
 #define YKV_STORE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tls.c - ykvald's TLS certificate and key, re-read on SIGHUP */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tls.h - ykvald's TLS certificate and key, re-read on SIGHUP */
 #ifndef YKV_TLS_H
 #define YKV_TLS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verify.c - the /wsapi/2.0/verify decision, in YK-VAL's order */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verify.h - the /wsapi/2.0/verify decision, without HTTP */
 #ifndef YKV_VERIFY_H
 #define YKV_VERIFY_H

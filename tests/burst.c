@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * burst.c - test helper: N requests carrying one OTP, fired at once.
  *

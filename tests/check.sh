@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # ykpamcfg check: the built tool against good and broken setups made here,
 # a real ykvald on loopback, YubiKeys emulated at libykpers' boundary
 # (fakeykpers.so) and, when SoftHSM is there, a PIV token.  The tool must

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The ykvald command line: clear one-line errors, non-zero exits, and a
 # database left untouched by bad input.
 . "${top_srcdir:-.}/tests/lib.sh"

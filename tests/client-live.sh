@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The online client (vc_verify, through tests/vcheck) against the real
 # ykvald and against fakeval's misbehaving servers: verdicts, per-server
 # notes, and how long it takes when servers hang or die.

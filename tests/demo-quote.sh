@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # scripts/demo.sh prints each command it runs ("$ curl ...") so that it
 # can be pasted into a shell: a shell must read the printed line back as
 # the very words that were run (a URL with '&', quotes, spaces, $, ...).

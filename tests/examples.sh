@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # examples/pam.d/*: each file is the distribution's stock PAM file named on
 # its "# stock: PACKAGE PATH" line, taken from the installed package, with
 # only pam_yk lines and comments added: no stock line is removed, changed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fakep11.c - a test-only PKCS#11 module that forwards every call to a
  * real module (SoftHSM in the tests) and injects the faults SoftHSM

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The fault-injecting PKCS#11 wrapper (tests/fakep11.c, which documents
 # FAKEP11_*): it passes SoftHSM through untouched, and each fault shows
 # the way the comment there says, through pkcs11-tool (one call per

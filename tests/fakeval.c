@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fakeval.c - test helper: a validation server that misbehaves on purpose.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fakeykpers.c - a test-only stand-in for libykpers-1, LD_PRELOADed under
  * test programs (tests/ykkey.sh): it emulates YubiKeys at the library

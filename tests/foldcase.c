@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * foldcase.c - test-only, LD_PRELOADed before nss_wrapper by
  * tests/pam-chalresp.sh: a name service that folds case, as SSSD with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # install.sh - "make install" and "make uninstall" as an admin runs them:
 #  - configure --prefix=/usr picks libpam's module directory (the one that
 #    holds pam_unix.so), another prefix keeps the module in the prefix and

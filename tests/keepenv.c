@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * keepenv.c - test-only, LD_PRELOADed into pam_yk_chalresp by
  * tests/unlock.sh when it runs the helper with faked setuid ids: the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Smart-card login with real login(1): the shipped examples/pam.d/smartcard
 # as the "login" service (pam_wrapper's service directory, so /etc/pam.d is
 # not touched), users from nss_wrapper, a SoftHSM2 token as the card, and

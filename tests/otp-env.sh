@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The caller's environment steers nothing (issue 11, item 1).  su and sudo
 # run PAM with the caller's environment; libcurl reads SSLKEYLOGFILE (and
 # creates it, as root) and the *_proxy variables with plain getenv, OpenSSL

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Online mode under stalls: a DNS lookup that never answers, a TLS handshake
 # that never completes, several at once.  Every login ends within timeout
 # + 1 s, and as soon as one server says OK (issue 11, item 2).  The stalled

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # otpgen-ykparse.sh - cross-check our OTP generator (tests/otpgen) against
 # an independent implementation: Debian's ykparse (libyubikey-dev), which
 # decrypts a token and prints its fields.  Also check that otpgen reproduces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* otpgen.c - test generator: one Yubico OTP from explicit fields */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * p11drive.c - drive a PKCS#11 module through a script of steps given as
  * arguments, one output line per step, for tests/fakep11.sh: several

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * p11names.h - CKR_ names for the PKCS#11 return values the tests meet,
  * shared by tests/fakep11.c and tests/p11drive.c.  Include after

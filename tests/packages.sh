@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # packages.sh - the Debian packages, end to end, as an admin would use them.
 # Run by scripts/test.sh after the suites and distcheck (not by make check:
 # it needs root on Debian 12 and CHANGES THE MACHINE: it installs our

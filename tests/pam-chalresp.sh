@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mode=challenge-response through a real PAM stack, with YubiKeys emulated
 # at libykpers' boundary (LD_PRELOAD of tests/fakeykpers.so), ykpamcfg, and
 # Debian's pam_yubico reading what pam_yk writes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Control flags: what a PAM stack makes of each pam_yk outcome.
 #
 # For each flag in {required, requisite, sufficient, [success=done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The per-user mapping file ~/.yubico/authorized_yubikeys: read as the user,
 # refused when unsafe, privileges restored on every path.  Users come from
 # nss_wrapper; as root the privilege drop is real, otherwise uid_wrapper

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_yk.so in client mode through a real PAM stack (pam_start_confdir with
 # service files in $T), against ykvald and misbehaving servers on loopback.
 . "${top_srcdir:-.}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mode=piv certificate policy through a real PAM stack, with a hostile PKI
 # made here (tests/piv-lib.sh pki_make_policy): weak keys and digests in the
 # chain, keys that can never sign, planted anchors, issuer purpose, leaf

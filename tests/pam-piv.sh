@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mode=piv through a real PAM stack (pam_start_confdir), on SoftHSM tokens
 # holding certificates from a test PKI made here with openssl, and through
 # tests/fakep11.so for what SoftHSM cannot show (lock-out, removal, quirks).

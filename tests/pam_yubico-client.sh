@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pam_yubico-client.sh - interoperability with a real, independent client:
 # Debian's pam_yubico (which validates through libykclient), driven by
 # pamtester under pam_wrapper and nss_wrapper, against ykvald on loopback.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pamdrive.c - drive a real PAM stack from a service file in the build tree.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mode=piv against a PKCS#11 module that is not trusted (issue 10): one
 # that hangs, lies about lengths or about the login state, shows a key
 # that cannot sign, lacks the mechanism, or is not a PKCS#11 module, or

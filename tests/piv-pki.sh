@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The PIV test infrastructure itself (tests/piv-lib.sh): the PKI made by
 # pki_make is what its names say, according to openssl verify, and
 # SoftHSM tokens made by token_init/token_put sign the way pam_yk will

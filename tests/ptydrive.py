@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """ptydrive.py - run a program on a pseudo-terminal and answer its prompts.
 
     ptydrive.py [-t SECONDS] [-w SECONDS] [-x REGEX -s TEXT]... -- PROGRAM [ARG]...

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """rawhttp.py - send bytes to an HTTP server and report what came back.
 
 usage: rawhttp.py [-s SOURCE_ADDR] [-w SECONDS] ADDR:PORT REQUEST

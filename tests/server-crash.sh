@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Durability: an OTP that got OK is never OK again, also after kill -9.
 . "${top_srcdir:-.}/tests/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # HTTP framing per RFC 9112 (item 6 of issue 11): an ambiguous body length
 # gets 400 and a closed connection; too many parameters get 413, never a
 # silent close; a HEAD request is not a verify and does not spend the OTP.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Protocol 2.0 over real HTTP: every status, GET and POST, the reply's
 # format and signature, and the HTTP edges (health, 404, 405, 413).
 . "${top_srcdir:-.}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Replay decided atomically: 50 requests carrying one OTP, sent at the same
 # moment with different nonces, get exactly one OK.  Repeated for several
 # OTPs so that batches of different shapes are exercised.

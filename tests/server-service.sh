@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # ykvald as a service: the unit's ExecStart run as an unprivileged user
 # (here nobody stands for ykvald, $T/lib for /var/lib), root refused,
 # admin commands run by root keep the service's ownership, /health

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Slow clients (item 5 of issue 11): one address holding 2,000 slow
 # connections, half-open or trickling, must not keep others from
 # verifying; a request trickled a byte at a time is cut at its deadline,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Slow clients from many IPv6 addresses of one /64 (item 5 of issue 11):
 # an IPv6 host has a /64 of addresses, so the per-address connection
 # limit applies to the /64.  2,000 slow connections from 256 addresses

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # HTTPS: --tls-cert/--tls-key serve TLS; a client trusting the test CA
 # verifies; one trusting another CA refuses.
 . "${top_srcdir:-.}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """slowloris.py - slow HTTP clients against ykvald, for the tests.
 
 usage: slowloris.py hold [-s SOURCE [-m SPREAD]] [-n COUNT] [-t SECONDS]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Two-factor SSH with real OpenSSH: a real sshd on a loopback port, with the
 # shipped examples/pam.d/sshd* as its PAM service and the shipped
 # examples/sshd_config.d/* lines, and a real ssh client that answers the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stallgai.c - test-only LD_PRELOAD shim: getaddrinfo() of a name that
  * ends in "stall.test" never returns (a DNS server that never answers);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The real su (util-linux) over the shipped examples/pam.d/login, which is
 # meant for login and su alike: the password, then challenge-response
 # with root-owned state files, nullok.

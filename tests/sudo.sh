@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The real sudo over the shipped examples/pam.d/sudo and sudo-offline.
 #
 # sudo is setuid root, and a setuid program run by a real ordinary user

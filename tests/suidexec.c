@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * suidexec.c - test-only: start a setuid-root program (sudo, su) as if an
  * ordinary user had run it, with every id faked by uid_wrapper.

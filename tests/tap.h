@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tap.h - the few lines of test harness the unit tests share */
 #ifndef YK_TAP_H
 #define YK_TAP_H

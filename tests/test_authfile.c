@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_authfile.c - mapping lines, and the checks made when opening */
 #include "config.h"
 

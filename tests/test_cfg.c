@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_cfg.c - module arguments: each one good, each one bad or misspelt */
 #include "config.h"
 

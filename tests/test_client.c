@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_client.c - vc_verify's decisions over a canned transport, the
  * reply parser, and the signed request.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_exports.c - dlopen pam_yk.so: the PAM entry points, and nothing else */
 #include "config.h"
 

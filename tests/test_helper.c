@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_helper.c - what pam_yk and pam_yk_chalresp agree on: the helper's
  * argv checks, its exit codes, and the lines the module accepts from it.

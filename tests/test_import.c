@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_import.c - the key import line parser */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_otp.c - modhex, CRC, normalisation and the AES token codec */
 #include "config.h"
 

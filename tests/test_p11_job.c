@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_p11_job.c - the worker with a deadline that PIV card calls run on */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_params.c - canonical strings, signatures and base64 */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_state.c - challenge-response state files: pam_yubico's own, and bad ones */
 #include "config.h"
 

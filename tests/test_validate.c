@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_validate.c - the protocol between pam_yk and pam_yk_validate: the
  * request round trip, and what the module accepts as a reply (a broken or

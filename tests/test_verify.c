@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_verify.c - every status of /verify, decided against a real database */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_ykkey.c - drives pam_yk/ykkey.c over libykpers.  tests/ykkey.sh
  * runs it under the stand-in tests/fakeykpers.so with the keys of each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Offline screen unlock as the user, the way a screen locker runs it:
 # tests/pamdrive over the shipped examples/pam.d/unlock (paths substituted,
 # pam_unix checking a password from the nss_wrapper passwd line), as alice

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vcheck.c - test helper: vc_verify from the command line.
  *

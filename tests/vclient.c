@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vclient.c - test helper: one protocol 2.0 request, its reply checked.
  *

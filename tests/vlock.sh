@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # A real screen locker over the shipped examples/pam.d/unlock: Debian's
 # vlock (vlock-main, which drops to the user's ids and calls PAM as the
 # user) on a pseudo-terminal driven by tests/ptydrive.py, as alice

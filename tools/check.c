@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check.c - "ykpamcfg check": what pam_yk would do for a user, line by line
  * of a PAM service file, told in plain words.  Every answer comes from the

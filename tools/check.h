@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* check.h - ykpamcfg check: explain what pam_yk would do for a user */
 #ifndef YK_CHECK_H
 #define YK_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_net.c - is each validation server there, and does it know our id
  * and key?  One request per server that carries no OTP, so nothing can be

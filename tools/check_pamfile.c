@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_pamfile.c - read a PAM service file as libpam does (Linux-PAM's
  * pam_line.c and pam_handlers.c): '#' ends a line, a final '\' joins the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ykpamcfg.c - set up the first challenge-response state for pam_yk (and
  * pam_yubico, which reads the same files).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* client.c - vc_verify: ask every server at once, trust what checks out */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* client.h - the validation protocol 2.0 client used by pam_yk.so */
 #ifndef YK_CLIENT_H
 #define YK_CLIENT_H

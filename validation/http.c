@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http.c - the libcurl transport of the validation client: one easy
  * handle per URL in one multi handle, driven with curl_multi_poll until

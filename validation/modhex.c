@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* modhex.c - modhex, hex and Dvorak conversions (pure) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* modhex.h - the YubiKey "modified hex" alphabet and keyboard layouts */
 #ifndef YK_MODHEX_H
 #define YK_MODHEX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* otp.c - Yubico OTP normalisation, CRC and AES token codec (pure) */
 #include "config.h"
 

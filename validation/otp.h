@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* otp.h - Yubico OTP strings and their decrypted 16-byte token (pure) */
 #ifndef YK_OTP_H
 #define YK_OTP_H

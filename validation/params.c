@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* params.c - protocol key=value sets and their signature (pure) */
 #include "config.h"
 

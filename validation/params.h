@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* params.h - protocol key=value sets and their HMAC-SHA1 signature (pure) */
 #ifndef YK_PARAMS_H
 #define YK_PARAMS_H

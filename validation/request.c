@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* request.c - the signed query of one verify request (pure) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* request.h - the signed query of one verify request (pure) */
 #ifndef YK_REQUEST_H
 #define YK_REQUEST_H

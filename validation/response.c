@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* response.c - parse a verify reply and decide what it is worth (pure) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* response.h - parse a verify reply and decide what it is worth (pure) */
 #ifndef YK_RESPONSE_H
 #define YK_RESPONSE_H

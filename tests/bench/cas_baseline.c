@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cas_baseline.c - benchmark: durable compare-and-set commits per second
  * straight through ykvald's store, with no HTTP and no batching.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmark (not a test): challenge-response login time, pam_yk against
 # Debian's pam_yubico, both driving the same emulated YubiKey (the
 # LD_PRELOADed libykpers stand-in) through pam_start_confdir, each with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * load.c - benchmark load generator: signed, fresh OTPs over keep-alive
  * HTTP, closed-loop (as fast as replies come) or paced (open-loop).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # login.sh - end-to-end PAM login benchmark, run by hand ("make
 # bench-login"), never by "make check": its figures depend on the machine.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # piv.sh - PIV login benchmark, run by hand, never by "make check": its
 # figures depend on the machine.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run.sh - ykvald benchmark, run by hand or by "make bench"; never by
 # "make check": its figures depend on the machine and it takes ~35 s.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_args.c - bytes as PAM module arguments through cfg_parse */
 #include "config.h"
 

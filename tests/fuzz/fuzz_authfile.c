@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_authfile.c - bytes through the mapping-file reader */
 #include "config.h"
 

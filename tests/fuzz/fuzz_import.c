@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_import.c - bytes through the key import line parser */
 #include "config.h"
 

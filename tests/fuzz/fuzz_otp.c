@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_otp.c - bytes through the OTP normaliser and the token decoder */
 #include "config.h"
 

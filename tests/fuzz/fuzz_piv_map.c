@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_piv_map.c - DER certificates through the PIV mapping rules */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_reply.c - a server reply through the parser and the classifier */
 #include "config.h"
 

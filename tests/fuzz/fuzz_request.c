@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_request.c - a query string through verify_request and verify_reply */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_state.c - bytes through the challenge-response state parser */
 #include "config.h"
 

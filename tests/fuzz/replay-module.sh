@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Replay the seed corpora of the module's parsers: arguments, the mapping
 # file, the OTP normaliser and the challenge-response state file.
 set -eu

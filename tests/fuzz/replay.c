@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* replay.c - run a libFuzzer harness over files, without libFuzzer */
 #include <stdint.h>
 #include <stdio.h>

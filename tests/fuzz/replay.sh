@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Replay the committed seed corpora through the fuzz harnesses.
 set -eu
 b=${top_builddir:-.}/tests/fuzz
