@@ -40,18 +40,6 @@ struct vrun {
 	char		buf[VALIDATE_HEAD_MAX + VC_REPLY_MAX];
 };
 
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (long)ms;
-}
-
 static void
 vr_stop(void *state)
 {
@@ -101,7 +89,7 @@ vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
 	v->fd = -1;
 	v->n = n;
 	v->why = a->why;
-	if ((req = validate_request(cfg, urls, n, ms_left(deadline))) == NULL) {
+	if ((req = validate_request(cfg, urls, n, vc_ms_left(deadline))) == NULL) {
 		snprintf(a->why, sizeof(a->why), "cannot be asked (no memory, "
 		    "or a newline in an option)");
 		goto out;
@@ -193,7 +181,7 @@ vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 		if (v->eof)
 			return finished(v);
 		struct pollfd p = { v->fd, POLLIN, 0 };
-		long ms = ms_left(deadline);
+		long ms = vc_ms_left(deadline);
 
 		if (ms == 0)
 			return 0;

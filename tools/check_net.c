@@ -28,16 +28,6 @@
 #include "request.h"
 #include "response.h"
 
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 static void
 say(struct ck_server *s, enum ck_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -168,7 +158,7 @@ check_servers(const struct cfg *cfg, struct ck_server *out)
 	while (answered < n && (got = tr->next(st, &deadline, r)) == 1) {
 		if (r->idx >= n)
 			break;
-		out[r->idx].ms = ms_since(&t0);
+		out[r->idx].ms = vc_ms_since(&t0);
 		judge(cfg, r, nonce, &out[r->idx]);
 		answered++;
 	}

@@ -2,6 +2,7 @@
 /* client.c - vc_verify: ask every server at once, trust what checks out */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,26 @@
 #include "request.h"
 #include "response.h"
 
-static double
-ms_since(const struct timespec *t0)
+double
+vc_ms_since(const struct timespec *t0)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+long
+vc_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (long)ms;
 }
 
 static struct timespec
@@ -181,6 +194,6 @@ out:
 		free_wiped(urls[i]);
 	free_wiped(query);
 	explicit_bzero(nonce, sizeof(nonce));
-	res->elapsed_ms = ms_since(&t0);
+	res->elapsed_ms = vc_ms_since(&t0);
 	return (int)res->verdict;
 }

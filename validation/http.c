@@ -110,18 +110,6 @@ global_init(void)
 		global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (long)ms;
-}
-
 static size_t
 sink(char *p, size_t sz, size_t n, void *arg)
 {
@@ -220,7 +208,7 @@ http_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
     const struct timespec *deadline, void **state)
 {
 	struct http *h = NULL;
-	long ms = ms_left(deadline);
+	long ms = vc_ms_left(deadline);
 	int r = -1;
 
 	*state = NULL;
@@ -290,7 +278,7 @@ http_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 				return 1;
 			}
 		}
-		if (running == 0 || (ms = ms_left(deadline)) == 0)
+		if (running == 0 || (ms = vc_ms_left(deadline)) == 0)
 			return 0;
 		if (curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
 		    CURLM_OK)
