@@ -97,6 +97,7 @@ vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		goto out;
 	v->child.pid = -1;
+	v->child.root_ids = true;	/* the caller of su must not stop it */
 	v->fd = -1;
 	v->n = n;
 	v->why = a->why;
