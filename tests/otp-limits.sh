@@ -1,0 +1,45 @@
+#!/bin/sh
+# Online mode inside a real setuid-root program run by an ordinary user
+# with low resource limits, as su and sudo inherit them: a small
+# RLIMIT_AS must not make pam_yk_validate's name lookup fail (libcurl's
+# resolver thread cannot start) and so turn the check into
+# PAM_AUTHINFO_UNAVAIL, which the documented [authinfo_unavail=ignore]
+# stack passes over.  A setuid copy of tests/pamdrive is run as nobody.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip "otp-limits.sh needs root (a setuid-root program)"
+[ -z "${SAN_PRELOAD:-}" ] || skip "a setuid program drops the sanitizer preload"
+command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed"
+getent passwd daemon >/dev/null || skip "no user daemon"
+# A name for 127.0.0.1 that libcurl looks up (it answers localhost itself).
+NAME=$(awk '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++)
+    if ($i != "localhost" && $i !~ /\.localhost$/) { print $i; exit } }' /etc/hosts)
+[ -n "$NAME" ] || skip "/etc/hosts names 127.0.0.1 only as localhost"
+NOBODY=65534
+
+new_db "$T/db"
+start_ykvald "$T/db"
+chmod 711 "$T"
+mkdir -m 755 "$T/suid"
+cp "$PAMDRIVE" "$T/suid/pamdrive"
+chmod 4755 "$T/suid/pamdrive"
+printf 'daemon:%s\n' "$PUB" > "$T/authfile"
+: > "$T/debug"; chmod 644 "$T/debug"
+service yk "auth required $MODULE id=1 key=$CKEY authfile=$T/authfile urllist=$(printf '%s' "$URL" | sed "s/127\.0\.0\.1/$NAME/") timeout=4 debug debug_file=$T/debug"
+chmod -R a+rX "$T/pam.d"
+
+# try OPTION VALUE: the login as nobody, with ulimit -S OPTION VALUE
+i=0
+# shellcheck disable=SC2016 # expanded by the inner sh
+try() {
+	i=$((i + 1))
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups sh -c \
+	    'ulimit -S "$1" "$2" && exec "$3" "$4" yk daemon "$5"' _ "$1" "$2" \
+	    "$T/suid/pamdrive" "$T/pam.d" "$(otp 1 $i)" > "$T/out" 2>&1 ||
+		fail "pamdrive: $(cat "$T/out")"
+	got=$(sed -n 's/^result: //p' "$T/out")
+	[ "$got" = PAM_SUCCESS ] || { cat "$T/out"; tail -n 2 "$T/debug"; fail "ulimit -S $1 $2: $got, want PAM_SUCCESS"; }
+	ok "ulimit -S $1 $2: $got"
+}
+try -v unlimited
+try -v 25000
