@@ -65,4 +65,38 @@ for v in OPENSC_CONF OPENSC_DRIVER OPENSC_DEBUG PCSCLITE_CSOCK_NAME YKCS11_DBG; 
 done
 grep -q "$T/opensc.conf" "$T/debug" && fail "the log carries the variable's value"
 ok "the log names the variable, not its value"
+
+# In a real setuid program run by nobody (AT_SECURE), SoftHSM's
+# SOFTHSM2_CONF is refused too: it would pick the caller's tokens.
+HSM=
+for _m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
+	[ -f "$_m" ] && { HSM=$_m; break; }
+done
+if [ -z "$HSM" ] || ! command -v softhsm2-util >/dev/null 2>&1 ||
+    ! command -v setpriv >/dev/null 2>&1 || [ -n "${SAN_PRELOAD:-}" ] ||
+    ! getent passwd daemon >/dev/null; then
+	echo "SoftHSM, setpriv or user daemon missing, or a sanitizer build:" \
+	    "SOFTHSM2_CONF in a setuid program not tried"
+	exit 0
+fi
+chmod 711 "$T"
+mkdir -m 755 "$T/suid" "$T/suid/tokens"
+printf '%s\n' "directories.tokendir = $T/suid/tokens" \
+    "objectstore.backend = file" "log.level = ERROR" > "$T/suid/hsm.conf"
+SOFTHSM2_CONF=$T/suid/hsm.conf softhsm2-util --init-token --free \
+    --label callers --so-pin 12345678 --pin 123456 > "$T/hsm.out" 2>&1 ||
+	fail "softhsm2-util: $(cat "$T/hsm.out")"
+cp "$PAMDRIVE" "$T/suid/pamdrive"
+chmod 4755 "$T/suid/pamdrive"
+printf 'daemon:sha256=%064d\n' 0 > "$T/authfile"
+service hsm "auth required $MODULE mode=piv pkcs11_module=$HSM piv_cafile=$T/ca.pem authfile=$T/authfile timeout=5 debug debug_file=$T/debug"
+chmod -R a+rX "$T/pam.d" "$T/ca.pem"
+: > "$T/debug"
+SOFTHSM2_CONF=$T/suid/hsm.conf setpriv --reuid=65534 --regid=65534 \
+    --clear-groups "$T/suid/pamdrive" "$T/pam.d" hsm daemon 123456 \
+    > "$T/out" 2>&1 || fail "pamdrive: $(cat "$T/out")"
+got=$(sed -n 's/^result: //p' "$T/out")
+[ "$got" = PAM_AUTH_ERR ] || { cat "$T/out" "$T/debug"; fail "SOFTHSM2_CONF in a setuid program: $got, want PAM_AUTH_ERR"; }
+grep -q "the environment sets SOFTHSM2_CONF" "$T/debug" || { cat "$T/debug"; fail "SOFTHSM2_CONF: the log does not say why"; }
+ok "SOFTHSM2_CONF is refused in a setuid program"
 exit 0
