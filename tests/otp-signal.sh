@@ -55,3 +55,17 @@ echo "kill -STOP as the caller: $(cat "$T/suid/kill"); result $got"
 	fail "the caller could stop pam_yk_validate (result $got)"
 [ "$got" = PAM_SUCCESS ] || { cat "$T/suid/out" "$T/debug"; fail "result $got, want PAM_SUCCESS"; }
 ok "the caller cannot signal pam_yk_validate; the OTP is checked"
+
+# A helper stopped some other way (a frozen cgroup of the caller's, a
+# debugger) has not said that no server answered: an error, not
+# PAM_AUTHINFO_UNAVAIL, and within timeout + 1 s.
+printf '#!/bin/sh\nkill -STOP $$\nexec %s\n' "$VALIDATE" > "$T/suid/stopped-helper"
+chmod 755 "$T/suid/stopped-helper"
+service stopped "auth [success=ok authinfo_unavail=ignore default=die] $MODULE validate_helper=$T/suid/stopped-helper id=1 key=$CKEY authfile=$T/authfile urllist=$URL timeout=2 debug debug_file=$T/debug" \
+    "auth required pam_permit.so"
+t0=$(now_ms)
+expect PAM_SYSTEM_ERR stopped daemon "$(otp 1 1)"
+t=$(($(now_ms) - t0))
+[ "$t" -le 3000 ] || fail "a stopped helper held the login $t ms (timeout=2)"
+grep -q 'did not finish within timeout=' "$T/debug" || { cat "$T/debug"; fail "the log does not say why"; }
+ok "a stopped helper is an error ($t ms), not an unreachable server"
