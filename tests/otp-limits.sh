@@ -43,3 +43,18 @@ try() {
 }
 try -v unlimited
 try -v 25000
+
+# Limits no helper can lift (a cgroup's pids.max, as TasksMax= gives a
+# user's scope; here RLIMIT_NPROC for an otherwise unused uid): when the
+# resolver thread cannot start, that is a local error, not "no server
+# answered".  The login runs as that uid, not setuid: pamdrive and the
+# helper are its two processes, the thread would be the third.
+UID2=64999
+chmod 644 "$T/authfile"; chmod 666 "$T/debug"
+command -v prlimit >/dev/null 2>&1 || skip "prlimit is not installed"
+setpriv --reuid=$UID2 --regid=$UID2 --clear-groups prlimit --nproc=2 \
+    "$PAMDRIVE" "$T/pam.d" yk daemon "$(otp 2 0)" > "$T/out" 2>&1 ||
+	fail "pamdrive: $(cat "$T/out")"
+got=$(sed -n 's/^result: //p' "$T/out")
+[ "$got" = PAM_SYSTEM_ERR ] || { cat "$T/out"; cat "$T/debug"; fail "no thread for the resolver: $got, want PAM_SYSTEM_ERR"; }
+ok "no thread for the resolver: $got"
