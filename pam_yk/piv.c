@@ -177,17 +177,19 @@ module_unsafe(const char *path)
  * steer them: OpenSC 0.23's OPENSC_CONF names a configuration whose
  * card_driver module= it dlopens (code run as root) and whose debug_file=
  * it creates as root; libpcsclite's PCSCLITE_CSOCK_NAME picks the pcscd
- * socket, that is the reader and the card.  The environment cannot be
- * changed safely in a threaded host, so a login refuses to load a module
- * while one of these is set: always those of OpenSC, pcsc-lite and ykcs11
- * (which have no business in a login's environment), and in a setuid or
- * setgid process (AT_SECURE) SoftHSM's too.  The name, or NULL.
+ * socket, that is the reader and the card; OpenSC's PIV_9A_KEY (9C, 9D,
+ * 9E) names a file it reads as the key of a slot without a certificate.
+ * The environment cannot be changed safely in a threaded host, so a login
+ * refuses to load a module while one of these is set: always those of
+ * OpenSC (OPENSC_*, PIV_*), pcsc-lite and ykcs11 (which have no business
+ * in a login's environment), and in a setuid or setgid process
+ * (AT_SECURE) SoftHSM's too.  The name, or NULL.
  */
 static const char *
 env_steers_module(char *buf, size_t len)
 {
 	static const char *const always[] = { "OPENSC_", "PCSCLITE_",
-	    "YKCS11_", NULL };
+	    "YKCS11_", "PIV_", NULL };
 	static const char *const secure[] = { "SOFTHSM2_CONF=", NULL };
 	extern char **environ;
 	bool setuid = getauxval(AT_SECURE) != 0;

@@ -51,7 +51,7 @@ try PAM_AUTHINFO_UNAVAIL piv
 [ ! -e "$T/made-as-root" ] || fail "OpenSC wrote a debug file with no OPENSC_CONF"
 ok "OpenSC loads, no card"
 
-for v in OPENSC_CONF OPENSC_DRIVER OPENSC_DEBUG PCSCLITE_CSOCK_NAME YKCS11_DBG; do
+for v in OPENSC_CONF OPENSC_DRIVER OPENSC_DEBUG PIV_9A_KEY PCSCLITE_CSOCK_NAME YKCS11_DBG; do
 	: > "$T/debug"
 	for s in piv pivnull; do
 		eval "$v=\$T/opensc.conf; export $v"
