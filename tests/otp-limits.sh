@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Online mode inside a real setuid-root program run by an ordinary user
 # with low resource limits, as su and sudo inherit them: a small
 # RLIMIT_AS must not make pam_yk_validate's name lookup fail (libcurl's

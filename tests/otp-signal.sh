@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Online mode inside a real setuid-root program run by an ordinary user,
 # as su and sudo are: the caller must not be able to stop pam_yk_validate
 # (SIGSTOP until timeout=) and so turn the check into

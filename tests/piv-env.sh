@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mode=piv and the caller's environment: su and sudo run PAM with it, and
 # PKCS#11 modules read their own variables with getenv.  OpenSC's
 # OPENSC_CONF would make the login create its debug_file= as root (and
