@@ -80,47 +80,6 @@ sane_fds(void)
 }
 
 /*
- * The caller's limits must not cut a save short (RLIMIT_FSIZE: a
- * truncated temporary file and SIGXFSZ) or starve it of descriptors, CPU
- * time or memory; and no core dump.  Each limit is lifted (root may raise
- * hard limits with CAP_SYS_RESOURCE), else its soft limit raised to the
- * hard one; below what a run needs the helper refuses to start, before
- * any file is touched.  0, or -1 with *which.
- */
-static int
-sane_limits(const char **which)
-{
-	static const struct {
-		int		res;
-		rlim_t		want, need;
-		const char	*name;
-	} lim[] = {
-		{ RLIMIT_FSIZE, RLIM_INFINITY, 1 << 20, "RLIMIT_FSIZE" },
-		{ RLIMIT_CPU, RLIM_INFINITY, 600, "RLIMIT_CPU" },
-		{ RLIMIT_AS, RLIM_INFINITY, (rlim_t)1 << 30, "RLIMIT_AS" },
-		{ RLIMIT_DATA, RLIM_INFINITY, (rlim_t)1 << 28, "RLIMIT_DATA" },
-		{ RLIMIT_NOFILE, 1024, 64, "RLIMIT_NOFILE" },
-		{ RLIMIT_CORE, 0, 0, "RLIMIT_CORE" },
-	};
-
-	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
-		struct rlimit rl = { lim[i].want, lim[i].want };
-
-		*which = lim[i].name;
-		if (setrlimit(lim[i].res, &rl) == 0)
-			continue;
-		if (getrlimit(lim[i].res, &rl) != 0)
-			return -1;
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(lim[i].res, &rl) != 0 ||
-		    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim[i].need))
-			return -1;
-	}
-	*which = NULL;
-	return 0;
-}
-
-/*
  * Signals: every one at its default, none blocked, and those that a
  * caller or a limit could use to stop a save half-way ignored.  The
  * module ends a helper that takes too long with SIGKILL; a kill leaves
@@ -158,7 +117,7 @@ sane_process(const char **limit)
 	/* Limits and signals first: even clearenv must not meet them. */
 	if (sane_fds() != 0)
 		return -2;	/* nowhere to say so */
-	if (sane_signals() != 0 || sane_limits(limit) != 0 ||
+	if (sane_signals() != 0 || helper_sane_limits(true, limit) != 0 ||
 	    clearenv() != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -1;
 	umask(077);

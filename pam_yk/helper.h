@@ -97,6 +97,13 @@ enum helper_line helper_parse_line(const char *line, size_t len,
 /* Close every descriptor from fd up (async-signal-safe). */
 void helper_close_from(int fd);
 
+/*
+ * Lift the resource limits a helper inherits from its caller (both
+ * helpers; helper_proto.c says which).  strict: -1 with *which when one
+ * stays below what a run needs.
+ */
+int helper_sane_limits(bool strict, const char **which);
+
 /* pam_yk: does this login need the helper (chalresp_path, not root)? */
 bool helper_needed(const struct cfg *cfg);
 

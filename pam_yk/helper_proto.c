@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -137,4 +138,50 @@ helper_close_from(int fd)
 		max = (long)rl.rlim_cur;
 	for (long i = fd; i < max; i++)
 		(void)close((int)i);
+}
+
+/*
+ * The caller's limits must not cut a run short (RLIMIT_FSIZE: a
+ * truncated temporary file and SIGXFSZ; RLIMIT_AS: a thread that cannot
+ * start, so a name that "cannot be resolved") or starve it of
+ * descriptors, CPU time or memory; and no core dump.  Each limit is lifted
+ * (root may raise hard limits with CAP_SYS_RESOURCE), else its soft limit
+ * raised to the hard one.  strict: below what a run needs, refuse (-1
+ * with *which) before anything is done; else go on with what there is.
+ */
+int
+helper_sane_limits(bool strict, const char **which)
+{
+	static const struct {
+		int		res;
+		rlim_t		want, need;
+		const char	*name;
+	} lim[] = {
+		{ RLIMIT_FSIZE, RLIM_INFINITY, 1 << 20, "RLIMIT_FSIZE" },
+		{ RLIMIT_CPU, RLIM_INFINITY, 600, "RLIMIT_CPU" },
+		{ RLIMIT_AS, RLIM_INFINITY, (rlim_t)1 << 30, "RLIMIT_AS" },
+		{ RLIMIT_DATA, RLIM_INFINITY, (rlim_t)1 << 28, "RLIMIT_DATA" },
+		{ RLIMIT_NOFILE, 1024, 64, "RLIMIT_NOFILE" },
+		{ RLIMIT_CORE, 0, 0, "RLIMIT_CORE" },
+	};
+
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		struct rlimit rl = { lim[i].want, lim[i].want };
+
+		*which = lim[i].name;
+		if (setrlimit(lim[i].res, &rl) == 0)
+			continue;
+		if (getrlimit(lim[i].res, &rl) != 0) {
+			if (strict)
+				return -1;
+			continue;
+		}
+		rl.rlim_cur = rl.rlim_max;
+		if ((setrlimit(lim[i].res, &rl) != 0 ||
+		    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < lim[i].need)) &&
+		    strict)
+			return -1;
+	}
+	*which = NULL;
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <openssl/bn.h>
@@ -169,6 +170,44 @@ module_unsafe(const char *path)
 		return path_why;
 	}
 	return chain_unsafe(real) ? path_why : NULL;
+}
+
+/*
+ * PKCS#11 modules read variables of their own with getenv, not
+ * secure_getenv, so inside su or sudo the caller's environment would
+ * steer them: OpenSC 0.23's OPENSC_CONF names a configuration whose
+ * card_driver module= it dlopens (code run as root) and whose debug_file=
+ * it creates as root; libpcsclite's PCSCLITE_CSOCK_NAME picks the pcscd
+ * socket, that is the reader and the card; OpenSC's PIV_9A_KEY (9C, 9D,
+ * 9E) names a file it reads as the key of a slot without a certificate.
+ * The environment cannot be changed safely in a threaded host, so a login
+ * refuses to load a module while one of these is set: always those of
+ * OpenSC (OPENSC_*, PIV_*), pcsc-lite and ykcs11 (which have no business
+ * in a login's environment), and in a setuid or setgid process
+ * (AT_SECURE) SoftHSM's too.  The name, or NULL.
+ */
+static const char *
+env_steers_module(char *buf, size_t len)
+{
+	static const char *const always[] = { "OPENSC_", "PCSCLITE_",
+	    "YKCS11_", "PIV_", NULL };
+	static const char *const secure[] = { "SOFTHSM2_CONF=", NULL };
+	extern char **environ;
+	bool setuid = getauxval(AT_SECURE) != 0;
+
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		for (int i = 0; always[i] != NULL; i++)
+			if (strncmp(*e, always[i], strlen(always[i])) == 0)
+				goto found;
+		for (int i = 0; setuid && secure[i] != NULL; i++)
+			if (strncmp(*e, secure[i], strlen(secure[i])) == 0)
+				goto found;
+		continue;
+found:
+		snprintf(buf, len, "%.*s", (int)strcspn(*e, "="), *e);
+		return buf;
+	}
+	return NULL;
 }
 
 /* Worker: load the module; w->open_rc and w->why say how it went. */
@@ -973,6 +1012,7 @@ begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
 {
 	X509_STORE *store = NULL;
 	struct piv_work *w;
+	char name[64], esc[64];
 	enum yk_result r;
 
 	*loaded = *modfault = false;
@@ -983,6 +1023,14 @@ begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
 	if ((*why = module_unsafe(cfg->pkcs11_module)) != NULL) {
 		*modfault = true;
 		r = YK_CONFIG;
+		goto out;
+	}
+	if (env_steers_module(name, sizeof(name)) != NULL) {
+		log_escape(name, esc, sizeof(esc));
+		snprintf(run->buf, sizeof(run->buf), "the environment sets %s, "
+		    "which the PKCS#11 module would obey: refused", esc);
+		*why = run->buf;
+		r = YK_REJECTED;
 		goto out;
 	}
 	if (atomic_load(&p11_wedged)) {

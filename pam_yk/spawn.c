@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,10 @@ child_start(struct child *c, const char *path, char *const argv[],
 		    dup2(out >= 0 ? out : null, 1) < 0 || dup2(null, 2) < 0)
 			_exit(HELPER_EXIT_EXEC);
 		helper_close_from(3);
+		if (c->root_ids && geteuid() == 0 &&
+		    (syscall(SYS_setresgid, 0, 0, 0) != 0 ||
+		    syscall(SYS_setresuid, 0, 0, 0) != 0))
+			_exit(HELPER_EXIT_EXEC);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(path, argv, envp);
 		_exit(HELPER_EXIT_EXEC);

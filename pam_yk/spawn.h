@@ -15,6 +15,7 @@
 struct child {
 	pid_t			pid;		/* -1: none */
 	struct sigaction	old_chld;	/* the host's, put back at reap */
+	bool			root_ids;	/* see child_start */
 };
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -30,6 +31,10 @@ int child_high_fd(int fd);
  * SIGCHLD is at its default from here to child_reap, so that the host's
  * handler never sees our child and cannot reap it.  0, or -1 with errno
  * (nothing left running, SIGCHLD put back).
+ * With c->root_ids, when we run with effective uid 0 (su, sudo: the real
+ * uid is the caller's), the child's real, effective and saved ids are all
+ * 0: else the caller, whose real uid it would carry, may signal it (stop
+ * it until the deadline) -- or it is not started.
  */
 int child_start(struct child *c, const char *path, char *const argv[],
     int in, int out);

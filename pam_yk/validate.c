@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
 #include "validate.h"
 
 static int
@@ -61,12 +62,18 @@ main(void)
 	struct timespec deadline;
 	struct vc_cfg cfg;
 	void *st = NULL;
+	const char *which = NULL;
 	ssize_t len;
 	size_t n;
 	int got;
 
 	/* A module that went away must not keep us running. */
 	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * Nor may the caller's limits (su, sudo) make a lookup or connection
+	 * fail, which would read as "no server reachable".
+	 */
+	(void)helper_sane_limits(false, &which);
 	if ((len = read_request(req, VALIDATE_REQUEST_MAX)) < 0)
 		_exit(VALIDATE_EXIT_USAGE);
 	req[len] = '\0';

@@ -30,8 +30,19 @@ validate_helper_path(const char *configured)
 	return configured != NULL ? configured : PAM_YK_VALIDATE_HELPER;
 }
 
+/*
+ * The helper is given what is left of timeout= and ends by itself then,
+ * having told which servers answered; the module waits GRACE past
+ * timeout= for that (a login still ends within timeout + 1 s).  A helper
+ * that has not finished by then was stopped or frozen (su's caller may
+ * freeze what su runs): that is an error, never "no server answered",
+ * which [authinfo_unavail=ignore] passes over.
+ */
+#define VALIDATE_GRACE_MS	700
+
 struct vrun {
 	struct child	child;
+	struct timespec	hard;		/* the helper has finished by then */
 	char		*why;		/* the arg's */
 	int		fd;
 	size_t		n, have;
@@ -86,9 +97,16 @@ vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		goto out;
 	v->child.pid = -1;
+	v->child.root_ids = true;	/* the caller of su must not stop it */
 	v->fd = -1;
 	v->n = n;
 	v->why = a->why;
+	v->hard = *deadline;
+	v->hard.tv_nsec += VALIDATE_GRACE_MS * 1000000L;
+	if (v->hard.tv_nsec >= 1000000000L) {
+		v->hard.tv_sec++;
+		v->hard.tv_nsec -= 1000000000L;
+	}
 	if ((req = validate_request(cfg, urls, n, vc_ms_left(deadline))) == NULL) {
 		snprintf(a->why, sizeof(a->why), "cannot be asked (no memory, "
 		    "or a newline in an option)");
@@ -162,6 +180,8 @@ static int
 vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 {
 	struct vrun *v = state;
+
+	(void)deadline;		/* the helper keeps it; we wait till v->hard */
 	size_t used;
 	ssize_t k;
 	int r;
@@ -181,10 +201,13 @@ vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 		if (v->eof)
 			return finished(v);
 		struct pollfd p = { v->fd, POLLIN, 0 };
-		long ms = vc_ms_left(deadline);
+		long ms = vc_ms_left(&v->hard);
 
-		if (ms == 0)
-			return 0;
+		if (ms == 0) {
+			snprintf(v->why, VALIDATE_WHY_MAX, "did not finish "
+			    "within timeout= (stopped or frozen?)");
+			return -1;
+		}
 		if ((r = poll(&p, 1, (int)ms)) < 0 && errno != EINTR) {
 			snprintf(v->why, VALIDATE_WHY_MAX, "cannot be listened to");
 			return -1;

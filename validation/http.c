@@ -28,6 +28,7 @@ struct xfer {
 	size_t	idx;
 	bool	too_big;
 	size_t	len;
+	char	err[CURL_ERROR_SIZE];
 	char	body[VC_REPLY_MAX];
 };
 
@@ -174,6 +175,7 @@ easy_setup(struct xfer *x, const struct vc_cfg *cfg, const char *url,
 	    curl_easy_setopt(e, CURLOPT_CAPATH, cfg->capath) != CURLE_OK) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK)
 		return -1;
 #if LIBCURL_VERSION_NUM >= 0x075700
@@ -235,10 +237,28 @@ out:
 	return r;
 }
 
-/* Hand over a finished transfer and forget its handle. */
-static void
+/*
+ * Did this transfer fail here rather than at the server or on the way?
+ * No memory, or no thread for the name lookup (libcurl then says
+ * "Couldn't resolve host name"): a caller's cgroup (pids.max) or limits
+ * can cause those, and they must not read as "the server is unreachable".
+ */
+static bool
+local_failure(CURLcode rc, const char *err)
+{
+	return rc == CURLE_OUT_OF_MEMORY || rc == CURLE_FAILED_INIT ||
+	    (rc == CURLE_COULDNT_RESOLVE_HOST &&
+	    strstr(err, "thread failed to start") != NULL);
+}
+
+/*
+ * Hand over a finished transfer and forget its handle.  -1 (nothing handed
+ * over) for a local failure.
+ */
+static int
 finish(struct http *h, CURL *e, CURLcode rc, struct vc_reply *out)
 {
+	bool local = false;
 	struct xfer *x = NULL;
 	char *priv = NULL;
 
@@ -246,7 +266,9 @@ finish(struct http *h, CURL *e, CURLcode rc, struct vc_reply *out)
 	x = (struct xfer *)(void *)priv;
 	memset(out, 0, sizeof(*out));
 	out->idx = x->idx;
-	if (rc != CURLE_OK) {
+	if (rc != CURLE_OK && local_failure(rc, x->err)) {
+		local = true;
+	} else if (rc != CURLE_OK) {
 		out->error = x->too_big || rc == CURLE_FILESIZE_EXCEEDED ?
 		    "reply too long" : rc == CURLE_OPERATION_TIMEDOUT ?
 		    "timeout" : curl_easy_strerror(rc);
@@ -259,6 +281,7 @@ finish(struct http *h, CURL *e, CURLcode rc, struct vc_reply *out)
 	curl_easy_cleanup(e);
 	x->easy = NULL;
 	explicit_bzero(x->body, sizeof(x->body));
+	return local ? -1 : 0;
 }
 
 static int
@@ -274,8 +297,8 @@ http_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 			return -1;
 		while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
 			if (m->msg == CURLMSG_DONE) {
-				finish(h, m->easy_handle, m->data.result, out);
-				return 1;
+				return finish(h, m->easy_handle, m->data.result,
+				    out) == 0 ? 1 : -1;
 			}
 		}
 		if (running == 0 || (ms = vc_ms_left(deadline)) == 0)
