@@ -138,6 +138,11 @@ grep -qx 'Default: no' /usr/share/pam-configs/pam_yk ||
 grep -q 'pam_yk\.so.*conf=/etc/pam_yk\.conf' /usr/share/pam-configs/pam_yk ||
 	fail "the pam-auth-update profile does not read /etc/pam_yk.conf"
 ok "pam-auth-update profile registered, not enabled: common-* unchanged"
+ex=/usr/share/doc/libpam-yk/examples
+for f in pam.d/sshd pam.d/sudo pam.d/unlock sshd_config.d/pam_yk-password-otp.conf; do
+	[ -f "$ex/$f" ] || fail "the package lacks the example $ex/$f"
+done
+ok "the examples the README names are in $ex"
 
 # ---- 3. ykvald as its unit starts it --------------------------------------
 unit=$(first /lib/systemd/system/ykvald.service /usr/lib/systemd/system/ykvald.service)
