@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh
 # lib.sh - shared shell test harness: temporary directory, ykvald on a
 # loopback port chosen at run time, and clean-up of whatever was started.
 # Source it; it sets -eu.  Every test gets $T, removed at exit.

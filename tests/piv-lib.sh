@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh
 # piv-lib.sh - test PKI and PKCS#11 tokens for the PIV tests.  Source it
 # after tests/lib.sh (it needs $T, $top_builddir, fail and skip).  No key
 # material is committed: every key and certificate is made by pki_make.
