@@ -210,6 +210,20 @@ found:
 	return NULL;
 }
 
+/* Does the module's function list hold every function we call? */
+static bool
+p11_complete(const CK_FUNCTION_LIST *f)
+{
+	return f->C_Initialize != NULL && f->C_Finalize != NULL &&
+	    f->C_GetSlotList != NULL && f->C_GetTokenInfo != NULL &&
+	    f->C_GetMechanismInfo != NULL && f->C_OpenSession != NULL &&
+	    f->C_CloseSession != NULL && f->C_GetSessionInfo != NULL &&
+	    f->C_Login != NULL && f->C_Logout != NULL &&
+	    f->C_FindObjectsInit != NULL && f->C_FindObjects != NULL &&
+	    f->C_FindObjectsFinal != NULL && f->C_GetAttributeValue != NULL &&
+	    f->C_SignInit != NULL && f->C_Sign != NULL;
+}
+
 /* Worker: load the module; w->open_rc and w->why say how it went. */
 static void
 p11_open(struct piv_work *w)
@@ -224,10 +238,9 @@ p11_open(struct piv_work *w)
 		return;
 	}
 	if ((*(void **)&get = dlsym(w->dl, "C_GetFunctionList")) == NULL ||
-	    get(&w->f) != CKR_OK || w->f == NULL ||
-	    w->f->C_Initialize == NULL) {
+	    get(&w->f) != CKR_OK || w->f == NULL || !p11_complete(w->f)) {
 		w->why = "is not a PKCS#11 module (no working "
-		    "C_GetFunctionList)";
+		    "C_GetFunctionList, or functions missing from its list)";
 		w->f = NULL;
 		return;		/* ph_close unloads it */
 	}
@@ -392,7 +405,7 @@ ph_find(void *arg)
 	CK_RV rv;
 
 	p11_open(w);
-	if (w->open_rc != 0)
+	if (w->open_rc != 0 || w->f == NULL)
 		return;
 	w->why = "no card, or no certificate in the configured slot";
 	if (w->f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK) {

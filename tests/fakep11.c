@@ -54,6 +54,8 @@
  *	after each C_SignInit returns CKR_BUFFER_TOO_SMALL with the right
  *	length written back, whatever the buffer's size: a caller must
  *	retry with the length the module gives.  Every token.
+ * FAKEP11_NULL_SIGN=1  (read when the list is first handed out) the
+ *	function list has no C_Sign: a NULL entry, as a broken module's.
  * FAKEP11_HANG=initialize|slots|find|login|sign|finalize  that call never
  *	returns (it sleeps for an hour): C_Initialize, C_GetSlotList,
  *	C_FindObjects, C_Login, C_Sign (with an output buffer), C_Finalize.
@@ -1015,6 +1017,8 @@ load_real(void)
 	fake_list.C_Sign = fk_Sign;
 	fake_list.C_SignUpdate = fk_SignUpdate;
 	fake_list.C_SignFinal = fk_SignFinal;
+	if (getenv("FAKEP11_NULL_SIGN") != NULL)
+		fake_list.C_Sign = NULL;
 	return 0;
 }
 

@@ -149,6 +149,10 @@ service notp11 "auth required $MODULE mode=piv pkcs11_module=$LIBZ $common nullo
 try PAM_SERVICE_ERR notp11 alice 123456
 logged "configuration error: pkcs11_module=.*not a PKCS#11 module"
 ok "a library without C_GetFunctionList: PAM_SERVICE_ERR even with nullok"
+( FAKEP11_NULL_SIGN=1; export FAKEP11_NULL_SIGN
+  try PAM_SERVICE_ERR quicknull alice 123456 )
+logged "configuration error: pkcs11_module=.*functions missing from its list"
+ok "a function list with a NULL C_Sign: PAM_SERVICE_ERR even with nullok, no crash"
 # A directory that is root's alone (fakep11_copy's under /run, else the
 # build tree's): $T is below /tmp, which others can write, so a module
 # there is always refused.
