@@ -318,7 +318,7 @@ cmd_client_toggle(int argc, char **argv, bool on)
 	const char *what = on ? "enable" : "disable";
 	struct args a = { 0 };
 	struct store *st;
-	long id;
+	long id = 0;
 	int r;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
@@ -344,7 +344,7 @@ cmd_client_rotate(int argc, char **argv)
 	struct args a = { 0 };
 	struct store *st;
 	char b64[32];
-	long id;
+	long id = 0;
 	int r;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)

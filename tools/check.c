@@ -148,7 +148,7 @@ shown_arg(const char *a, char *out, size_t len)
 static size_t
 distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), row[64], diag, up;
+	size_t la = strlen(a), lb = strlen(b), row[64] = { 0 }, diag, up;
 
 	if (la >= 64 || lb >= 64)
 		return 99;
@@ -172,7 +172,7 @@ distance(const char *a, const char *b)
 static const char *
 nearest(const char *arg)
 {
-	char name[64];
+	char name[64] = "";
 	const char *best = NULL;
 	size_t bd = 3, n = strcspn(arg, "=");
 
@@ -183,7 +183,7 @@ nearest(const char *arg)
 	if (arg[n] == '=')
 		strcat(name, "=");
 	for (const char *const *o = cfg_options; *o != NULL; o++) {
-		char low[64];
+		char low[64] = "";
 		size_t d, i;
 
 		for (i = 0; name[i] != '\0'; i++)
