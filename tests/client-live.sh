@@ -159,18 +159,6 @@ faster 5000
 # ---- HTTPS ----
 if command -v openssl >/dev/null; then
 	cd "$T"
-	pki() {	# pki NAME: a CA NAME-ca and a cert for 127.0.0.1 signed by it
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-nodes -keyout "$1-ca.key" -out "$1-ca.pem" -days 2 \
-			-subj "/CN=$1 test CA" 2>/dev/null
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$1-srv.key" -out "$1-srv.csr" \
-			-subj "/CN=127.0.0.1" 2>/dev/null
-		printf 'subjectAltName=IP:127.0.0.1\n' > "$1.ext"
-		openssl x509 -req -in "$1-srv.csr" -CA "$1-ca.pem" \
-			-CAkey "$1-ca.key" -CAcreateserial -days 2 \
-			-extfile "$1.ext" -out "$1-srv.pem" 2>/dev/null
-	}
 	pki good
 	pki rogue
 	new_db "$T/tls.db"

@@ -173,3 +173,19 @@ san_real_program() {
 FAKEYK=$top_builddir/tests/.libs/fakeykpers.so
 CRSECRET=0123456789abcdef0123456789abcdef01234567
 CRSERIAL=1234567
+
+# pki NAME: in the current directory, a test CA (NAME-ca.key, NAME-ca.pem)
+# and a server certificate for 127.0.0.1 signed by it (NAME-srv.key,
+# NAME-srv.pem), P-256, valid two days.
+pki() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1-ca.key" -out "$1-ca.pem" -days 2 -subj "/CN=$1 test CA" \
+		2>/dev/null || fail "openssl req (CA $1)"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1-srv.key" -out "$1-srv.csr" -subj "/CN=127.0.0.1" \
+		2>/dev/null || fail "openssl req (server $1)"
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$1.ext"
+	openssl x509 -req -in "$1-srv.csr" -CA "$1-ca.pem" -CAkey "$1-ca.key" \
+		-CAcreateserial -days 2 -extfile "$1.ext" -out "$1-srv.pem" \
+		2>/dev/null || fail "openssl x509 (server $1)"
+}

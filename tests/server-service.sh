@@ -174,16 +174,6 @@ ok "SIGTERM stops it cleanly"
 # ---- SIGHUP re-reads the TLS certificate and key -------------------------
 command -v openssl >/dev/null || { echo "server-service: TLS part skipped"; exit 0; }
 cd "$T" || exit 1
-pki() {	# pki NAME: a CA NAME-ca and a server cert for 127.0.0.1 signed by it
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1-ca.key" -out "$1-ca.pem" -days 2 -subj "/CN=$1 test CA" \
-		2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1-srv.key" -out "$1-srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1\n' > "$1.ext"
-	openssl x509 -req -in "$1-srv.csr" -CA "$1-ca.pem" -CAkey "$1-ca.key" \
-		-CAcreateserial -days 2 -extfile "$1.ext" -out "$1-srv.pem" 2>/dev/null
-}
 pki one
 pki two
 cp one-srv.pem cert.pem
