@@ -15,12 +15,12 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
-#include "chalresp.h"
-#include "helper.h"
+#include "cr_login.h"
+#include "cr_helper.h"
 #include "log.h"
-#include "online.h"
+#include "otp_login.h"
 #include "pamcode.h"
-#include "piv.h"
+#include "piv_login.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -2,7 +2,7 @@
 /*
  * piv_cert.h - the certificate side of PIV login: trust anchors and CRLs,
  * the certificate policy, the mapping to a user.  No PKCS#11 and no PAM
- * types inside: piv.c finds the certificate on a card and calls these.
+ * types inside: piv_login.c finds the certificate on a card and calls these.
  */
 #ifndef YK_PIV_CERT_H
 #define YK_PIV_CERT_H

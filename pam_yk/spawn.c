@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cr_helper.h"
 #include "spawn.h"
 
 long

@@ -2,8 +2,8 @@
 /*
  * spawn.h - run a helper program from inside someone else's process: an
  * empty environment, only the descriptors we hand it, a deadline, and
- * always reaped.  pam_yk_chalresp (helper_run.c) and pam_yk_validate
- * (validate_run.c) are both run this way.
+ * always reaped.  pam_yk_chalresp (cr_helper.c) and pam_yk_validate
+ * (otp_helper.c) are both run this way.
  */
 #ifndef YK_SPAWN_H
 #define YK_SPAWN_H

@@ -3,7 +3,7 @@
  * fakeykpers.c - a test-only stand-in for libykpers-1, LD_PRELOADed under
  * test programs (tests/ykkey.sh): it emulates YubiKeys at the library
  * boundary, so the tests need no hardware.  It defines every libykpers
- * function pam_yk/ykkey.c calls, with the signatures of <ykcore.h> and
+ * function pam_yk/cr_key.c calls, with the signatures of <ykcore.h> and
  * <ykstatus.h>.  Production code has no fake-key mode; this file is
  * never installed.
  *

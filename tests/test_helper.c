@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "helper.h"
+#include "cr_helper.h"
 #include "tap.h"
 
 /* args(user, dir, timeout, cue or NULL, extra or NULL) */

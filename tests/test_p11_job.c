@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "p11_job.h"
+#include "piv_p11_job.h"
 #include "tap.h"
 
 struct arg {

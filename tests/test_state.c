@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "modhex.h"
-#include "state.h"
+#include "cr_state.h"
 #include "tap.h"
 
 /* Written by Debian's ykpamcfg (libpam-yubico 2.26): chalresp-vectors.md. */

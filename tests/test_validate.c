@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "validate.h"
+#include "otp_helper.h"
 
 static void
 test_request(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_ykkey.c - drives pam_yk/ykkey.c over libykpers.  tests/ykkey.sh
+ * test_ykkey.c - drives pam_yk/cr_key.c over libykpers.  tests/ykkey.sh
  * runs it under the stand-in tests/fakeykpers.so with the keys of each
  * case in FAKEYK_*; without the stand-in it refuses to run (it would talk
  * to real keys).  Each operation prints one line:
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "ykkey.h"
+#include "cr_key.h"
 
 typedef int (*state_fn)(int *, int *, int *, int *);
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# pam_yk/ykkey.c against emulated YubiKeys: tests/test_ykkey runs under the
+# pam_yk/cr_key.c against emulated YubiKeys: tests/test_ykkey runs under the
 # LD_PRELOADed stand-in for libykpers (tests/fakeykpers.c, which documents
 # the FAKEYK_* variables), one line per case.  The expected responses were
 # not computed by the stand-in: two come from state files written by

@@ -3,7 +3,7 @@
  * check.c - "ykpamcfg check": what pam_yk would do for a user, line by line
  * of a PAM service file, told in plain words.  Every answer comes from the
  * module's own code: cfg_parse for the options, mapping_read (authfile/)
- * for the mapping files, state.c for challenge-response state, ykkey.c for
+ * for the mapping files, cr_state.c for challenge-response state, cr_key.c for
  * the keys, piv_probe for PKCS#11, and validation/ for the servers.  It
  * only reads: no file is written, no OTP sent, no challenge, no PIN.
  */
@@ -24,19 +24,19 @@
 
 #include <json-c/json.h>
 
-#include "chalresp.h"
+#include "cr_login.h"
 #include "check.h"
 #include "log.h"
 #include "mapping.h"
 #include "modhex.h"
 #include "pamcode.h"
-#include "piv.h"
+#include "piv_login.h"
 #include "privs.h"
 #include "request.h"
 #include "result.h"
-#include "state.h"
-#include "validate.h"
-#include "ykkey.h"
+#include "cr_state.h"
+#include "otp_helper.h"
+#include "cr_key.h"
 
 #define MAX_FINDINGS	64
 #define MAX_STATES	64
@@ -537,7 +537,7 @@ scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
 		memset(&files[*n], 0, sizeof(files[*n]));
 		snprintf(files[*n].name, sizeof(files[*n].name), "%s", d->d_name);
 		files[*n].serial = serial;
-		if (k < 0)	/* as chalresp.c: refused, never ignored */
+		if (k < 0)	/* as cr_login.c: refused, never ignored */
 			files[(*n)++].why = "is named like another account's "
 			    "file for a key (NAME-SERIAL), so it cannot be "
 			    "this account's serial-less file (see "
@@ -555,7 +555,7 @@ scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
 	return YK_OK;
 }
 
-/* Which file a login would use with these keys (as chalresp.c's choose). */
+/* Which file a login would use with these keys (as cr_login.c's choose). */
 static const struct state_file *
 chosen(const struct state_file *files, size_t n, const struct ykkey_info *keys,
     size_t nkeys, unsigned *serial)

@@ -22,8 +22,8 @@
 #include "cfg.h"
 #include "check.h"
 #include "privs.h"
-#include "state.h"
-#include "ykkey.h"
+#include "cr_state.h"
+#include "cr_key.h"
 
 static const char usage_text[] =
 "usage: ykpamcfg [-1 | -2] [-A add_hmac_chalresp] [-p DIR] [-i ITERATIONS]\n"

@@ -3,7 +3,7 @@
  * http.c - the libcurl transport of the validation client: one easy
  * handle per URL in one multi handle, driven with curl_multi_poll until
  * the deadline.  The only file that touches libcurl.  pam_yk.so never
- * links it: pam_yk_validate (pam_yk/validate.c) and ykpamcfg do.
+ * links it: pam_yk_validate (pam_yk/pam_yk_validate.c) and ykpamcfg do.
  *
  * libcurl is loaded with dlopen() the first time a validation runs, not
  * linked: its ~40 dependent libraries cost ~11 ms per login, which the PIV

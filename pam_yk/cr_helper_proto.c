@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* helper_proto.c - what pam_yk and its setuid helper agree on (pure) */
+/* cr_helper_proto.c - what pam_yk and its setuid helper agree on (pure) */
 #include "config.h"
 
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "helper.h"
-#include "state.h"
+#include "cr_helper.h"
+#include "cr_state.h"
 
 int
 helper_check_args(int argc, char *const *argv, struct helper_args *a,

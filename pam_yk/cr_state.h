@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* state.h - challenge-response state files, in pam_yubico's v1/v2 format */
+/* cr_state.h - challenge-response state files, in pam_yubico's v1/v2 format */
 #ifndef YK_STATE_H
 #define YK_STATE_H
 

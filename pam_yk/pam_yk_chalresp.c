@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * helper.c - pam_yk_chalresp, installed setuid root.  pam_yk runs it when
+ * pam_yk_chalresp.c - pam_yk_chalresp, installed setuid root.  pam_yk runs it when
  * it runs as the user (a screen locker) and chalresp_path holds root's
- * state files, as pam_unix runs unix_chkpwd.  helper.h has the protocol.
+ * state files, as pam_unix runs unix_chkpwd.  cr_helper.h has the protocol.
  *
  * Whoever starts it chooses its argv, environment, descriptors, signal
  * mask, limits and ids, so it trusts none of them:
@@ -40,8 +40,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "chalresp.h"
-#include "helper.h"
+#include "cr_login.h"
+#include "cr_helper.h"
 
 /* One protocol line on stdout, in one write. */
 static void

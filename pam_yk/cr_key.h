@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* ykkey.h - the YubiKeys on the USB bus: the only user of libykpers */
+/* cr_key.h - the YubiKeys on the USB bus: the only user of libykpers */
 #ifndef YK_YKKEY_H
 #define YK_YKKEY_H
 

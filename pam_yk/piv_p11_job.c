@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* p11_job.c - run a piece of PKCS#11 work on a thread, with a deadline */
+/* piv_p11_job.c - run a piece of PKCS#11 work on a thread, with a deadline */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "p11_job.h"
+#include "piv_p11_job.h"
 
 struct p11_job {
 	pthread_mutex_t	mu;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * helper.h - pam_yk_chalresp, the setuid-root helper that checks a user's
+ * cr_helper.h - pam_yk_chalresp, the setuid-root helper that checks a user's
  * root-owned chalresp_path state for pam_yk running as that user (a screen
  * locker), in the way pam_unix uses unix_chkpwd.  Both sides share this.
  *
@@ -27,10 +27,10 @@
 #include <stddef.h>
 
 #include "cfg.h"
-#include "chalresp.h"
+#include "cr_login.h"
 #include "log.h"
 #include "result.h"
-#include "state.h"
+#include "cr_state.h"
 
 #define HELPER_NAME		"pam_yk_chalresp"
 #define HELPER_LOG_IDENT	"pam_yk(helper)"
@@ -99,7 +99,7 @@ void helper_close_from(int fd);
 
 /*
  * Lift the resource limits a helper inherits from its caller (both
- * helpers; helper_proto.c says which).  strict: -1 with *which when one
+ * helpers; cr_helper_proto.c says which).  strict: -1 with *which when one
  * stays below what a run needs.
  */
 int helper_sane_limits(bool strict, const char **which);

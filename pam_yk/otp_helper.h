@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * validate.h - pam_yk_validate, the small (not setuid) program that does
+ * otp_helper.h - pam_yk_validate, the small (not setuid) program that does
  * the network part of online validation for pam_yk, and its protocol.
  *
  * libcurl and OpenSSL read the environment with plain getenv()

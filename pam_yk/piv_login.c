@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* piv.c - PIV certificate login over PKCS#11 */
+/* piv_login.c - PIV certificate login over PKCS#11 */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -23,8 +23,8 @@
 #include "authfile.h"
 #include "mapping.h"
 #include "modhex.h"
-#include "p11_job.h"
-#include "piv.h"
+#include "piv_p11_job.h"
+#include "piv_login.h"
 #include "piv_cert.h"
 
 #define CERT_MAX	16384	/* a PIV certificate is < 3 kB */
@@ -36,7 +36,7 @@
 #define CLOSE_GRACE_MS	500	/* for the last phase, within timeout + 1 s */
 
 /*
- * The card is worked on by a worker thread (p11_job.h), in phases; the
+ * The card is worked on by a worker thread (piv_p11_job.h), in phases; the
  * caller's thread checks the certificates and talks to the user between
  * them.  Everything a worker touches is in struct piv_work, which a late
  * worker may outlive the login with: it holds copies, never pointers into

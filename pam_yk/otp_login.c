@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* online.c - the online OTP method */
+/* otp_login.c - the online OTP method */
 #include "config.h"
 
 #include <ctype.h>
@@ -10,9 +10,9 @@
 #include "client.h"
 #include "otp.h"
 #include "mapping.h"
-#include "online.h"
+#include "otp_login.h"
 #include "request.h"
-#include "validate.h"
+#include "otp_helper.h"
 
 enum yk_result
 otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,

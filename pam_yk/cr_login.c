@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* chalresp.c - the offline challenge-response method */
+/* cr_login.c - the offline challenge-response method */
 #include "config.h"
 
 #include <dirent.h>
@@ -16,10 +16,10 @@
 
 #include <openssl/crypto.h>
 
-#include "chalresp.h"
+#include "cr_login.h"
 #include "privs.h"
-#include "state.h"
-#include "ykkey.h"
+#include "cr_state.h"
+#include "cr_key.h"
 
 #define NAME_MAX_LEN	300
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * validate.c - pam_yk_validate: the network part of online validation,
- * run by pam_yk with an empty environment (validate.h).  Not setuid: it
+ * pam_yk_validate.c - pam_yk_validate: the network part of online validation,
+ * run by pam_yk with an empty environment (otp_helper.h).  Not setuid: it
  * runs as whoever runs the module.  It reads the request from its
  * descriptor 0, makes the requests with libcurl (http.c) and writes each
  * raw reply to descriptor 1 as it comes; it checks nothing itself.
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper.h"
-#include "validate.h"
+#include "cr_helper.h"
+#include "otp_helper.h"
 
 static int
 write_all(const char *p, size_t len)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* chalresp.h - offline HMAC-SHA1 challenge-response login (no PAM types) */
+/* cr_login.h - offline HMAC-SHA1 challenge-response login (no PAM types) */
 #ifndef YK_CHALRESP_H
 #define YK_CHALRESP_H
 

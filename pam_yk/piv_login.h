@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* piv.h - PIV certificate login over PKCS#11 (no PAM types) */
+/* piv_login.h - PIV certificate login over PKCS#11 (no PAM types) */
 #ifndef YK_PIV_H
 #define YK_PIV_H
 

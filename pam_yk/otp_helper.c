@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * validate_run.c - pam_yk's side of pam_yk_validate: a vc_transport that
+ * otp_helper.c - pam_yk's side of pam_yk_validate: a vc_transport that
  * runs the helper (spawn.c), sends it the signed URLs and reads the raw
  * replies back until the deadline.  stop() kills and reaps it at once, so
  * a stalled DNS lookup or TLS handshake in there never holds the login.
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
-#include "validate.h"
+#include "otp_helper.h"
 
 #ifndef PAM_YK_VALIDATE_HELPER
 #define PAM_YK_VALIDATE_HELPER	"/usr/libexec/" VALIDATE_NAME

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* state.c - parse, check and make challenge-response state (pure) */
+/* cr_state.c - parse, check and make challenge-response state (pure) */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 
 #include "modhex.h"
-#include "state.h"
+#include "cr_state.h"
 
 /* n bytes as 2n lowercase hex digits, then a ':' (or the end). */
 static const char *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ykkey.c - the YubiKeys on the USB bus: list them, and send an HMAC-SHA1
+ * cr_key.c - the YubiKeys on the USB bus: list them, and send an HMAC-SHA1
  * challenge to one of them.  The only file that touches libykpers-1.
  *
  * Every call is a whole session: yk_init, open, work, close, yk_release,
@@ -18,7 +18,7 @@
 #include <ykdef.h>
 #include <ykstatus.h>
 
-#include "ykkey.h"
+#include "cr_key.h"
 
 /*
  * The response buffer handed to yk_challenge_response, as in pam_yubico:
@@ -29,7 +29,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The reason for the last failure in this thread; see ykkey.h. */
+/* The reason for the last failure in this thread; see cr_key.h. */
 static __thread char reason[128];
 
 static const char *
@@ -223,7 +223,7 @@ key_hmac(YK_KEY *yk, int slot, const unsigned char *chal, size_t len,
 		*why = "the slot is empty";
 		return YKKEY_NOT_CONFIGURED;
 	}
-	/* libykpers pads the challenge to 64 bytes with zeros (see ykkey.h) */
+	/* libykpers pads the challenge to 64 bytes with zeros (see cr_key.h) */
 	yk_errno = 0;
 	if (!yk_challenge_response(yk, slot == 1 ? SLOT_CHAL_HMAC1 :
 	    SLOT_CHAL_HMAC2, may_block, (unsigned int)len, chal,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* p11_job.h - run a piece of PKCS#11 work on a thread, with a deadline */
+/* piv_p11_job.h - run a piece of PKCS#11 work on a thread, with a deadline */
 #ifndef YK_P11_JOB_H
 #define YK_P11_JOB_H
 

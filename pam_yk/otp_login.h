@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* online.h - the online OTP method: mapping, input, validation (no PAM types) */
+/* otp_login.h - the online OTP method: mapping, input, validation (no PAM types) */
 #ifndef YK_ONLINE_H
 #define YK_ONLINE_H
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * helper_run.c - pam_yk's side of pam_yk_chalresp: run it, relay what it
+ * cr_helper.c - pam_yk's side of pam_yk_chalresp: run it, relay what it
  * says, bound the wait, reap it, and turn its exit into a yk_result.
  * It lives in someone else's process: no exit, no stray child, and the
  * application's SIGCHLD disposition is put back as it was.
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cr_helper.h"
 #include "spawn.h"
 
 #ifndef PAM_YK_CHALRESP_HELPER

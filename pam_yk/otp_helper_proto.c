@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* validate_proto.c - what pam_yk and pam_yk_validate say to each other */
+/* otp_helper_proto.c - what pam_yk and pam_yk_validate say to each other */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "validate.h"
+#include "otp_helper.h"
 
 /* Append "name value\n"; -1 when value has a newline or does not fit. */
 static int
