@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "modhex.h"
+#include "piv_uri.h"
 #include "request.h"
 
 /* pam_yubico's database back-ends: named, so the error can say why. */
@@ -110,8 +111,8 @@ parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static char *
-own(struct cfg *cfg, char *s)
+char *
+cfg_own(struct cfg *cfg, char *s)
 {
 	if (s == NULL || cfg->nowned == sizeof(cfg->owned) / sizeof(cfg->owned[0])) {
 		free(s);
@@ -144,7 +145,7 @@ check_url(const char *url, char *errbuf, size_t errlen)
 static int
 set_urllist(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 {
-	char *list = own(cfg, strdup(v)), *save = NULL;
+	char *list = cfg_own(cfg, strdup(v)), *save = NULL;
 
 	if (list == NULL) {
 		snprintf(errbuf, errlen, "urllist: out of memory");
@@ -197,7 +198,7 @@ set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 		    "https://host/wsapi/2.0/verify?id=%%d&otp=%%s");
 		return -1;
 	}
-	if ((base = own(cfg, strndup(v, (size_t)(q - v)))) == NULL) {
+	if ((base = cfg_own(cfg, strndup(v, (size_t)(q - v)))) == NULL) {
 		snprintf(errbuf, errlen, "url: out of memory");
 		return -1;
 	}
@@ -237,7 +238,7 @@ domain_ok(const char *d)
 static int
 add_domains(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 {
-	char *list = own(cfg, strdup(v)), *save = NULL;
+	char *list = cfg_own(cfg, strdup(v)), *save = NULL;
 
 	if (list == NULL) {
 		snprintf(errbuf, errlen, "piv_domain: out of memory");
@@ -400,7 +401,7 @@ parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
 			BAD("pkcs11_module: expected an absolute path");
 		cfg->pkcs11_module = v;
 	} else if ((v = skip_prefix(arg, "pkcs11_uri=")) != NULL) {
-		if (cfg_parse_p11_uri(cfg, v, &cfg->piv_uri, errbuf, errlen) != 0)
+		if (piv_uri_parse(cfg, v, &cfg->piv_uri, errbuf, errlen) != 0)
 			return -1;
 	} else if ((v = skip_prefix(arg, "piv_slot=")) != NULL) {
 		static const char *const slots[] = { "9a", "9c", "9d", "9e" };
@@ -506,7 +507,7 @@ read_conf(const char *path, char *errbuf, size_t errlen)
 static int
 parse_file(struct cfg *cfg, const char *path, char *errbuf, size_t errlen)
 {
-	char *text = own(cfg, read_conf(path, errbuf, errlen)), *save = NULL;
+	char *text = cfg_own(cfg, read_conf(path, errbuf, errlen)), *save = NULL;
 	size_t lineno = 0;
 
 	if (text == NULL)
@@ -574,85 +575,6 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 			    cfg->vc.urls[i], shown, sizeof(shown)));
 	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
 	    cfg->vc.timeout_ms : 3000;
-	return 0;
-}
-
-/* Percent-decode [s, end) into a new string; bytes for id= (no NUL check). */
-static char *
-pct_decode(const char *s, const char *end, size_t *len, bool binary)
-{
-	char *out = malloc((size_t)(end - s) + 1), *w = out;
-	unsigned char b;
-
-	if (out == NULL)
-		return NULL;
-	while (s < end) {
-		if (*s == '%') {
-			if (end - s < 3 || hex_decode(s + 1, 1, &b) != 0 ||
-			    (b == 0 && !binary)) {
-				free(out);
-				return NULL;
-			}
-			*w++ = (char)b;
-			s += 3;
-		} else {
-			*w++ = *s++;
-		}
-	}
-	*w = '\0';
-	*len = (size_t)(w - out);
-	return out;
-}
-
-int
-cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
-    char *errbuf, size_t errlen)
-{
-	static const char *const names[] = {
-		"token", "manufacturer", "model", "serial", "object", "id", "type",
-	};
-	const char *p = skip_prefix(uri, "pkcs11:"), *end;
-	size_t len;
-
-	if (p == NULL)
-		BAD("pkcs11_uri: expected pkcs11:...");
-	if (strchr(p, '?') != NULL)
-		BAD("pkcs11_uri: query attributes (pin-value, module-path) are "
-		    "not accepted");
-	memset(u, 0, sizeof(*u));
-	u->id[0] = 0x01;
-	u->idlen = 1;
-	for (; *p != '\0'; p = *end ? end + 1 : end) {
-		const char *eq = strchr(p, '=');
-		size_t i;
-		char *val;
-
-		end = p + strcspn(p, ";");
-		if (eq == NULL || eq > end)
-			BAD("pkcs11_uri: '%.*s' is not name=value", (int)(end - p), p);
-		for (i = 0; i < 7 && ((size_t)(eq - p) != strlen(names[i]) ||
-		    strncmp(p, names[i], (size_t)(eq - p)) != 0); i++)
-			;
-		if (i == 7)
-			BAD("pkcs11_uri: unknown attribute '%.*s'", (int)(eq - p), p);
-		if ((val = own(cfg, pct_decode(eq + 1, end, &len, i == 5))) == NULL)
-			BAD("pkcs11_uri: bad percent-encoding in '%.*s'",
-			    (int)(end - p), p);
-		if (i == 5) {
-			if (len == 0 || len > sizeof(u->id))
-				BAD("pkcs11_uri: id must be 1 to 64 bytes");
-			memcpy(u->id, val, len);
-			u->idlen = len;
-		} else if (i == 6) {
-			if (strcmp(val, "cert") != 0)
-				BAD("pkcs11_uri: type must be cert");
-		} else {
-			const char **slot[] = { &u->token, &u->manufacturer,
-			    &u->model, &u->serial, &u->object };
-
-			*slot[i] = val;
-		}
-	}
 	return 0;
 }
 

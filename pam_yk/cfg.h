@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "piv_uri.h"
 
 #define CFG_DEFAULT_TIMEOUT_MS	10000
 #define CFG_PIV_TIMEOUT_MS	30000	/* PIV: for all the card's work */
@@ -27,13 +28,6 @@ enum piv_map {
 	PIV_MAP_UID,
 	PIV_MAP_UPN,
 	PIV_MAP_EMAIL,
-};
-
-/* The token and object to use (RFC 7512 attributes, decoded). */
-struct p11_uri {
-	const char	*token, *manufacturer, *model, *serial, *object;
-	unsigned char	id[64];
-	size_t		idlen;
 };
 
 struct cfg {
@@ -84,13 +78,10 @@ struct cfg {
 int cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
     size_t errlen);
 
-/*
- * Parse "pkcs11:token=...;id=%01;object=..." into u (strings owned by cfg).
- * Query attributes (pin-value, module-path) are refused.  0 or -1.
- */
-int cfg_parse_p11_uri(struct cfg *cfg, const char *uri, struct p11_uri *u,
-    char *errbuf, size_t errlen);
 void cfg_free(struct cfg *cfg);
+
+/* Hand a heap string (or NULL) to cfg, freed by cfg_free; NULL when full. */
+char *cfg_own(struct cfg *cfg, char *s);
 
 /*
  * The rules that the module and its setuid helper (which gets them as
