@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cfg.c - module arguments -> struct cfg; every bad option is an error */
+/*
+ * cfg.c - module arguments -> struct cfg; every bad option is an error.
+ * The options are rows of one table (cfg_options below); parse_one reads
+ * a row, the row's kind checks the value, its setter or field stores it.
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,14 +21,11 @@
 #include "piv_uri.h"
 #include "request.h"
 
-/* pam_yubico's database back-ends: named, so the error can say why. */
-static const char *const unsupported[] = {
-	"ldap_uri=", "ldapserver=", "ldapdn=", "user_attr=", "ldap_filter=",
-	"yubi_attr=", "yubi_attr_prefix=", "ldap_bind_user=",
-	"ldap_bind_password=", "ldap_bind_as_user", "ldap_starttls",
-	"ldap_cacertfile=", "ldap_clientcertfile=", "ldap_clientkeyfile=",
-	"ldap_connection_timeout=", "mysql_server=", "mysql_port=",
-	"mysql_user=", "mysql_password=", "mysql_database=", NULL,
+const char *const cfg_mode_names[] = {
+	[MODE_CLIENT] = "client",
+	[MODE_CHALRESP] = "challenge-response",
+	[MODE_PIV] = "piv",
+	NULL,
 };
 
 static void
@@ -37,6 +40,23 @@ defaults(struct cfg *cfg)
 	cfg->vc.timeout_ms = CFG_DEFAULT_TIMEOUT_MS;
 	cfg->piv_min_rsa_bits = CFG_DEFAULT_MIN_RSA_BITS;
 }
+
+static enum cfg_err fail(enum cfg_err r, char *errbuf, size_t errlen,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Say why in errbuf and return r. */
+static enum cfg_err
+fail(enum cfg_err r, char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+#define BAD(r, ...)	return fail((r), errbuf, errlen, __VA_ARGS__)
 
 /* 1 to max bytes, no control characters (UTF-8 bytes are allowed). */
 static bool
@@ -85,14 +105,6 @@ cfg_cue_bad(const char *cue)
 	    "1 to 255 bytes of printable text";
 }
 
-static const char *
-skip_prefix(const char *s, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
-}
-
 /* A decimal in [min, max]; 0 or -1. */
 static int
 parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -121,53 +133,47 @@ cfg_own(struct cfg *cfg, char *s)
 	return cfg->owned[cfg->nowned++] = s;
 }
 
+/* ---- setters of the options that the kinds do not cover ---------------- */
+
 /* Only https://, or http:// (allowed later only with a key). */
-static int
+static enum cfg_err
 check_url(const char *url, char *errbuf, size_t errlen)
 {
 	char u[128];
 
 	request_url_shown(url, u, sizeof(u));	/* no password in the log */
 	if (strncmp(url, "https://", 8) != 0 &&
-	    strncmp(url, "http://", 7) != 0) {
-		snprintf(errbuf, errlen, "urllist: '%.80s' is not an http:// "
-		    "or https:// URL", u);
-		return -1;
-	}
-	if (strpbrk(url, " \t\r\n?#") != NULL) {
-		snprintf(errbuf, errlen, "urllist: '%.80s' must be a base URL "
-		    "without a query", u);
-		return -1;
-	}
-	return 0;
+	    strncmp(url, "http://", 7) != 0)
+		BAD(CFG_E_VALUE, "urllist: '%.80s' is not an http:// or "
+		    "https:// URL", u);
+	if (strpbrk(url, " \t\r\n?#") != NULL)
+		BAD(CFG_E_VALUE, "urllist: '%.80s' must be a base URL without "
+		    "a query", u);
+	return CFG_OK;
 }
 
-static int
-set_urllist(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+static enum cfg_err
+set_urllist(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
 {
 	char *list = cfg_own(cfg, strdup(v)), *save = NULL;
+	enum cfg_err r;
 
-	if (list == NULL) {
-		snprintf(errbuf, errlen, "urllist: out of memory");
-		return -1;
-	}
+	if (list == NULL)
+		BAD(CFG_E_NOMEM, "urllist: out of memory");
 	cfg->vc.nurls = 0;
 	for (char *u = strtok_r(list, ";", &save); u != NULL;
 	    u = strtok_r(NULL, ";", &save)) {
-		if (cfg->vc.nurls == VC_MAX_URLS) {
-			snprintf(errbuf, errlen, "urllist: more than %d URLs",
+		if (cfg->vc.nurls == VC_MAX_URLS)
+			BAD(CFG_E_VALUE, "urllist: more than %d URLs",
 			    VC_MAX_URLS);
-			return -1;
-		}
-		if (check_url(u, errbuf, errlen) != 0)
-			return -1;
+		if ((r = check_url(u, errbuf, errlen)) != CFG_OK)
+			return r;
 		cfg->vc.urls[cfg->vc.nurls++] = u;
 	}
-	if (cfg->vc.nurls == 0) {
-		snprintf(errbuf, errlen, "urllist: no URL given");
-		return -1;
-	}
-	return 0;
+	if (cfg->vc.nurls == 0)
+		BAD(CFG_E_VALUE, "urllist: no URL given");
+	return CFG_OK;
 }
 
 /*
@@ -175,11 +181,13 @@ set_urllist(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
  * It is never used as a format: it must hold exactly one %d and one %s
  * in its query, and its base (before '?') becomes the URL.
  */
-static int
-set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+static enum cfg_err
+set_url_template(struct cfg *cfg, const char *v, unsigned long n,
+    char *errbuf, size_t errlen)
 {
 	const char *q = strchr(v, '?'), *p;
 	int d = 0, s = 0;
+	enum cfg_err r;
 	char *base;
 
 	for (p = v; (p = strchr(p, '%')) != NULL; p += 2) {
@@ -193,25 +201,89 @@ set_url_template(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
 		}
 	}
 	if (q == NULL || d != 1 || s != 1 || strchr(q, '%') == NULL ||
-	    strchr(v, '%') < q) {
-		snprintf(errbuf, errlen, "url: expected a template like "
+	    strchr(v, '%') < q)
+		BAD(CFG_E_VALUE, "url: expected a template like "
 		    "https://host/wsapi/2.0/verify?id=%%d&otp=%%s");
-		return -1;
-	}
-	if ((base = cfg_own(cfg, strndup(v, (size_t)(q - v)))) == NULL) {
-		snprintf(errbuf, errlen, "url: out of memory");
-		return -1;
-	}
-	if (check_url(base, errbuf, errlen) != 0)
-		return -1;
+	if ((base = cfg_own(cfg, strndup(v, (size_t)(q - v)))) == NULL)
+		BAD(CFG_E_NOMEM, "url: out of memory");
+	if ((r = check_url(base, errbuf, errlen)) != CFG_OK)
+		return r;
 	cfg->url_template = v;
 	cfg->vc.urls[0] = base;
 	cfg->vc.nurls = 1;
-	return 0;
+	return CFG_OK;
 }
 
-static int parse_file(struct cfg *cfg, const char *path, char *errbuf,
-    size_t errlen);
+static enum cfg_err
+set_key(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	int kl = b64_decode(v, cfg->vc.key, sizeof(cfg->vc.key));
+
+	if (kl <= 0)
+		BAD(CFG_E_VALUE, "key: not a base64 API key");
+	cfg->vc.keylen = (size_t)kl;
+	cfg->have_key = true;
+	return CFG_OK;
+}
+
+static enum cfg_err
+set_chalresp_path(struct cfg *cfg, const char *v, unsigned long n,
+    char *errbuf, size_t errlen)
+{
+	const char *why = cfg_chalresp_path_bad(v);
+
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "chalresp_path: expected %s", why);
+	cfg->chalresp_path = v;
+	return CFG_OK;
+}
+
+/* The setuid helper takes the cue as an argument: the same rule. */
+static enum cfg_err
+check_prompt(const struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	if (cfg->mode == MODE_CHALRESP && cfg->prompt != NULL &&
+	    cfg_cue_bad(cfg->prompt) != NULL)
+		BAD(CFG_E_VALUE, "prompt: in challenge-response mode, "
+		    "expected %s", cfg_cue_bad(cfg->prompt));
+	return CFG_OK;
+}
+
+static enum cfg_err
+set_p11_uri(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	return piv_uri_parse(cfg, v, &cfg->piv_uri, errbuf, errlen) == 0 ?
+	    CFG_OK : CFG_E_VALUE;
+}
+
+static const char *const piv_slots[] = { "9a", "9c", "9d", "9e", NULL };
+
+static enum cfg_err
+set_piv_slot(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	cfg->piv_uri.id[0] = (unsigned char)(n + 1);	/* CKA_ID 01..04 */
+	cfg->piv_uri.idlen = 1;
+	return CFG_OK;
+}
+
+static const char *const piv_maps[] = {
+	[PIV_MAP_AUTHFILE] = "authfile", [PIV_MAP_CN] = "cn",
+	[PIV_MAP_UID] = "uid", [PIV_MAP_UPN] = "upn",
+	[PIV_MAP_EMAIL] = "email", NULL,
+};
+
+static const char *const piv_ekus[] = { "any", "clientauth", NULL };
+
+static enum cfg_err
+set_piv_eku(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	cfg->piv_eku_any = n == 0;
+	return CFG_OK;
+}
 
 /* A DNS name: dot-separated labels of letters, digits and '-'. */
 static bool
@@ -235,240 +307,385 @@ domain_ok(const char *d)
 }
 
 /* piv_domain=a.example,b.example: appended to the ones already given. */
-static int
-add_domains(struct cfg *cfg, const char *v, char *errbuf, size_t errlen)
+static enum cfg_err
+add_domains(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
 {
 	char *list = cfg_own(cfg, strdup(v)), *save = NULL;
 
-	if (list == NULL) {
-		snprintf(errbuf, errlen, "piv_domain: out of memory");
-		return -1;
-	}
+	if (list == NULL)
+		BAD(CFG_E_NOMEM, "piv_domain: out of memory");
 	if (*v == '\0' || strstr(v, ",,") != NULL || *v == ',' ||
-	    v[strlen(v) - 1] == ',') {
-		snprintf(errbuf, errlen, "piv_domain: expected a domain or a "
+	    v[strlen(v) - 1] == ',')
+		BAD(CFG_E_VALUE, "piv_domain: expected a domain or a "
 		    "comma-separated list of domains");
-		return -1;
-	}
 	for (char *d = strtok_r(list, ",", &save); d != NULL;
 	    d = strtok_r(NULL, ",", &save)) {
-		if (!domain_ok(d)) {
-			snprintf(errbuf, errlen, "piv_domain: '%.80s' is not a "
-			    "domain name", d);
-			return -1;
-		}
-		if (cfg->npiv_domains == CFG_MAX_PIV_DOMAINS) {
-			snprintf(errbuf, errlen, "piv_domain: more than %d "
-			    "domains", CFG_MAX_PIV_DOMAINS);
-			return -1;
-		}
+		if (!domain_ok(d))
+			BAD(CFG_E_VALUE, "piv_domain: '%.80s' is not a domain "
+			    "name", d);
+		if (cfg->npiv_domains == CFG_MAX_PIV_DOMAINS)
+			BAD(CFG_E_VALUE, "piv_domain: more than %d domains",
+			    CFG_MAX_PIV_DOMAINS);
 		cfg->piv_domain[cfg->npiv_domains++] = d;
 	}
-	return 0;
+	return CFG_OK;
 }
 
-/* What parse_one accepts (keep in step with it; test_cfg checks them). */
-const char *const cfg_options[] = {
-	"debug", "nullok", "alwaysok", "try_first_pass", "use_first_pass",
-	"always_prompt", "verbose_otp", "mode=", "id=", "key=", "urllist=",
-	"url=", "capath=", "cainfo=", "proxy=", "authfile=", "token_id_length=",
-	"timeout=", "prompt=", "chalresp_path=", "chalresp_helper=",
-	"validate_helper=",
-	"debug_file=",
-	"use_authtok_as_pin", "pkcs11_module=", "pkcs11_uri=", "piv_slot=",
-	"piv_cafile=", "piv_capath=", "piv_crlfile=", "piv_crlpath=",
-	"piv_map=", "piv_eku=", "piv_domain=", "piv_min_rsa_bits=", "conf=",
-	NULL,
+static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
+    char *errbuf, size_t errlen);
+
+/* ---- the table ------------------------------------------------------------ */
+
+#define FIELD(f)	offsetof(struct cfg, f)
+#define ROW(n, k, m, ...)	{ .name = (n), .kind = (k), .modes = (m), __VA_ARGS__ }
+#define FLAG(n, f)		ROW(n, CFG_FLAG, CFG_IN_ALL, .field = FIELD(f))
+#define FLAG_IN(n, f, m, note)	ROW(n, CFG_FLAG, m, .field = FIELD(f), \
+				    .mode_note = (note))
+#define STR(n, f)		ROW(n, CFG_STRING, CFG_IN_ALL, .field = FIELD(f))
+#define SECRET(n, f)		ROW(n, CFG_STRING, CFG_IN_ALL, .field = FIELD(f), \
+				    .secret = CFG_SECRET)
+#define PATH(n, f)		ROW(n, CFG_PATH, CFG_IN_ALL, .field = FIELD(f))
+#define UINT(n, f, lo, hi, what) ROW(n, CFG_UINT, CFG_IN_ALL, .field = FIELD(f), \
+				    .min = (lo), .max = (hi), .expect = (what))
+#define ENUM(n, f, vals)	ROW(n, CFG_ENUM, CFG_IN_ALL, .field = FIELD(f), \
+				    .values = (vals))
+#define ENUM_SET(n, s, vals)	ROW(n, CFG_ENUM, CFG_IN_ALL, .set = (s), \
+				    .values = (vals))
+#define CUSTOM(n, s, ...)	ROW(n, CFG_CUSTOM, CFG_IN_ALL, .set = (s), __VA_ARGS__)
+#define LIST(n, s, ...)		ROW(n, CFG_LIST, CFG_IN_ALL, .set = (s), __VA_ARGS__)
+#define UNSUPPORTED(n, ...)	ROW(n, CFG_UNSUPPORTED, 0, __VA_ARGS__)
+
+#define FIRST_PASS_NOTE	" (an earlier module's password is sent to the card " \
+	"only with use_authtok_as_pin)"
+
+const struct cfg_option cfg_options[] = {
+	FLAG("debug", debug),
+	FLAG("nullok", nullok),
+	FLAG("alwaysok", alwaysok),
+	FLAG_IN("use_first_pass", use_first_pass,
+	    CFG_IN_CLIENT | CFG_IN_CHALRESP, FIRST_PASS_NOTE),
+	FLAG_IN("try_first_pass", try_first_pass,
+	    CFG_IN_CLIENT | CFG_IN_CHALRESP, FIRST_PASS_NOTE),
+	FLAG("always_prompt", always_prompt),
+	FLAG("verbose_otp", verbose_otp),
+	ENUM("mode", mode, cfg_mode_names),
+	UINT("id", client_id, 1, 2147483647,
+	    "a client id from 1 to 2147483647"),
+	CUSTOM("key", set_key, .secret = CFG_SECRET),
+	LIST("urllist", set_urllist, .secret = CFG_SECRET_USERINFO),
+	CUSTOM("url", set_url_template, .secret = CFG_SECRET_USERINFO,
+	    .same_as = "urllist"),
+	STR("capath", vc.capath),
+	STR("cainfo", vc.cainfo),
+	ROW("proxy", CFG_STRING, CFG_IN_ALL, .field = FIELD(vc.proxy),
+	    .secret = CFG_SECRET_USERINFO),
+	PATH("authfile", authfile),
+	UINT("token_id_length", token_id_len, 1, 16, NULL),
+	UINT("timeout", timeout_s, 1, 60, "1 to 60 (seconds)"),
+	ROW("prompt", CFG_STRING, CFG_IN_ALL, .field = FIELD(prompt),
+	    .check = check_prompt),
+	CUSTOM("chalresp_path", set_chalresp_path),
+	PATH("chalresp_helper", chalresp_helper),
+	PATH("validate_helper", validate_helper),
+	STR("debug_file", debug_file),
+	FLAG("use_authtok_as_pin", use_authtok_as_pin),
+	PATH("pkcs11_module", pkcs11_module),
+	CUSTOM("pkcs11_uri", set_p11_uri),
+	ROW("piv_slot", CFG_ENUM, CFG_IN_ALL, .set = set_piv_slot,
+	    .values = piv_slots, .flags = CFG_ANYCASE),
+	PATH("piv_cafile", piv_cafile),
+	PATH("piv_capath", piv_capath),
+	PATH("piv_crlfile", piv_crlfile),
+	PATH("piv_crlpath", piv_crlpath),
+	ENUM("piv_map", piv_map, piv_maps),
+	ENUM_SET("piv_eku", set_piv_eku, piv_ekus),
+	LIST("piv_domain", add_domains, .flags = CFG_ADDS),
+	UINT("piv_min_rsa_bits", piv_min_rsa_bits, 1024, 16384, NULL),
+	CUSTOM("conf", set_conf),
+	/* pam_yubico's database back-ends: named, so the error can say why. */
+	UNSUPPORTED("ldap_uri"), UNSUPPORTED("ldapserver"),
+	UNSUPPORTED("ldapdn"), UNSUPPORTED("user_attr"),
+	UNSUPPORTED("ldap_filter"), UNSUPPORTED("yubi_attr"),
+	UNSUPPORTED("yubi_attr_prefix"), UNSUPPORTED("ldap_bind_user"),
+	UNSUPPORTED("ldap_bind_password", .secret = CFG_SECRET),
+	UNSUPPORTED("ldap_bind_as_user"), UNSUPPORTED("ldap_starttls"),
+	UNSUPPORTED("ldap_cacertfile"), UNSUPPORTED("ldap_clientcertfile"),
+	UNSUPPORTED("ldap_clientkeyfile"),
+	UNSUPPORTED("ldap_connection_timeout"), UNSUPPORTED("mysql_server"),
+	UNSUPPORTED("mysql_port"), UNSUPPORTED("mysql_user"),
+	UNSUPPORTED("mysql_password", .secret = CFG_SECRET),
+	UNSUPPORTED("mysql_database"),
+	{ .name = NULL },
 };
-_Static_assert(sizeof(cfg_options) / sizeof(cfg_options[0]) <= 65,
-    "cfg_options: struct cfg's conf_set has 64 bits");
+#define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]) - 1)
+_Static_assert(NOPTIONS <= CFG_MAX_OPTIONS,
+    "cfg_options: raise CFG_MAX_OPTIONS (struct cfg's given[])");
+_Static_assert(MODE_PIV == 2 && PIV_MAP_EMAIL == 4,
+    "cfg_mode_names and piv_maps follow the enums");
+_Static_assert(sizeof(enum yk_mode) == sizeof(unsigned) &&
+    sizeof(enum piv_map) == sizeof(unsigned),
+    "an enum field is stored as an unsigned");
+
+const struct cfg_option *
+cfg_option_find(const char *arg)
+{
+	size_t n = strcspn(arg, "=");
+
+	for (const struct cfg_option *o = cfg_options; o->name != NULL; o++)
+		if (strlen(o->name) == n && strncmp(arg, o->name, n) == 0)
+			return o;
+	return NULL;
+}
+
+/* ---- did you mean --------------------------------------------------------- */
+
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64] = { 0 }, diag, up;
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? diag :
+			    1 + (diag < up ? (diag < row[j - 1] ? diag : row[j - 1]) :
+			    (up < row[j - 1] ? up : row[j - 1]));
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* A row as it is written: "name" for a flag, else "name=". */
+static const char *
+spelt(const struct cfg_option *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", o->name, o->kind == CFG_FLAG ? "" : "=");
+	return buf;
+}
 
 /*
- * The bit of arg's option in cfg->conf_set and line_overrides: value
- * options only ("name=..."), url= as urllist= (both set the servers);
- * piv_domain= adds to the list rather than replacing it.  0 for a flag.
+ * The row nearest to arg's name (lower-cased, with its '=' if it has
+ * one), within an edit distance of 2 and of half the name; the
+ * unsupported rows only when asked (they are never suggested).
  */
-static unsigned long long
-option_bit(const char *arg)
+static const struct cfg_option *
+nearest_row(const char *arg, bool unsupported)
 {
-	size_t i, len;
+	char low[64] = "", cand[64];
+	const struct cfg_option *best = NULL;
+	size_t bd = 3, n = strcspn(arg, "=");
 
-	if (strncmp(arg, "url=", 4) == 0)
-		arg = "urllist=";
-	if (strncmp(arg, "piv_domain=", 11) == 0)
-		return 0;
-	for (i = 0; cfg_options[i] != NULL; i++) {
-		len = strlen(cfg_options[i]);
-		if (cfg_options[i][len - 1] == '=' &&
-		    strncmp(arg, cfg_options[i], len) == 0)
-			return i < 64 ? 1ULL << i : 0;
+	if (n >= sizeof(low) - 1)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ? arg[i] + 32 :
+		    arg[i]);
+	if (arg[n] == '=')
+		low[n] = '=';
+	for (const struct cfg_option *o = cfg_options; o->name != NULL; o++) {
+		size_t d;
+
+		if (o->kind == CFG_UNSUPPORTED && !unsupported)
+			continue;
+		spelt(o, cand, sizeof(cand));
+		d = distance(low, cand);
+		if (d < bd && d < strlen(cand) / 2 + 1) {
+			bd = d;
+			best = o;
+		}
 	}
-	return 0;
+	return best;
 }
 
-#define BAD(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
+const char *
+cfg_nearest(const char *arg, char *buf, size_t len)
+{
+	const struct cfg_option *o = nearest_row(arg, false);
 
-static int
-parse_one(struct cfg *cfg, const char *arg, bool from_file, char *errbuf,
+	return o != NULL ? spelt(o, buf, len) : NULL;
+}
+
+bool
+cfg_arg_secret(const char *arg)
+{
+	const struct cfg_option *o = cfg_option_find(arg);
+	const char *v = strchr(arg, '=');
+
+	if (v == NULL)
+		return false;		/* no value to hide */
+	if (o == NULL)			/* kye=: judged as what it misspells */
+		o = nearest_row(arg, true);
+	return o != NULL && (o->secret == CFG_SECRET ||
+	    (o->secret == CFG_SECRET_USERINFO && strchr(v, '@') != NULL));
+}
+
+/* ---- parsing one option --------------------------------------------------- */
+
+/* The option of an unknown argument; a value is never shown (kye=...). */
+static enum cfg_err
+unknown(const char *arg, char *errbuf, size_t errlen)
+{
+	size_t n = strcspn(arg, "=");
+	char near[64], hint[90] = "";
+
+	if (cfg_nearest(arg, near, sizeof(near)) != NULL)
+		snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+	if (arg[n] == '=')
+		BAD(CFG_E_UNKNOWN, "unknown option '%.*s=' (its value is not "
+		    "shown)%s", (int)(n > 60 ? 60 : n), arg, hint);
+	BAD(CFG_E_UNKNOWN, "unknown option '%.60s'%s", arg, hint);
+}
+
+/* Printable ASCII, short: a word that can be quoted back in a reason. */
+static bool
+quotable(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || ++n > 40)
+			return false;
+	return true;
+}
+
+/* "name: expected a, b or c, not 'x'" */
+static enum cfg_err
+bad_word(const struct cfg_option *o, const char *v, char *errbuf,
     size_t errlen)
 {
-	const char *v;
-	unsigned long n;
-	int kl;
+	size_t used, k;
 
-	if (strcmp(arg, "debug") == 0)
-		cfg->debug = true;
-	else if (strcmp(arg, "nullok") == 0)
-		cfg->nullok = true;
-	else if (strcmp(arg, "alwaysok") == 0)
-		cfg->alwaysok = true;
-	else if (strcmp(arg, "try_first_pass") == 0)
-		cfg->try_first_pass = true;
-	else if (strcmp(arg, "use_first_pass") == 0)
-		cfg->use_first_pass = true;
-	else if (strcmp(arg, "always_prompt") == 0)
-		cfg->always_prompt = true;
-	else if (strcmp(arg, "verbose_otp") == 0)
-		cfg->verbose_otp = true;
-	else if ((v = skip_prefix(arg, "mode=")) != NULL) {
-		if (strcmp(v, "client") == 0)
-			cfg->mode = MODE_CLIENT;
-		else if (strcmp(v, "challenge-response") == 0)
-			cfg->mode = MODE_CHALRESP;
-		else if (strcmp(v, "piv") == 0)
-			cfg->mode = MODE_PIV;
-		else
-			BAD("mode: expected client, challenge-response or piv, "
-			    "not '%.40s'", v);
-	} else if ((v = skip_prefix(arg, "id=")) != NULL) {
-		if (parse_uint(v, 1, 2147483647, &n) != 0)
-			BAD("id: expected a client id from 1 to 2147483647");
-		cfg->vc.id = (long)n;
-		cfg->have_id = true;
-	} else if ((v = skip_prefix(arg, "key=")) != NULL) {
-		kl = b64_decode(v, cfg->vc.key, sizeof(cfg->vc.key));
-		if (kl <= 0)
-			BAD("key: not a base64 API key");
-		cfg->vc.keylen = (size_t)kl;
-		cfg->have_key = true;
-	} else if ((v = skip_prefix(arg, "urllist=")) != NULL) {
-		if (set_urllist(cfg, v, errbuf, errlen) != 0)
-			return -1;
-	} else if ((v = skip_prefix(arg, "url=")) != NULL) {
-		if (set_url_template(cfg, v, errbuf, errlen) != 0)
-			return -1;
-	} else if ((v = skip_prefix(arg, "capath=")) != NULL && *v)
-		cfg->vc.capath = v;
-	else if ((v = skip_prefix(arg, "cainfo=")) != NULL && *v)
-		cfg->vc.cainfo = v;
-	else if ((v = skip_prefix(arg, "proxy=")) != NULL && *v)
-		cfg->vc.proxy = v;
-	else if ((v = skip_prefix(arg, "authfile=")) != NULL) {
-		if (*v != '/')
-			BAD("authfile: expected an absolute path");
-		cfg->authfile = v;
-	} else if ((v = skip_prefix(arg, "token_id_length=")) != NULL) {
-		if (parse_uint(v, 1, 16, &n) != 0)
-			BAD("token_id_length: expected 1 to 16");
-		cfg->token_id_len = (unsigned)n;
-	} else if ((v = skip_prefix(arg, "timeout=")) != NULL) {
-		if (parse_uint(v, 1, 60, &n) != 0)
-			BAD("timeout: expected 1 to 60 (seconds)");
-		cfg->vc.timeout_ms = (unsigned)n * 1000;
-		cfg->have_timeout = true;
-	} else if ((v = skip_prefix(arg, "prompt=")) != NULL && *v)
-		cfg->prompt = v;
-	else if ((v = skip_prefix(arg, "chalresp_path=")) != NULL) {
-		const char *why = cfg_chalresp_path_bad(v);
-
-		if (why != NULL)
-			BAD("chalresp_path: expected %s", why);
-		cfg->chalresp_path = v;
-	} else if ((v = skip_prefix(arg, "validate_helper=")) != NULL) {
-		if (v[0] != '/')
-			BAD("validate_helper: expected an absolute path");
-		cfg->validate_helper = v;
-	} else if ((v = skip_prefix(arg, "chalresp_helper=")) != NULL) {
-		if (*v != '/')
-			BAD("chalresp_helper: expected an absolute path");
-		cfg->chalresp_helper = v;
-	} else if ((v = skip_prefix(arg, "debug_file=")) != NULL && *v)
-		cfg->debug_file = v;
-	else if (strcmp(arg, "use_authtok_as_pin") == 0)
-		cfg->use_authtok_as_pin = true;
-	else if ((v = skip_prefix(arg, "pkcs11_module=")) != NULL) {
-		if (*v != '/')
-			BAD("pkcs11_module: expected an absolute path");
-		cfg->pkcs11_module = v;
-	} else if ((v = skip_prefix(arg, "pkcs11_uri=")) != NULL) {
-		if (piv_uri_parse(cfg, v, &cfg->piv_uri, errbuf, errlen) != 0)
-			return -1;
-	} else if ((v = skip_prefix(arg, "piv_slot=")) != NULL) {
-		static const char *const slots[] = { "9a", "9c", "9d", "9e" };
-
-		for (n = 0; n < 4 && strcasecmp(v, slots[n]) != 0; n++)
-			;
-		if (n == 4)
-			BAD("piv_slot: expected 9a, 9c, 9d or 9e");
-		cfg->piv_uri.id[0] = (unsigned char)(n + 1);
-		cfg->piv_uri.idlen = 1;
-	} else if ((v = skip_prefix(arg, "piv_cafile=")) != NULL && *v == '/')
-		cfg->piv_cafile = v;
-	else if ((v = skip_prefix(arg, "piv_capath=")) != NULL && *v == '/')
-		cfg->piv_capath = v;
-	else if ((v = skip_prefix(arg, "piv_crlfile=")) != NULL && *v == '/')
-		cfg->piv_crlfile = v;
-	else if ((v = skip_prefix(arg, "piv_crlpath=")) != NULL && *v == '/')
-		cfg->piv_crlpath = v;
-	else if ((v = skip_prefix(arg, "piv_map=")) != NULL) {
-		static const char *const maps[] = {
-			"authfile", "cn", "uid", "upn", "email",
-		};
-
-		for (n = 0; n < 5 && strcmp(v, maps[n]) != 0; n++)
-			;
-		if (n == 5)
-			BAD("piv_map: expected authfile, cn, uid, upn or email");
-		cfg->piv_map = (enum piv_map)n;
-	} else if ((v = skip_prefix(arg, "piv_eku=")) != NULL) {
-		if (strcmp(v, "any") == 0)
-			cfg->piv_eku_any = true;
-		else if (strcmp(v, "clientauth") == 0)
-			cfg->piv_eku_any = false;
-		else
-			BAD("piv_eku: expected any or clientauth");
-	} else if ((v = skip_prefix(arg, "piv_domain=")) != NULL) {
-		if (add_domains(cfg, v, errbuf, errlen) != 0)
-			return -1;
-	} else if ((v = skip_prefix(arg, "piv_min_rsa_bits=")) != NULL) {
-		if (parse_uint(v, 1024, 16384, &n) != 0)
-			BAD("piv_min_rsa_bits: expected 1024 to 16384");
-		cfg->piv_min_rsa_bits = (unsigned)n;
-	} else if ((v = skip_prefix(arg, "conf=")) != NULL) {
-		if (from_file)
-			BAD("conf: a configuration file cannot name another");
-		if (*v != '/')
-			BAD("conf: expected an absolute path");
-		cfg->conf = v;
-		return parse_file(cfg, v, errbuf, errlen);
-	} else {
-		for (const char *const *u = unsupported; *u != NULL; u++)
-			if (strncmp(arg, *u, strlen(*u)) == 0)
-				BAD("%.*s: LDAP and MySQL mappings are not "
-				    "supported; use authfile=", (int)strcspn(arg, "="), arg);
-		/* A misspelt key= or url= must not put its value in the log. */
-		if (arg[strcspn(arg, "=")] == '=')
-			BAD("unknown option '%.*s=' (its value is not shown)",
-			    (int)(strcspn(arg, "=") > 60 ? 60 : strcspn(arg, "=")),
-			    arg);
-		BAD("unknown option '%.60s'", arg);
+	snprintf(errbuf, errlen, "%s: expected ", o->name);
+	for (k = 0; o->values[k] != NULL; k++) {
+		used = strlen(errbuf);
+		snprintf(errbuf + used, errlen - used, "%s%s", k == 0 ? "" :
+		    o->values[k + 1] == NULL ? " or " : ", ", o->values[k]);
 	}
-	return 0;
+	used = strlen(errbuf);
+	if (quotable(v) && *v != '\0')
+		snprintf(errbuf + used, errlen - used, ", not '%s'", v);
+	return CFG_E_VALUE;
 }
+
+static void *
+at(struct cfg *cfg, const struct cfg_option *o)
+{
+	return (char *)cfg + o->field;
+}
+
+/* The value v of row o (NULL for a flag), by the rule of its kind. */
+static enum cfg_err
+set_option(struct cfg *cfg, const struct cfg_option *o, const char *v,
+    char *errbuf, size_t errlen)
+{
+	unsigned long n = 0;
+
+	switch (o->kind) {
+	case CFG_FLAG:
+		break;
+	case CFG_STRING:
+		if (*v == '\0')
+			BAD(CFG_E_VALUE, "%s: expected a value, not an empty "
+			    "one", o->name);
+		break;
+	case CFG_PATH:
+		if (*v != '/')
+			BAD(CFG_E_VALUE, "%s: expected an absolute path",
+			    o->name);
+		break;
+	case CFG_UINT:
+		if (parse_uint(v, o->min, o->max, &n) == 0)
+			break;
+		if (o->expect != NULL)
+			BAD(CFG_E_VALUE, "%s: expected %s", o->name, o->expect);
+		BAD(CFG_E_VALUE, "%s: expected %lu to %lu", o->name, o->min,
+		    o->max);
+	case CFG_ENUM:
+		for (n = 0; o->values[n] != NULL && (o->flags & CFG_ANYCASE ?
+		    strcasecmp(v, o->values[n]) : strcmp(v, o->values[n])) != 0;
+		    n++)
+			;
+		if (o->values[n] == NULL)
+			return bad_word(o, v, errbuf, errlen);
+		break;
+	case CFG_LIST:
+	case CFG_CUSTOM:
+		break;
+	case CFG_UNSUPPORTED:
+	default:
+		BAD(CFG_E_UNSUPPORTED, "%s: LDAP and MySQL mappings are not "
+		    "supported; use authfile=", o->name);
+	}
+	if (o->set != NULL)
+		return o->set(cfg, v, n, errbuf, errlen);
+	if (o->kind == CFG_FLAG)
+		*(bool *)at(cfg, o) = true;
+	else if (o->kind == CFG_UINT || o->kind == CFG_ENUM)
+		*(unsigned *)at(cfg, o) = (unsigned)n;	/* an enum's index */
+	else
+		*(const char **)at(cfg, o) = v;
+	return CFG_OK;
+}
+
+/* Where row o's value is recorded for conf_set/line_overrides, or -1. */
+static long
+slot_of(const struct cfg_option *o)
+{
+	if (o->kind == CFG_FLAG || o->flags & CFG_ADDS)
+		return -1;	/* a flag is only ever set; a list adds */
+	if (o->same_as != NULL)
+		o = cfg_option_find(o->same_as);
+	return o - cfg_options;
+}
+
+static enum cfg_err
+parse_one(struct cfg *cfg, const char *arg, char *errbuf, size_t errlen)
+{
+	const struct cfg_option *o = cfg_option_find(arg);
+	const char *eq = strchr(arg, '=');
+	enum cfg_err r;
+	long slot;
+
+	if (o == NULL || (o->kind != CFG_UNSUPPORTED &&
+	    (o->kind == CFG_FLAG) != (eq == NULL)))
+		return unknown(arg, errbuf, errlen);
+	if ((r = set_option(cfg, o, eq ? eq + 1 : NULL, errbuf, errlen)) !=
+	    CFG_OK)
+		return r;
+	cfg->given[o - cfg_options] = true;
+	if ((slot = slot_of(o)) < 0)
+		return CFG_OK;
+	if (cfg->in_conf)
+		cfg->conf_set[slot] = true;
+	else if (cfg->conf_set[slot])
+		cfg->line_overrides[slot] = true;
+	return CFG_OK;
+}
+
+/* Whether row o, given, fits the rest of the configuration. */
+static enum cfg_err
+fits(const struct cfg *cfg, const struct cfg_option *o, char *errbuf,
+    size_t errlen)
+{
+	if (!(o->modes & CFG_IN(cfg->mode)))
+		BAD(CFG_E_MODE, "%s: does not apply to mode=%s%s", o->name,
+		    cfg_mode_names[cfg->mode], o->mode_note ? o->mode_note : "");
+	return o->check != NULL ? o->check(cfg, errbuf, errlen) : CFG_OK;
+}
+
+/* ---- conf= ---------------------------------------------------------------- */
 
 /* Read conf= safely: root's, not group/other accessible, bounded. */
 static char *
-read_conf(const char *path, char *errbuf, size_t errlen)
+read_conf(const char *path, enum cfg_err *r, char *errbuf, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -476,6 +693,7 @@ read_conf(const char *path, char *errbuf, size_t errlen)
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY);
 
+	*r = CFG_E_FILE;
 	if (fd < 0) {
 		snprintf(errbuf, errlen, "conf: cannot open %.100s: %s", path,
 		    strerror(errno));
@@ -490,9 +708,10 @@ read_conf(const char *path, char *errbuf, size_t errlen)
 		    "writable by group or others (chmod 600)", path);
 	else if (st.st_size > CFG_MAX_CONF)
 		snprintf(errbuf, errlen, "conf: %.100s is too large", path);
-	else if ((buf = calloc(1, (size_t)st.st_size + 1)) == NULL)
+	else if ((buf = calloc(1, (size_t)st.st_size + 1)) == NULL) {
 		snprintf(errbuf, errlen, "conf: out of memory");
-	else if ((n = read(fd, buf, (size_t)st.st_size)) != st.st_size ||
+		*r = CFG_E_NOMEM;
+	} else if ((n = read(fd, buf, (size_t)st.st_size)) != st.st_size ||
 	    memchr(buf, '\0', (size_t)n) != NULL) {
 		snprintf(errbuf, errlen, "conf: cannot read %.100s", path);
 		explicit_bzero(buf, (size_t)st.st_size);
@@ -504,100 +723,160 @@ read_conf(const char *path, char *errbuf, size_t errlen)
 }
 
 /* One option per line; blank lines and lines starting with # are skipped. */
-static int
+static enum cfg_err
 parse_file(struct cfg *cfg, const char *path, char *errbuf, size_t errlen)
 {
-	char *text = cfg_own(cfg, read_conf(path, errbuf, errlen)), *save = NULL;
-	size_t lineno = 0;
+	enum cfg_err r = CFG_E_FILE;
+	char *text = cfg_own(cfg, read_conf(path, &r, errbuf, errlen));
+	char *save = NULL;
 
 	if (text == NULL)
-		return -1;
+		return r;
+	cfg->in_conf = true;
+	r = CFG_OK;
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *end = line + strlen(line);
 
-		lineno++;
 		while (*line == ' ' || *line == '\t')
 			line++;
 		while (end > line && strchr(" \t\r", end[-1]) != NULL)
 			*--end = '\0';
 		if (*line == '\0' || *line == '#')
 			continue;
-		if (parse_one(cfg, line, true, errbuf, errlen) != 0) {
+		if ((r = parse_one(cfg, line, errbuf, errlen)) != CFG_OK) {
 			size_t used = strlen(errbuf);
 
 			snprintf(errbuf + used, errlen - used, " (%.60s)", path);
-			return -1;
+			break;
 		}
-		cfg->conf_set |= option_bit(line);
 	}
-	return 0;
+	cfg->in_conf = false;
+	return r;
+}
+
+static enum cfg_err
+set_conf(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	if (cfg->in_conf)
+		BAD(CFG_E_FILE, "conf: a configuration file cannot name another");
+	if (*v != '/')
+		BAD(CFG_E_VALUE, "conf: expected an absolute path");
+	cfg->conf = v;
+	return parse_file(cfg, v, errbuf, errlen);
+}
+
+/* ---- the whole configuration ---------------------------------------------- */
+
+/* Whether the option called name was given (on the line or in conf=). */
+static bool
+given(const struct cfg *cfg, const char *name)
+{
+	const struct cfg_option *o = cfg_option_find(name);
+
+	return o != NULL && cfg->given[o - cfg_options];
 }
 
 /* Rules that need the whole configuration. */
-static int
+static enum cfg_err
 check(struct cfg *cfg, char *errbuf, size_t errlen)
 {
 	char shown[128];
+	enum cfg_err r;
 
 	if (cfg->use_first_pass && cfg->try_first_pass)
-		BAD("use_first_pass and try_first_pass exclude each other");
+		BAD(CFG_E_CONFLICT, "use_first_pass and try_first_pass exclude "
+		    "each other");
 	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
 	    cfg->piv_capath == NULL)
-		BAD("piv_cafile or piv_capath: PIV mode needs trust anchors");
-	if (cfg->mode == MODE_PIV && (cfg->use_first_pass || cfg->try_first_pass))
-		BAD("%s: does not apply to mode=piv (an earlier module's "
-		    "password is sent to the card only with use_authtok_as_pin)",
-		    cfg->use_first_pass ? "use_first_pass" : "try_first_pass");
+		BAD(CFG_E_MISSING, "piv_cafile or piv_capath: PIV mode needs "
+		    "trust anchors");
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (cfg->given[i] &&
+		    (r = fits(cfg, &cfg_options[i], errbuf, errlen)) != CFG_OK)
+			return r;
 	if (cfg->mode == MODE_PIV && (cfg->piv_map == PIV_MAP_UPN ||
 	    cfg->piv_map == PIV_MAP_EMAIL) && cfg->npiv_domains == 0)
-		BAD("piv_domain: piv_map=%s needs the domain(s) to accept "
-		    "after the '@'", cfg->piv_map == PIV_MAP_UPN ? "upn" : "email");
-	/* The setuid helper takes the cue as an argument: the same rule. */
-	if (cfg->mode == MODE_CHALRESP && cfg->prompt != NULL &&
-	    cfg_cue_bad(cfg->prompt) != NULL)
-		BAD("prompt: in challenge-response mode, expected %s",
-		    cfg_cue_bad(cfg->prompt));
-	if (cfg->mode == MODE_PIV && !cfg->have_timeout)
+		BAD(CFG_E_MISSING, "piv_domain: piv_map=%s needs the domain(s) "
+		    "to accept after the '@'", piv_maps[cfg->piv_map]);
+	cfg->have_id = given(cfg, "id");
+	cfg->vc.id = (long)cfg->client_id;
+	cfg->have_timeout = given(cfg, "timeout");
+	if (cfg->have_timeout)
+		cfg->vc.timeout_ms = cfg->timeout_s * 1000;
+	else if (cfg->mode == MODE_PIV)
 		cfg->vc.timeout_ms = CFG_PIV_TIMEOUT_MS;
 	if (cfg->mode != MODE_CLIENT)
-		return 0;
+		return CFG_OK;
 	if (!cfg->have_id)
-		BAD("id: the API client id is required in client mode");
+		BAD(CFG_E_MISSING, "id: the API client id is required in client "
+		    "mode");
 	if (cfg->vc.nurls == 0) {
 		cfg->vc.urls[0] = VC_DEFAULT_URL;
 		cfg->vc.nurls = 1;
 	}
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0 && !cfg->have_key)
-			BAD("urllist: %.80s is plain http:// and no key= is set, "
-			    "so its answers could be forged", request_url_shown(
-			    cfg->vc.urls[i], shown, sizeof(shown)));
+			BAD(CFG_E_CONFLICT, "urllist: %.80s is plain http:// and "
+			    "no key= is set, so its answers could be forged",
+			    request_url_shown(cfg->vc.urls[i], shown,
+			    sizeof(shown)));
 	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
 	    cfg->vc.timeout_ms : 3000;
-	return 0;
+	return CFG_OK;
 }
 
-int
+enum cfg_err
 cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
     size_t errlen)
 {
+	enum cfg_err r;
 	int i;
 
 	defaults(cfg);
 	/* conf= first, wherever it stands, so the PAM line overrides it. */
 	for (i = 0; i < argc; i++)
 		if (strncmp(argv[i], "conf=", 5) == 0 &&
-		    parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
-			return -1;
-	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "conf=", 5) == 0)
-			continue;
-		cfg->line_overrides |= cfg->conf_set & option_bit(argv[i]);
-		if (parse_one(cfg, argv[i], false, errbuf, errlen) != 0)
-			return -1;
-	}
+		    (r = parse_one(cfg, argv[i], errbuf, errlen)) != CFG_OK)
+			return r;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "conf=", 5) != 0 &&
+		    (r = parse_one(cfg, argv[i], errbuf, errlen)) != CFG_OK)
+			return r;
 	return check(cfg, errbuf, errlen);
+}
+
+enum cfg_err
+cfg_check_arg(const char *arg, char *errbuf, size_t errlen)
+{
+	struct cfg c;
+	enum cfg_err r;
+
+	defaults(&c);
+	r = parse_one(&c, arg, errbuf, errlen);
+	cfg_free(&c);
+	return r;
+}
+
+enum cfg_err
+cfg_check_value(const char *name, const char *value, enum yk_mode mode,
+    char *errbuf, size_t errlen)
+{
+	const struct cfg_option *o = cfg_option_find(name);
+	struct cfg c;
+	enum cfg_err r;
+
+	if (o == NULL || strchr(name, '=') != NULL)
+		return unknown(name, errbuf, errlen);
+	defaults(&c);
+	c.mode = mode;
+	r = set_option(&c, o, o->kind == CFG_FLAG ? NULL : value, errbuf,
+	    errlen);
+	if (r == CFG_OK)
+		r = fits(&c, o, errbuf, errlen);
+	cfg_free(&c);
+	return r;
 }
 
 void

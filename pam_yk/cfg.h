@@ -15,6 +15,7 @@
 #define CFG_MAX_CONF		65536
 #define CFG_MAX_PIV_DOMAINS	16
 #define CFG_DEFAULT_MIN_RSA_BITS	2048
+#define CFG_MAX_OPTIONS		128	/* rows of cfg_options[] */
 
 enum yk_mode {
 	MODE_CLIENT,
@@ -35,6 +36,7 @@ struct cfg {
 	struct vc_cfg	vc;		/* id, key, urls, TLS, proxy, timeout */
 	bool		have_id, have_key;
 	bool		have_timeout;	/* timeout= was given */
+	unsigned	client_id, timeout_s;	/* id=, timeout=: into vc */
 	const char	*url_template;	/* url=, kept only to report it */
 	const char	*authfile;	/* NULL: ~/.yubico/authorized_yubikeys */
 	unsigned	token_id_len;
@@ -57,28 +59,64 @@ struct cfg {
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/*
-	 * Bits (1 << index in cfg_options) of the value options that conf=
-	 * set, and of those that the PAM line then set again, overriding
-	 * the file's value (url= and urllist= count as one): ykpamcfg check
-	 * denies a line that overrides conf=.
+	 * Indexed like cfg_options[]: the options given (anywhere), those
+	 * that conf= set, and those that the PAM line then set again,
+	 * overriding the file's value (value options only; url= counts as
+	 * urllist=, and piv_domain= adds rather than overrides): ykpamcfg
+	 * check denies a line that overrides conf=.
 	 */
-	unsigned long long	conf_set, line_overrides;
+	bool		given[CFG_MAX_OPTIONS];
+	bool		conf_set[CFG_MAX_OPTIONS], line_overrides[CFG_MAX_OPTIONS];
+	bool		in_conf;	/* while conf='s lines are read */
 	/* storage for the url= substitution and the conf file's text */
 	char		*owned[VC_MAX_URLS + 8 + CFG_MAX_PIV_DOMAINS];
 	size_t		nowned;
 };
 
 /*
+ * What went wrong, for callers that act on the kind of error (ykpamcfg
+ * check, the setuid helper); the text is for people.  CFG_OK is 0, so
+ * "!= 0" is "refused".
+ */
+enum cfg_err {
+	CFG_OK = 0,
+	CFG_E_UNKNOWN,		/* no such option (or a flag given a value) */
+	CFG_E_UNSUPPORTED,	/* pam_yubico's, refused with the reason */
+	CFG_E_VALUE,		/* a known option with a bad value */
+	CFG_E_MODE,		/* an option that does not apply to the mode */
+	CFG_E_CONFLICT,		/* options that exclude each other */
+	CFG_E_MISSING,		/* the configuration needs another option */
+	CFG_E_FILE,		/* conf= cannot be used */
+	CFG_E_NOMEM,
+};
+
+/*
  * Parse the PAM arguments.  conf=FILE is read first (it must be owned by
  * root and have no group or other permissions); the arguments on the PAM
  * line then override it.  Strings are borrowed from argv or owned by cfg:
- * call cfg_free.  On error returns -1 with a one-line reason in errbuf
- * naming the option; the caller logs it and returns PAM_SERVICE_ERR.
+ * call cfg_free (also after an error).  On error returns the kind, with a
+ * one-line reason in errbuf naming the option (never a secret value); the
+ * caller logs it and returns PAM_SERVICE_ERR.
  */
-int cfg_parse(int argc, const char **argv, struct cfg *cfg, char *errbuf,
-    size_t errlen);
-
+enum cfg_err cfg_parse(int argc, const char **argv, struct cfg *cfg,
+    char *errbuf, size_t errlen);
 void cfg_free(struct cfg *cfg);
+
+/*
+ * One argument alone, as cfg_parse judges it (conf= is read), without the
+ * rules that need the whole line (modes, conflicts, required options):
+ * ykpamcfg check names every bad option this way, not just the first.
+ */
+enum cfg_err cfg_check_arg(const char *arg, char *errbuf, size_t errlen);
+
+/*
+ * The value of option name (without '=') as cfg_parse would judge it in
+ * mode, with the rules of that option alone (value not NULL, ignored for
+ * a flag): the setuid helper holds its arguments to the module's rules
+ * this way.
+ */
+enum cfg_err cfg_check_value(const char *name, const char *value,
+    enum yk_mode mode, char *errbuf, size_t errlen);
 
 /* Hand a heap string (or NULL) to cfg, freed by cfg_free; NULL when full. */
 char *cfg_own(struct cfg *cfg, char *s);
@@ -97,9 +135,91 @@ const char *cfg_chalresp_path_bad(const char *path);
 const char *cfg_cue_bad(const char *cue);
 
 /*
- * Every option cfg_parse knows, as "name" or "name=" (NULL-terminated):
- * ykpamcfg check names the nearest one for a misspelt option.
+ * The option table.  Every option is one row of cfg_options[] (cfg.c):
+ * its name, its kind, the modes it applies to, whether its value is
+ * secret, where it is stored or the setter that parses it.  cfg_parse
+ * (the PAM line and conf= files), the setuid helper's argument check
+ * (cfg_check_value) and ykpamcfg check (cfg_check_arg, cfg_nearest,
+ * cfg_arg_secret, the overrides of conf=) all read that one table, so
+ * adding an option is one row (and its field in struct cfg), written
+ * with the row macros of cfg.c, e.g.
+ *
+ *	PATH("ldap_cacertfile", ldap_cacertfile),
+ *	SECRET("ldap_bind_password", ldap_bind_password),
+ *	UINT("ldap_timeout", ldap_timeout, 1, 60, "1 to 60 (seconds)"),
+ *	FLAG_IN("ldap_starttls", ldap_starttls, CFG_IN_CLIENT, NULL),
+ *
+ * and the checks that need the whole configuration stay in cfg.c's check().
  */
-extern const char *const cfg_options[];
+enum cfg_kind {
+	CFG_FLAG,		/* "name": sets a bool */
+	CFG_STRING,		/* "name=VALUE", not empty */
+	CFG_PATH,		/* "name=/absolute/path" */
+	CFG_UINT,		/* "name=N", a decimal from min to max */
+	CFG_ENUM,		/* "name=WORD", one of values[] */
+	CFG_LIST,		/* "name=A;B" or "name=a,b": the setter splits */
+	CFG_CUSTOM,		/* the setter parses the value */
+	CFG_UNSUPPORTED,	/* pam_yubico's LDAP and MySQL options */
+};
+
+/* Modes, as bits: .modes of a row says where the option applies. */
+#define CFG_IN(m)	(1U << (m))
+#define CFG_IN_CLIENT	CFG_IN(MODE_CLIENT)
+#define CFG_IN_CHALRESP	CFG_IN(MODE_CHALRESP)
+#define CFG_IN_PIV	CFG_IN(MODE_PIV)
+#define CFG_IN_ALL	(CFG_IN_CLIENT | CFG_IN_CHALRESP | CFG_IN_PIV)
+
+enum cfg_secret {
+	CFG_SHOWN,		/* the value may be logged and shown */
+	CFG_SECRET,		/* never: key=, passwords */
+	CFG_SECRET_USERINFO,	/* a URL: never when it holds user:password@ */
+};
+
+/* Row flags. */
+#define CFG_ADDS	0x1	/* adds to earlier values: never an override */
+#define CFG_ANYCASE	0x2	/* CFG_ENUM: the words in any case */
+
+struct cfg_option {
+	const char	*name;		/* without '='; NULL ends the table */
+	enum cfg_kind	kind;
+	unsigned	modes;		/* CFG_IN_* */
+	enum cfg_secret	secret;
+	unsigned	flags;		/* CFG_ADDS, CFG_ANYCASE */
+	size_t		field;		/* offsetof in struct cfg: bool for a
+					   flag, const char * for a string or
+					   path, unsigned for a number */
+	unsigned long	min, max;	/* CFG_UINT */
+	const char *const *values;	/* CFG_ENUM, NULL-terminated */
+	/* The setter: the value, and the number or the index of the word
+	   (CFG_UINT, CFG_ENUM) once the kind's rule passed; NULL: store at
+	   field.  CFG_OK, or an error with its text in errbuf. */
+	enum cfg_err	(*set)(struct cfg *cfg, const char *v, unsigned long n,
+			    char *errbuf, size_t errlen);
+	/* A rule for this option that needs the rest of the configuration
+	   (run once the line is read, when the option was given). */
+	enum cfg_err	(*check)(const struct cfg *cfg, char *errbuf,
+			    size_t errlen);
+	const char	*expect;	/* CFG_UINT: "name: expected ..." */
+	const char	*mode_note;	/* why it does not apply elsewhere */
+	const char	*same_as;	/* sets what that option sets (url=) */
+};
+
+extern const struct cfg_option cfg_options[];
+
+/* arg's row ("name" or "name=value"), or NULL. */
+const struct cfg_option *cfg_option_find(const char *arg);
+/*
+ * The known option nearest to arg's name (a misspelling), written as it is
+ * used ("name" or "name=") into buf; NULL when none is near.  The
+ * unknown-option reasons of cfg_parse carry it as "did you mean".
+ */
+const char *cfg_nearest(const char *arg, char *buf, size_t len);
+/*
+ * Whether arg's value must not be shown: a secret option, a URL with a
+ * password, or an unknown option misspelt from a secret one (kye=).
+ */
+bool cfg_arg_secret(const char *arg);
+/* The names of the modes, as mode= takes them. */
+extern const char *const cfg_mode_names[];
 
 #endif

@@ -179,6 +179,22 @@ what="a bad key= is named, not shown"; ck 1 -u alice --args "$VOPT id=1 key=not-
 has "^  deny: option 'key=(hidden)'"
 what="LDAP options"; ck 1 -u alice --args "$base ldap_uri=ldap://x"
 has "LDAP and MySQL mappings are not supported"
+# hasnt RE: no line of the last output matches RE
+hasnt() { if grep -q -- "$1" "$T/out"; then cat "$T/out" >&2; fail "$what: '$1'"; fi; }
+# A known option with an empty value is a bad value, not an unknown option
+# that is "nearest" to itself; a misspelt key= is hidden like key=.
+what="an empty capath="; ck 1 -u alice --args "$base capath="
+has "^  deny: option 'capath=': capath: expected a value, not an empty one$"
+hasnt "unknown option\|did you mean"
+what="a misspelt key= is hidden too"; ck 1 -u alice --args "$base kye=$CKEY"
+has "^  deny: option 'kye=(hidden)': unknown option 'kye=' .*did you mean 'key='"
+# Each option alone is judged without another mode's rules: a prompt the
+# challenge-response helper would refuse is fine in client mode, as the
+# module says.
+what="a long prompt in client mode"
+ck 0 -u alice --args "$base prompt=$(printf '%0300d' 0)"
+has "^  ok: every option is known and valid"
+hasnt "deny"
 what="alwaysok and verbose_otp are warned about"; ck 0 -u alice --args "$base alwaysok verbose_otp"
 has "^  warn: alwaysok"; has "^  warn: verbose_otp"
 what="debug_file that does not exist"; ck 1 -u alice --args "$base debug_file=$S/nolog"

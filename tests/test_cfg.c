@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #define KEY "key=EHmo8FMxuhumBlTinC4uYL0Mgwg="
 
 /* parse(c, err, arg, ..., NULL) */
-static int
+static enum cfg_err
 parse(struct cfg *c, char *err, ...)
 {
 	const char *argv[8];
@@ -33,13 +34,13 @@ parse(struct cfg *c, char *err, ...)
 /* GOOD(args...): accepted.  BAD(what, args...): refused, err names what. */
 #define GOOD(...) do {							\
 	struct cfg c; char err[256];					\
-	int r_ = parse(&c, err, "id=1", __VA_ARGS__, NULL);		\
+	enum cfg_err r_ = parse(&c, err, "id=1", __VA_ARGS__, NULL);	\
 	CHECK(r_ == 0, "should accept %s: %s", #__VA_ARGS__, err);	\
 	cfg_free(&c);							\
 } while (0)
 #define BAD(what, ...) do {						\
 	struct cfg c; char err[256];					\
-	int r_ = parse(&c, err, __VA_ARGS__, NULL);			\
+	enum cfg_err r_ = parse(&c, err, __VA_ARGS__, NULL);		\
 	CHECK(r_ != 0 && strstr(err, what) != NULL,			\
 	    "should refuse %s naming '%s': got '%s'", #__VA_ARGS__, what, err); \
 	cfg_free(&c);							\
@@ -86,7 +87,13 @@ test_table(void)
 	BAD("unknown option 'token_id_len=", "id=1", "token_id_len=12");
 	BAD("unknown option 'timout=", "id=1", "timout=5");
 	BAD("unknown option 'ID='", "ID=1");
-	BAD("unknown option 'cainfo='", "id=1", "cainfo=");
+	/* A known option with an empty value is a bad value, not unknown. */
+	BAD("cainfo: expected a value, not an empty one", "id=1", "cainfo=");
+	BAD("capath: expected a value, not an empty one", "id=1", "capath=");
+	BAD("proxy: expected a value", "id=1", "proxy=");
+	BAD("prompt: expected a value", "id=1", "prompt=");
+	BAD("debug_file: expected a value", "id=1", "debug_file=");
+	BAD("authfile: expected an absolute path", "id=1", "authfile=");
 	BAD("mode:", "id=1", "mode=clinet");
 	BAD("id:", "id=abc");
 	BAD("id:", "id=0");
@@ -127,7 +134,10 @@ test_table(void)
 	BAD("piv_slot:", "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9b");
 	BAD("piv_map:", "mode=piv", "piv_cafile=/ca.pem", "piv_map=gecos");
 	BAD("piv_eku:", "mode=piv", "piv_cafile=/ca.pem", "piv_eku=none");
-	BAD("unknown option 'piv_cafile='", "mode=piv", "piv_cafile=ca.pem");
+	BAD("piv_cafile: expected an absolute path", "mode=piv",
+	    "piv_cafile=ca.pem");
+	BAD("piv_crlpath: expected an absolute path", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_crlpath=");
 	BAD("pkcs11_uri: query", "mode=piv", "piv_cafile=/ca.pem",
 	    "pkcs11_uri=pkcs11:token=x?pin-value=123456");
 	BAD("pkcs11_uri: unknown attribute 'slot-id'", "mode=piv",
@@ -225,6 +235,15 @@ test_values(void)
 	cfg_free(&c);
 }
 
+static bool
+any(const bool *set)
+{
+	for (size_t i = 0; i < CFG_MAX_OPTIONS; i++)
+		if (set[i])
+			return true;
+	return false;
+}
+
 /* conf=FILE: same options, root's, no group/other bits; the line overrides. */
 static void
 test_conf(void)
@@ -250,21 +269,24 @@ test_conf(void)
 		    c.vc.timeout_ms == 4000, "the line overrides wherever conf= is");
 		cfg_free(&c);
 		/* The record ykpamcfg check reads: what the line set again. */
-		CHECK(parse(&c, err, arg, "timeout=4", "debug", NULL) == 0 &&
-		    c.line_overrides != 0 && !(c.line_overrides &
-		    ~c.conf_set), "timeout= on the line is an override");
-		for (size_t i = 0; cfg_options[i] != NULL; i++)
-			if (c.line_overrides & 1ULL << i)
-				CHECK(strcmp(cfg_options[i], "timeout=") == 0,
-				    "only timeout= is an override, not %s",
-				    cfg_options[i]);
+		CHECK(parse(&c, err, arg, "timeout=4", "debug", NULL) == 0,
+		    "conf and timeout=4: %s", err);
+		for (size_t i = 0; cfg_options[i].name != NULL; i++) {
+			bool want = strcmp(cfg_options[i].name, "timeout") == 0;
+
+			CHECK(c.line_overrides[i] == want, "%s is %san override",
+			    cfg_options[i].name, want ? "" : "not ");
+			CHECK(!c.line_overrides[i] || c.conf_set[i],
+			    "%s: an override of what conf= did not set",
+			    cfg_options[i].name);
+		}
 		cfg_free(&c);
 		CHECK(parse(&c, err, arg, "authfile=/etc/x", "debug", NULL) == 0 &&
-		    c.line_overrides == 0 && c.conf_set != 0,
+		    !any(c.line_overrides) && any(c.conf_set),
 		    "options conf= does not set are no override");
 		cfg_free(&c);
 		CHECK(parse(&c, err, "id=5", "timeout=4", NULL) == 0 &&
-		    c.line_overrides == 0 && c.conf_set == 0,
+		    !any(c.line_overrides) && !any(c.conf_set),
 		    "without conf= nothing is overridden");
 		cfg_free(&c);
 		chmod(path, 0640);
@@ -275,15 +297,31 @@ test_conf(void)
 		f = fopen(path, "a");
 		fprintf(f, "bogus_option\n");
 		fclose(f);
-		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		CHECK(parse(&c, err, arg, NULL) == CFG_E_UNKNOWN &&
 		    strstr(err, "unknown option 'bogus_option'") &&
 		    strstr(err, path), "unknown option in conf: %s", err);
 		cfg_free(&c);
 		f = fopen(path, "w");
 		fprintf(f, "conf=/etc/other.conf\n");
 		fclose(f);
-		CHECK(parse(&c, err, arg, NULL) != 0 &&
+		CHECK(parse(&c, err, arg, NULL) == CFG_E_FILE &&
 		    strstr(err, "cannot name another"), "nested conf: %s", err);
+		cfg_free(&c);
+		f = fopen(path, "w");
+		fprintf(f, "id=1\ncapath=\n");
+		fclose(f);
+		CHECK(parse(&c, err, arg, NULL) == CFG_E_VALUE &&
+		    strstr(err, "capath: expected a value") && strstr(err, path),
+		    "an empty value in conf: %s", err);
+		cfg_free(&c);
+		CHECK(cfg_check_arg(arg, err, sizeof(err)) == CFG_E_VALUE &&
+		    strstr(err, "capath:"), "conf= alone is read: %s", err);
+		f = fopen(path, "w");
+		fprintf(f, "mode=piv\npiv_cafile=/ca.pem\nuse_first_pass\n");
+		fclose(f);
+		CHECK(parse(&c, err, arg, NULL) == CFG_E_MODE &&
+		    strstr(err, "use_first_pass: does not apply to mode=piv"),
+		    "a mode rule on conf='s options: %s", err);
 		cfg_free(&c);
 	} else {
 		CHECK(parse(&c, err, arg, NULL) != 0 &&
@@ -299,27 +337,216 @@ test_conf(void)
 	rmdir(dir);
 }
 
-/* Every name in cfg_options (ykpamcfg check's suggestions) is known. */
+/* Every row of cfg_options (ykpamcfg check's suggestions) is known. */
 static void
 test_names(void)
 {
-	for (const char *const *o = cfg_options; *o != NULL; o++) {
+	for (const struct cfg_option *o = cfg_options; o->name != NULL; o++) {
 		struct cfg c;
 		char arg[64], err[256];
 		const char *argv[] = { "id=1", arg };
 
-		snprintf(arg, sizeof(arg), "%s%s", *o,
-		    strchr(*o, '=') != NULL ? "/x" : "");
+		snprintf(arg, sizeof(arg), "%s%s", o->name,
+		    o->kind != CFG_FLAG ? "=/x" : "");
 		err[0] = '\0';
 		(void)cfg_parse(2, argv, &c, err, sizeof(err));
-		CHECK(strstr(err, "unknown option") == NULL, "%s: %s", *o, err);
+		CHECK(strstr(err, "unknown option") == NULL, "%s: %s", o->name,
+		    err);
 		cfg_free(&c);
 	}
+}
+
+/* CODE(kind, args...): cfg_parse refuses (or takes) them as that kind. */
+#define CODE(want, ...) do {						\
+	struct cfg c; char err[256];					\
+	enum cfg_err r_ = parse(&c, err, __VA_ARGS__, NULL);		\
+	CHECK(r_ == (want), "%s: error kind %d, want %d (%s)",		\
+	    #__VA_ARGS__, (int)r_, (int)(want), err);			\
+	cfg_free(&c);							\
+} while (0)
+
+static void
+test_kinds(void)
+{
+	CODE(CFG_OK, "id=1");
+	CODE(CFG_E_UNKNOWN, "id=1", "debgu");
+	CODE(CFG_E_UNKNOWN, "id=1", "verbose_otp=1");
+	CODE(CFG_E_UNKNOWN, "id=1", "key");
+	CODE(CFG_E_UNKNOWN, "id=1", "=x");
+	CODE(CFG_E_UNKNOWN, "id=1", "");
+	CODE(CFG_E_UNSUPPORTED, "id=1", "ldap_uri=ldap://x");
+	CODE(CFG_E_UNSUPPORTED, "id=1", "ldap_starttls");
+	CODE(CFG_E_VALUE, "id=1", "capath=");
+	CODE(CFG_E_VALUE, "id=0");
+	CODE(CFG_E_VALUE, "id=1", "mode=PIV");
+	CODE(CFG_E_VALUE, "mode=challenge-response", "prompt=a\tb");
+	CODE(CFG_E_MODE, "mode=piv", "piv_cafile=/ca.pem", "use_first_pass");
+	CODE(CFG_E_CONFLICT, "id=1", "use_first_pass", "try_first_pass");
+	CODE(CFG_E_CONFLICT, "id=1", "urllist=http://127.0.0.1/wsapi/2.0/verify");
+	CODE(CFG_E_MISSING, "debug");
+	CODE(CFG_E_MISSING, "mode=piv");
+	CODE(CFG_E_MISSING, "mode=piv", "piv_cafile=/ca.pem", "piv_map=upn");
+	CODE(CFG_E_FILE, "id=1", "conf=/nonexistent/pam_yk.conf");
+	/* Only the PAM line names conf=; the prompt rule is challenge-response's. */
+	CODE(CFG_OK, "id=1", "prompt=a\tb");
+	CODE(CFG_OK, "mode=piv", "piv_cafile=/ca.pem", "piv_slot=9E");
+}
+
+/* HINT(arg, hint): arg is unknown, and the reason suggests hint (or none). */
+#define HINT(arg, hint) do {						\
+	struct cfg c; char err[256];					\
+	const char *h_ = (hint);					\
+	(void)parse(&c, err, "id=1", arg, NULL);			\
+	CHECK(h_ != NULL ? strstr(err, h_) != NULL :			\
+	    strstr(err, "did you mean") == NULL,			\
+	    "%s: want %s: got '%s'", arg, h_ ? h_ : "no hint", err);	\
+	cfg_free(&c);							\
+} while (0)
+
+/* Did you mean: from the table, for unknown options only. */
+static void
+test_hints(void)
+{
+	char buf[64];
+
+	HINT("urlist=https://x/wsapi/2.0/verify", "did you mean 'urllist='?");
+	HINT("nullOK", "unknown option 'nullOK'; did you mean 'nullok'?");
+	HINT("alwaysOK", "did you mean 'alwaysok'?");
+	HINT("verbose_otp=1", "did you mean 'verbose_otp'?");
+	HINT("key", "did you mean 'key='?");
+	HINT("kye=EHmo8FMxuhumBlTinC4uYL0Mgwg=", "(its value is not shown); "
+	    "did you mean 'key='?");
+	HINT("timout=5", "did you mean 'timeout='?");
+	HINT("frobnicate=1", NULL);
+	HINT("capath=", NULL);		/* known: a bad value, no hint */
+	HINT("cainfo=", NULL);
+	HINT("ldap_ur=x", NULL);	/* never suggests an unsupported one */
+	CHECK(cfg_nearest("piv_cfile=/x", buf, sizeof(buf)) != NULL &&
+	    strcmp(buf, "piv_cafile=") == 0, "nearest piv_cfile=");
+	CHECK(cfg_nearest("debg", buf, sizeof(buf)) != NULL &&
+	    strcmp(buf, "debug") == 0, "nearest debg");
+	CHECK(cfg_nearest("x", buf, sizeof(buf)) == NULL, "nothing near x");
+	CHECK(cfg_nearest("", buf, sizeof(buf)) == NULL, "nothing near ''");
+}
+
+/* Secrets are never in a reason, and cfg_arg_secret says which to hide. */
+static void
+test_secrets(void)
+{
+	static const char *const args[] = {
+		"key=S3cr3t!!", "key=S3cr3t", "kye=S3cr3t", "KEY=S3cr3t",
+		"urllist=ftp://u:S3cr3t@h/", "urllist=https://u:S3cr3t@h/v?x",
+		"url=https://u:S3cr3t@h/x", "url=https://u:S3cr3t@h/x?id=%d",
+		"urllist=http://u:S3cr3t@127.0.0.1/wsapi/2.0/verify",
+		"ldap_bind_password=S3cr3t", "mysql_password=S3cr3t",
+		"ldap_bind_pasword=S3cr3t", "mysql_pasword=S3cr3t",
+		"proxy=S3cr3t", "urlist=https://u:S3cr3t@h/",
+	};
+	static const struct { const char *arg; bool secret; } hide[] = {
+		{ "key=x", true }, { "kye=x", true }, { "Key=x", true },
+		{ "urllist=https://u:p@h/", true },
+		{ "url=https://u:p@h/v?id=%d&otp=%s", true },
+		{ "proxy=http://u:p@h:3128", true },
+		{ "ldap_bind_password=x", true }, { "mysql_password=x", true },
+		{ "mysql_pasword=x", true },
+		{ "key", false }, { "urllist=https://h/", false },
+		{ "proxy=http://h:3128", false }, { "id=1", false },
+		{ "frobnicate=1", false }, { "capath=/x", false },
+		{ "prompt=a@b", false }, { "ldap_uri=ldap://u@x", false },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		struct cfg c;
+
+		err[0] = '\0';
+		(void)parse(&c, err, "id=1", args[i], NULL);
+		CHECK(strstr(err, "S3cr3t") == NULL, "%s: shown in '%s'",
+		    args[i], err);
+		cfg_free(&c);
+		err[0] = '\0';
+		(void)cfg_check_arg(args[i], err, sizeof(err));
+		CHECK(strstr(err, "S3cr3t") == NULL, "%s alone: shown in '%s'",
+		    args[i], err);
+	}
+	for (size_t i = 0; i < sizeof(hide) / sizeof(hide[0]); i++)
+		CHECK(cfg_arg_secret(hide[i].arg) == hide[i].secret,
+		    "%s is %ssecret", hide[i].arg, hide[i].secret ? "" : "not ");
+}
+
+/* cfg_check_value: one option's value by the module's rule (the helper). */
+static void
+test_check_value(void)
+{
+	static const struct {
+		const char	*name, *value;
+		enum yk_mode	mode;
+		enum cfg_err	want;
+	} t[] = {
+		{ "timeout", "10", MODE_CHALRESP, CFG_OK },
+		{ "timeout", "60", MODE_CHALRESP, CFG_OK },
+		{ "timeout", "0", MODE_CHALRESP, CFG_E_VALUE },
+		{ "timeout", "61", MODE_CHALRESP, CFG_E_VALUE },
+		{ "timeout", "1s", MODE_CHALRESP, CFG_E_VALUE },
+		{ "timeout", "", MODE_CHALRESP, CFG_E_VALUE },
+		{ "chalresp_path", "/var/yubico", MODE_CHALRESP, CFG_OK },
+		{ "chalresp_path", "/var//yubico", MODE_CHALRESP, CFG_E_VALUE },
+		{ "chalresp_path", "", MODE_CHALRESP, CFG_E_VALUE },
+		{ "prompt", "Touch it", MODE_CHALRESP, CFG_OK },
+		{ "prompt", "two\nlines", MODE_CHALRESP, CFG_E_VALUE },
+		{ "prompt", "two\nlines", MODE_CLIENT, CFG_OK },
+		{ "prompt", "", MODE_CLIENT, CFG_E_VALUE },
+		{ "use_first_pass", "", MODE_PIV, CFG_E_MODE },
+		{ "use_first_pass", "", MODE_CLIENT, CFG_OK },
+		{ "ldap_uri", "x", MODE_CLIENT, CFG_E_UNSUPPORTED },
+		{ "nosuch", "x", MODE_CLIENT, CFG_E_UNKNOWN },
+		{ "timeout=", "10", MODE_CLIENT, CFG_E_UNKNOWN },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum cfg_err r = cfg_check_value(t[i].name, t[i].value,
+		    t[i].mode, err, sizeof(err));
+
+		CHECK(r == t[i].want, "%s=%s in mode %s: %d, want %d", t[i].name,
+		    t[i].value, cfg_mode_names[t[i].mode], (int)r,
+		    (int)t[i].want);
+	}
+}
+
+/* The table itself: names unique and bare, each kind with what it needs. */
+static void
+test_rows(void)
+{
+	size_t n = 0;
+
+	for (const struct cfg_option *o = cfg_options; o->name != NULL;
+	    o++, n++) {
+		CHECK(*o->name != '\0' && strchr(o->name, '=') == NULL,
+		    "row %zu: a bare name", n);
+		CHECK(cfg_option_find(o->name) == o, "%s: found once", o->name);
+		CHECK((o->kind == CFG_ENUM) == (o->values != NULL),
+		    "%s: words only for an enum", o->name);
+		CHECK(o->kind != CFG_UINT || o->min <= o->max, "%s: a range",
+		    o->name);
+		CHECK((o->kind == CFG_UNSUPPORTED) == (o->modes == 0),
+		    "%s: applies to some mode unless unsupported", o->name);
+		CHECK(o->kind != CFG_CUSTOM && o->kind != CFG_LIST ? 1 :
+		    o->set != NULL, "%s: a setter", o->name);
+		CHECK(o->same_as == NULL || cfg_option_find(o->same_as) != NULL,
+		    "%s: same as a known option", o->name);
+	}
+	CHECK(n > 30 && n <= CFG_MAX_OPTIONS, "%zu rows", n);
 }
 
 int
 main(void)
 {
+	test_rows();
+	test_kinds();
+	test_hints();
+	test_secrets();
+	test_check_value();
 	test_names();
 	test_table();
 	test_values();

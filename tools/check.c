@@ -117,27 +117,13 @@ add(struct entry *e, enum ck_level level, const char *topic, const char *fmt,
 
 /* ---- options ------------------------------------------------------------ */
 
-/*
- * Values that must not be shown: the API key, pam_yubico's passwords, and
- * URLs with a user:password in them.
- */
-static bool
-secret_arg(const char *a)
-{
-	return strncmp(a, "key=", 4) == 0 ||
-	    ((strncmp(a, "urllist=", 8) == 0 || strncmp(a, "url=", 4) == 0 ||
-	    strncmp(a, "proxy=", 6) == 0) && strchr(a, '@') != NULL) ||
-	    strncmp(a, "ldap_bind_password=", 19) == 0 ||
-	    strncmp(a, "mysql_password=", 15) == 0;
-}
-
 /* An argument as it can be written back: secrets hidden, blanks bracketed. */
 static void
 shown_arg(const char *a, char *out, size_t len)
 {
 	char esc[200];
 
-	if (secret_arg(a))
+	if (cfg_arg_secret(a))
 		snprintf(out, len, "%.*s(hidden)", (int)(strchr(a, '=') - a + 1), a);
 	else if (strpbrk(a, " \t") != NULL)
 		snprintf(out, len, "[%s]", log_escape(a, esc, sizeof(esc)));
@@ -145,90 +131,28 @@ shown_arg(const char *a, char *out, size_t len)
 		snprintf(out, len, "%s", log_escape(a, esc, sizeof(esc)));
 }
 
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64] = { 0 }, diag, up;
-
-	if (la >= 64 || lb >= 64)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			up = row[j];
-			row[j] = a[i - 1] == b[j - 1] ? diag :
-			    1 + (diag < up ? (diag < row[j - 1] ? diag : row[j - 1]) :
-			    (up < row[j - 1] ? up : row[j - 1]));
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The known option nearest to arg's name, or NULL when none is near. */
-static const char *
-nearest(const char *arg)
-{
-	char name[64] = "";
-	const char *best = NULL;
-	size_t bd = 3, n = strcspn(arg, "=");
-
-	if (n >= sizeof(name) - 1)
-		return NULL;
-	memcpy(name, arg, n);
-	name[n] = '\0';
-	if (arg[n] == '=')
-		strcat(name, "=");
-	for (const char *const *o = cfg_options; *o != NULL; o++) {
-		char low[64] = "";
-		size_t d, i;
-
-		for (i = 0; name[i] != '\0'; i++)
-			low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-			    name[i] + 32 : name[i]);
-		low[i] = '\0';
-		d = distance(low, *o);
-		if (d < bd && d < strlen(*o) / 2 + 1) {
-			bd = d;
-			best = *o;
-		}
-	}
-	return best;
-}
-
 /*
- * Each argument alone (then the whole line) through cfg_parse, so that
- * every bad option is named, not just the first; the line's verdict is
- * cfg_parse's on the whole line, as in the module.  0 when it parses.
+ * Each argument alone through cfg's table (cfg_check_arg: its reasons
+ * name the option, never a secret value, and name the nearest option of
+ * a misspelt one), so that every bad option is named, not just the
+ * first; then the whole line, whose verdict is cfg_parse's, as in the
+ * module.  0 when it parses.
  */
 static int
 check_options(struct entry *e, struct cfg *cfg)
 {
 	char err[512], shown[220];
-	const char *near;
 	int bad = 0;
 
 	for (int i = 0; i < e->argc; i++) {
-		const char *one[2] = { e->argv[i], "mode=challenge-response" };
-		struct cfg c;
-
-		if (cfg_parse(2, one, &c, err, sizeof(err)) != 0) {
-			shown_arg(e->argv[i], shown, sizeof(shown));
-			near = strncmp(err, "unknown option", 14) == 0 ?
-			    nearest(e->argv[i]) : NULL;
-			/* cfg.c's reasons name an option, never its value. */
-			add(e, CK_DENY, "options", "option '%s': %s%s%s%s",
-			    shown, err, near ? " (did you mean '" : "",
-			    near ? near : "", near ? "'?)" : "");
-			bad++;
-		}
-		cfg_free(&c);
+		if (cfg_check_arg(e->argv[i], err, sizeof(err)) == CFG_OK)
+			continue;
+		shown_arg(e->argv[i], shown, sizeof(shown));
+		add(e, CK_DENY, "options", "option '%s': %s", shown, err);
+		bad++;
 	}
 	if (cfg_parse(e->argc, (const char **)e->argv, cfg, err,
-	    sizeof(err)) != 0) {
+	    sizeof(err)) != CFG_OK) {
 		if (bad == 0)
 			add(e, CK_DENY, "options", "%s", err);
 		add(e, CK_INFO, "options", "the module refuses this line: "
@@ -251,13 +175,12 @@ option_notes(struct entry *e, const struct cfg *cfg)
 		add(e, CK_OK, "options", "conf=%s is root's, private, and "
 		    "parses", cfg->conf);
 	/* cfg_parse's own record of what the line set over conf=. */
-	for (size_t i = 0; cfg_options[i] != NULL && i < 64; i++) {
-		if (!(cfg->line_overrides & 1ULL << i))
+	for (size_t i = 0; cfg_options[i].name != NULL; i++) {
+		if (!cfg->line_overrides[i])
 			continue;
-		add(e, CK_DENY, "options", "%.*s is set in conf=%s and again on "
+		add(e, CK_DENY, "options", "%s is set in conf=%s and again on "
 		    "the PAM line, which overrides the file: keep it in the "
-		    "file only", (int)strcspn(cfg_options[i], "="),
-		    cfg_options[i], cfg->conf);
+		    "file only", cfg_options[i].name, cfg->conf);
 		e->refused = "an option on the PAM line overrides conf=";
 	}
 	if (cfg->alwaysok)
