@@ -67,8 +67,10 @@ struct helper_args {
 /*
  * Check the helper's argv (argv[0] is not looked at): exactly USER DIR
  * TIMEOUT and maybe CUE.  The module's own rules, so that what it accepts
- * the helper accepts: USER as cr_user_bad, DIR as cfg_chalresp_path_bad,
- * TIMEOUT 1 to 60 (as timeout=), CUE as cfg_cue_bad.  0, or -1 with a
+ * the helper accepts: USER as cr_user_bad; DIR, TIMEOUT and CUE as the
+ * option table judges chalresp_path=, timeout= and prompt= in
+ * challenge-response mode (cfg_check_value), TIMEOUT also written as the
+ * module writes it (no sign, blank or leading zero).  0, or -1 with a
  * static *why.
  */
 int helper_check_args(int argc, char *const *argv, struct helper_args *a,

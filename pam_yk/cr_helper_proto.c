@@ -2,7 +2,6 @@
 /* cr_helper_proto.c - what pam_yk and its setuid helper agree on (pure) */
 #include "config.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +9,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "cr_helper.h"
 #include "cr_state.h"
+
+/*
+ * TIMEOUT as the module writes it ("%u": no sign, blank or leading zero);
+ * its range is timeout='s, from the option table.
+ */
+static bool
+canonical_number(const char *s)
+{
+	if (*s < '1' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return *s == '\0';
+}
 
 int
 helper_check_args(int argc, char *const *argv, struct helper_args *a,
     const char **why)
 {
-	char *end;
-	unsigned long t;
+	char err[256];
 
 	memset(a, 0, sizeof(*a));
 	if (argc != 4 && argc != 5) {
@@ -30,22 +43,23 @@ helper_check_args(int argc, char *const *argv, struct helper_args *a,
 		*why = "USER cannot name a state file";
 		return -1;
 	}
+	/* DIR, TIMEOUT and CUE are chalresp_path=, timeout= and prompt=. */
 	a->dir = argv[2];
-	if (cfg_chalresp_path_bad(a->dir) != NULL) {
+	if (cfg_check_value("chalresp_path", a->dir, MODE_CHALRESP, err,
+	    sizeof(err)) != CFG_OK) {
 		*why = "DIR must be an absolute path without ., .. or //";
 		return -1;
 	}
-	errno = 0;
-	t = strtoul(argv[3], &end, 10);
-	if (argv[3][0] < '1' || argv[3][0] > '9' || *end != '\0' ||
-	    errno != 0 || t > 60) {
+	if (!canonical_number(argv[3]) || cfg_check_value("timeout", argv[3],
+	    MODE_CHALRESP, err, sizeof(err)) != CFG_OK) {
 		*why = "TIMEOUT must be 1 to 60 (seconds)";
 		return -1;
 	}
-	a->timeout_s = (unsigned)t;
+	a->timeout_s = (unsigned)strtoul(argv[3], NULL, 10);
 	if (argc == 5) {
 		a->cue = argv[4];
-		if (cfg_cue_bad(a->cue) != NULL) {
+		if (cfg_check_value("prompt", a->cue, MODE_CHALRESP, err,
+		    sizeof(err)) != CFG_OK) {
 			*why = "CUE must be 1 to 255 bytes of printable text";
 			return -1;
 		}

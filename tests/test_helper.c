@@ -216,7 +216,8 @@ test_agree(void)
 		const char *d = i < sizeof(dirs) / sizeof(dirs[0]) ? dirs[i] :
 		    longdir;
 		const char *argv[2] = { "mode=challenge-response", opt };
-		int m, h;
+		enum cfg_err m;
+		int h;
 
 		snprintf(opt, sizeof(opt), "chalresp_path=%s", d);
 		m = cfg_parse(2, argv, &cfg, err, sizeof(err));
@@ -233,7 +234,8 @@ test_agree(void)
 		    longcue;
 		const char *argv[3] = { "mode=challenge-response",
 		    "chalresp_path=/var/yubico", copt };
-		int m, h;
+		enum cfg_err m;
+		int h;
 
 		snprintf(copt, sizeof(copt), "prompt=%s", c);
 		m = cfg_parse(3, argv, &cfg, err, sizeof(err));
@@ -242,6 +244,22 @@ test_agree(void)
 		CHECK((m == 0) == (h == 0), "prompt=%.20s: module %s, helper %s",
 		    c, m == 0 ? "accepts" : "refuses", h == 0 ? "accepts" :
 		    "refuses");
+	}
+	/* TIMEOUT as the module writes it ("%u"): timeout='s range. */
+	for (unsigned t = 0; t <= 70; t++) {
+		const char *argv[2] = { "mode=challenge-response", copt };
+		char ts[16];
+		enum cfg_err m;
+		int h;
+
+		snprintf(ts, sizeof(ts), "%u", t);
+		snprintf(copt, sizeof(copt), "timeout=%u", t);
+		m = cfg_parse(2, argv, &cfg, err, sizeof(err));
+		cfg_free(&cfg);
+		h = args("alice", "/var/yubico", ts, NULL, NULL, &a, &w);
+		CHECK((m == 0) == (h == 0) && (h != 0 || a.timeout_s == t),
+		    "timeout=%u: module %s, helper %s", t, m == 0 ? "accepts" :
+		    "refuses", h == 0 ? "accepts" : "refuses");
 	}
 	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
 		CHECK((cr_user_bad(users[i]) == NULL) ==
