@@ -151,3 +151,85 @@ out:
 	explicit_bzero(&o, sizeof(o));
 	return r;
 }
+
+static void
+wipe(char **s)
+{
+	if (*s != NULL) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Prompt for "[password]OTP" and check it. */
+static enum yk_result
+prompt_and_check(const struct login *lg, const struct conv *cv,
+    const struct af_entries *tokens, char **password)
+{
+	const struct cfg *cfg = lg->cfg;
+	char text[256], *input = NULL;
+	enum yk_result r;
+
+	if (cfg->prompt != NULL)
+		snprintf(text, sizeof(text), "%s", cfg->prompt);
+	else
+		snprintf(text, sizeof(text), "YubiKey for `%s': ", lg->user);
+	r = conv_ask(cv, cfg->verbose_otp, text, &input);
+	if (r == YK_OK)
+		r = otp_check(cfg, lg->log, lg->user, tokens, input, password);
+	wipe(&input);
+	return r;
+}
+
+/* The OTP from PAM_AUTHTOK, from a prompt, or both (try_first_pass). */
+static enum yk_result
+get_and_check(const struct login *lg, const struct conv *cv,
+    const struct af_entries *tokens, char **password)
+{
+	const struct cfg *cfg = lg->cfg;
+	const char *item;
+	enum yk_result r;
+
+	if (!cfg->use_first_pass && !cfg->try_first_pass)
+		return prompt_and_check(lg, cv, tokens, password);
+	if ((item = conv_authtok(cv)) == NULL) {
+		if (cfg->use_first_pass) {
+			yk_syslog(lg->log, LOG_NOTICE, "use_first_pass: no "
+			    "password from an earlier module");
+			return YK_BAD_INPUT;
+		}
+		return prompt_and_check(lg, cv, tokens, password);
+	}
+	r = otp_check(cfg, lg->log, lg->user, tokens, item, password);
+	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
+	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
+	    r == YK_REJECTED)) {
+		wipe(password);
+		r = prompt_and_check(lg, cv, tokens, password);
+	}
+	return r;
+}
+
+enum yk_result
+otp_login(const struct login *lg, const struct conv *cv)
+{
+	struct af_entries tokens = { .n = 0 };
+	char *password = NULL;
+	enum yk_result r;
+
+	r = otp_load_tokens(lg->cfg, lg->log, lg->user, lg->pw, &tokens);
+	if (r == YK_NO_TOKENS && lg->cfg->always_prompt)
+		/* Ask anyway, so that the prompt does not tell who has a key. */
+		(void)get_and_check(lg, cv, &tokens, &password);
+	else if (r == YK_OK)
+		r = get_and_check(lg, cv, &tokens, &password);
+	if (r == YK_OK && password != NULL)
+		r = conv_set_authtok(cv, password);
+	if (r == YK_UNAVAILABLE)
+		conv_error(cv, "The YubiKey validation service cannot be "
+		    "reached.");
+	wipe(&password);
+	af_entries_free(&tokens);
+	return r;
+}

@@ -8,7 +8,16 @@
 #include "authfile.h"
 #include "cfg.h"
 #include "log.h"
+#include "login.h"
 #include "result.h"
+
+/*
+ * The online OTP method: the user's token IDs, then "[password]OTP" from
+ * PAM_AUTHTOK or a prompt (use_first_pass, try_first_pass, always_prompt,
+ * verbose_otp, prompt=), checked with the validation servers.  A password
+ * typed before the OTP is handed on (set_authtok) when the OTP is good.
+ */
+enum yk_result otp_login(const struct login *lg, const struct conv *cv);
 
 /*
  * Load the user's token IDs: from authfile= as root, or from

@@ -558,22 +558,22 @@ precheck(struct piv_work *w, struct cand *c)
 /* ---- PIN, key, signature ------------------------------------------------ */
 
 static enum yk_result
-pin_state(const struct cand *k, const struct piv_ui *ui, const char **why)
+pin_state(const struct cand *k, const struct conv *ui, const char **why)
 {
 	if (k->ti.flags & CKF_USER_PIN_LOCKED) {
-		ui->error(ui->arg, "PIN blocked: unblock it with the PUK.");
+		conv_error(ui, "PIN blocked: unblock it with the PUK.");
 		*why = "the PIN is blocked";
 		return YK_REJECTED;
 	}
 	if (k->ti.flags & CKF_USER_PIN_FINAL_TRY)
-		ui->info(ui->arg, "Warning: this is the last PIN attempt before "
+		conv_info(ui, "Warning: this is the last PIN attempt before "
 		    "the PIN is blocked.");
 	return YK_OK;
 }
 
 /* Caller: the PIN into w->pin (or the keypad); never sent if malformed. */
 static enum yk_result
-get_pin(struct piv_work *w, const struct cfg *cfg, const struct piv_ui *ui,
+get_pin(struct piv_work *w, const struct cfg *cfg, const struct conv *ui,
     const char **why)
 {
 	char prompt[96], *pin = NULL;
@@ -582,15 +582,15 @@ get_pin(struct piv_work *w, const struct cfg *cfg, const struct piv_ui *ui,
 	size_t len;
 
 	if (w->k->ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
-		ui->info(ui->arg, "Enter your PIN on the reader's keypad.");
+		conv_info(ui, "Enter your PIN on the reader's keypad.");
 		w->pinpad = true;
 		return YK_OK;
 	}
-	if (cfg->use_authtok_as_pin && (tok = ui->authtok(ui->arg)) != NULL)
+	if (cfg->use_authtok_as_pin && (tok = conv_authtok(ui)) != NULL)
 		pin = strdup(tok);
 	else {
 		snprintf(prompt, sizeof(prompt), "PIN for %s: ", w->k->label);
-		pin = ui->ask_pin(ui->arg, prompt);
+		(void)conv_ask(ui, false, prompt, &pin);
 	}
 	if (pin == NULL) {
 		*why = "no PIN was given";
@@ -598,7 +598,7 @@ get_pin(struct piv_work *w, const struct cfg *cfg, const struct piv_ui *ui,
 	}
 	len = strlen(pin);
 	if (len < PIN_MIN || len > PIN_MAX) {
-		ui->error(ui->arg, "A PIV PIN has 6 to 8 characters.");
+		conv_error(ui, "A PIV PIN has 6 to 8 characters.");
 		*why = "the PIN has the wrong length (not sent to the card)";
 	} else {
 		memcpy(w->pin, pin, len + 1);
@@ -642,7 +642,7 @@ login_clean(struct piv_work *w)
 
 /* Caller: what the login came to, told to the user. */
 static enum yk_result
-login_result(const struct piv_work *w, const struct piv_ui *ui,
+login_result(const struct piv_work *w, const struct conv *ui,
     const char **why)
 {
 	CK_FLAGS fl = w->k->ti.flags;
@@ -655,7 +655,7 @@ login_result(const struct piv_work *w, const struct piv_ui *ui,
 		    "already logged in, so the PIN was not checked";
 		break;
 	case CKR_PIN_INCORRECT:
-		ui->error(ui->arg, fl & CKF_USER_PIN_LOCKED ?
+		conv_error(ui, fl & CKF_USER_PIN_LOCKED ?
 		    "Wrong PIN. The PIN is now blocked: unblock it with the PUK." :
 		    fl & CKF_USER_PIN_FINAL_TRY ?
 		    "Wrong PIN. One try left before the PIN is blocked." :
@@ -664,7 +664,7 @@ login_result(const struct piv_work *w, const struct piv_ui *ui,
 		*why = "wrong PIN";
 		break;
 	case CKR_PIN_LOCKED:
-		ui->error(ui->arg, "PIN blocked: unblock it with the PUK.");
+		conv_error(ui, "PIN blocked: unblock it with the PUK.");
 		*why = "the PIN is blocked";
 		break;
 	default:
@@ -1093,7 +1093,7 @@ is_yubikey(const CK_TOKEN_INFO *ti)
 
 /* The PIN, a login this call made, a fresh challenge signed and verified. */
 static enum yk_result
-prove(struct piv_run *run, const struct cfg *cfg, const struct piv_ui *ui,
+prove(struct piv_run *run, const struct cfg *cfg, const struct conv *ui,
     const char **why)
 {
 	struct piv_work *w = run->w;
@@ -1116,7 +1116,7 @@ prove(struct piv_run *run, const struct cfg *cfg, const struct piv_ui *ui,
 	}
 	/* The card touch comes with C_Sign, right after the login. */
 	if (is_yubikey(&w->k->ti))
-		ui->info(ui->arg, "Touch your YubiKey if it blinks.");
+		conv_info(ui, "Touch your YubiKey if it blinks.");
 	if ((r = card(run, ph_prove, 0, why)) != YK_OK ||
 	    (r = login_result(w, ui, why)) != YK_OK)
 		goto out;
@@ -1161,19 +1161,20 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
 }
 
 enum yk_result
-piv_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, const struct piv_ui *ui)
+piv_login(const struct login *lg, const struct conv *cv)
 {
+	const struct cfg *cfg = lg->cfg;
+	const struct yk_log *log = lg->log;
 	struct piv_run run = { .job = NULL };
 	const char *why = NULL;
 	bool loaded, modfault;
 	char esc[64];
 	enum yk_result r;
 
-	log_escape(user, esc, sizeof(esc));
-	r = begin(&run, cfg, log, user, pw, &loaded, &modfault, &why);
+	log_escape(lg->user, esc, sizeof(esc));
+	r = begin(&run, cfg, log, lg->user, lg->pw, &loaded, &modfault, &why);
 	if (r == YK_OK)
-		r = prove(&run, cfg, ui, &why);
+		r = prove(&run, cfg, cv, &why);
 	end(&run);
 	if (r == YK_OK)
 		yk_syslog(log, LOG_INFO, "PIV login of %s with token '%s'", esc,
