@@ -31,7 +31,7 @@
  */
 struct pam_conv_arg {
 	pam_handle_t	*pamh;
-	int		flags;
+	bool		silent;		/* PAM_SILENT */
 };
 
 static enum yk_result
@@ -76,7 +76,7 @@ info(void *arg, const char *text)
 {
 	struct pam_conv_arg *c = arg;
 
-	if ((c->flags & PAM_SILENT) == 0)
+	if (!c->silent)
 		pam_info(c->pamh, "%s", text);
 }
 
@@ -85,7 +85,7 @@ error(void *arg, const char *text)
 {
 	struct pam_conv_arg *c = arg;
 
-	if ((c->flags & PAM_SILENT) == 0)
+	if (!c->silent)
 		pam_error(c->pamh, "%s", text);
 }
 
@@ -113,7 +113,7 @@ static enum yk_result
 authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
     const struct yk_log *log, const char *user)
 {
-	struct pam_conv_arg ca = { pamh, flags };
+	struct pam_conv_arg ca = { pamh, ((unsigned)flags & PAM_SILENT) != 0 };
 	struct conv cv = { ask, authtok, set_authtok, info, error, &ca };
 	struct login lg = { cfg, log, user, NULL };
 	const struct method *m = method_of(cfg->mode);
