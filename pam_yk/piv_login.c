@@ -40,31 +40,30 @@ static atomic_bool p11_wedged;
  * someone else's.
  */
 static enum yk_result
-choose(struct piv_work *w, const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, X509_STORE *store,
+choose(struct piv_work *w, const struct login *lg, X509_STORE *store,
     char *buf, const char **why)
 {
 	enum yk_result best = YK_UNAVAILABLE, r;
 	const char *reason = w->why;
 
 	if (w->bad != NULL) {
-		yk_syslog(log, LOG_NOTICE, "a token's certificate is refused: "
-		    "%s", w->bad);
+		yk_syslog(lg->log, LOG_NOTICE, "a token's certificate is "
+		    "refused: %s", w->bad);
 		reason = w->bad;
 		best = YK_REJECTED;	/* a card is there: never "no card" */
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		struct cand *c = &w->c[i];
-		const char *bad = piv_cert_policy(cfg, store, c->cert, buf,
+		const char *bad = piv_cert_policy(lg->cfg, store, c->cert, buf,
 		    PIV_WHY_MAX);
 
 		if (bad != NULL) {
-			yk_syslog(log, LOG_NOTICE, "token '%s': the "
+			yk_syslog(lg->log, LOG_NOTICE, "token '%s': the "
 			    "certificate is refused: %s", c->label, bad);
 			reason = bad;
 			best = YK_REJECTED;
-		} else if ((r = piv_map_user(cfg, log, user, pw, c->cert,
-		    &reason)) == YK_OK) {
+		} else if ((r = piv_map_user(lg->cfg, lg->log, lg->user, lg->pw,
+		    c->cert, &reason)) == YK_OK) {
 			w->k = c;
 			return YK_OK;
 		} else
@@ -333,10 +332,10 @@ may_load(struct piv_run *run, const struct cfg *cfg, bool *modfault,
  * *modfault: why concerns pkcs11_module=.
  */
 static enum yk_result
-begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, bool *loaded, bool *modfault,
-    const char **why)
+begin(struct piv_run *run, const struct login *lg, bool *loaded,
+    bool *modfault, const char **why)
 {
+	const struct cfg *cfg = lg->cfg;
 	X509_STORE *store = NULL;
 	struct piv_work *w;
 	enum yk_result r;
@@ -362,7 +361,7 @@ begin(struct piv_run *run, const struct cfg *cfg, const struct yk_log *log,
 		goto out;
 	}
 	*loaded = true;
-	if ((r = choose(w, cfg, log, user, pw, store, run->buf, why)) != YK_OK)
+	if ((r = choose(w, lg, store, run->buf, why)) != YK_OK)
 		goto out;
 	snprintf(run->label, sizeof(run->label), "%s", w->k->label);
 	if (w->k->unfit != NULL) {
@@ -428,7 +427,8 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	enum yk_result r;
 
 	memset(out, 0, sizeof(*out));
-	r = begin(&run, cfg, log, user, pw, &out->loaded, &modfault, &out->why);
+	r = begin(&run, &(struct login){ cfg, log, user, pw }, &out->loaded,
+	    &modfault, &out->why);
 	if (out->why != NULL && out->why != out->buf) {
 		snprintf(out->buf, sizeof(out->buf), "%s", out->why);
 		out->why = out->buf;
@@ -455,7 +455,7 @@ piv_login(const struct login *lg, const struct conv *cv)
 	enum yk_result r;
 
 	log_escape(lg->user, esc, sizeof(esc));
-	r = begin(&run, cfg, log, lg->user, lg->pw, &loaded, &modfault, &why);
+	r = begin(&run, lg, &loaded, &modfault, &why);
 	if (r == YK_OK)
 		r = prove(&run, cfg, cv, &why);
 	end(&run);
