@@ -29,7 +29,7 @@
 struct run {
 	const char		*path;
 	const struct yk_log	*log;
-	const struct cr_ui	*ui;
+	const struct conv	*cv;
 	struct child		child;
 	int			fd;		/* the read end of its stdout */
 	long			deadline;	/* ms, CLOCK_MONOTONIC */
@@ -98,10 +98,10 @@ relay(struct run *run)
 		if (run->cues++ < 2 &&
 		    child_now_ms() + HELPER_TOUCH_MS > run->deadline)
 			run->deadline = child_now_ms() + HELPER_TOUCH_MS;
-		run->ui->cue(run->ui->arg, text);
+		conv_info(run->cv, text);
 		break;
 	case HELPER_LINE_ERROR:
-		run->ui->error(run->ui->arg, text);
+		conv_error(run->cv, text);
 		break;
 	case HELPER_LINE_LOG:
 	case HELPER_LINE_DEBUG:
@@ -246,10 +246,12 @@ run_helper(struct run *run, char *const argv[], enum yk_result *r)
 }
 
 enum yk_result
-helper_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct cr_ui *ui)
+helper_login(const struct login *lg, const struct conv *cv)
 {
-	struct run run = { .log = log, .ui = ui, .child.pid = -1, .fd = -1 };
+	const struct cfg *cfg = lg->cfg;
+	const struct yk_log *log = lg->log;
+	const char *user = lg->user;
+	struct run run = { .log = log, .cv = cv, .child.pid = -1, .fd = -1 };
 	char timeout[16], esc[64], msg[600], shown[620];
 	char *argv[6] = { HELPER_NAME, (char *)user,
 	    (char *)cfg->chalresp_path, timeout, (char *)cfg->prompt, NULL };
@@ -270,6 +272,6 @@ helper_login(const struct cfg *cfg, const struct yk_log *log,
 	    run.path, run.why);
 	yk_syslog(log, LOG_ERR, "%s", msg);
 	snprintf(shown, sizeof(shown), "pam_yk: %s", msg);
-	ui->error(ui->arg, shown);
+	conv_error(cv, shown);
 	return YK_MAPPING_ERROR;
 }

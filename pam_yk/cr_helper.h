@@ -29,6 +29,7 @@
 #include "cfg.h"
 #include "cr_login.h"
 #include "log.h"
+#include "login.h"
 #include "result.h"
 #include "cr_state.h"
 
@@ -110,13 +111,13 @@ int helper_sane_limits(bool strict, const char **which);
 bool helper_needed(const struct cfg *cfg);
 
 /*
- * pam_yk: run the helper for user and relay its cues and errors to ui.
+ * pam_yk: run the helper for lg->user (pw_name) and relay its cues and
+ * errors to cv.
  * Waits at most timeout + HELPER_START_MS, plus HELPER_TOUCH_MS after each
  * of the first two cues; then kills and reaps it.  Every failure of the
  * helper itself denies (YK_MAPPING_ERROR) with one log line that says why,
- * also shown through ui->error.
+ * also shown through cv->error.
  */
-enum yk_result helper_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct cr_ui *ui);
+enum yk_result helper_login(const struct login *lg, const struct conv *cv);
 
 #endif

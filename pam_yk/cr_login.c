@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "cr_login.h"
+#include "cr_helper.h"
 #include "privs.h"
 #include "cr_state.h"
 #include "cr_key.h"
@@ -249,7 +250,7 @@ read_state(int fd, struct cr_state *st, const char **why)
 
 /* Ask the key, with a cue when the slot waits for a touch. */
 static enum ykkey_err
-ask_key(const struct place *pl, const struct cr_ui *ui, unsigned serial,
+ask_key(const struct place *pl, const struct conv *ui, unsigned serial,
     int slot, const unsigned char *chal, unsigned char resp[CR_RESPONSE_LEN],
     const char *cue, const char **why)
 {
@@ -261,7 +262,7 @@ ask_key(const struct place *pl, const struct cr_ui *ui, unsigned serial,
 	}
 	e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, false, resp, why);
 	if (e == YKKEY_NEEDS_TOUCH) {
-		ui->cue(ui->arg, cue);
+		conv_info(ui, cue);
 		e = ykkey_hmac(serial, slot, chal, CR_CHALLENGE_LEN, true, resp,
 		    why);
 	}
@@ -409,7 +410,7 @@ choose(const struct place *pl, const struct yk_log *log, struct locked *lk,
 
 /* Check the stored challenge's answer, then rotate; all under the lock. */
 static enum yk_result
-answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
+answer_and_rotate(const struct cfg *cfg, const struct conv *ui,
     const struct place *pl, const struct locked *lk, const char **why)
 {
 	struct cr_state st, next;
@@ -443,7 +444,7 @@ answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
 	}
 	if (cr_state_make(&next, st.slot, st.version == 2 ? st.iterations :
 	    CR_ITER_DEFAULT, chal, resp2) != 0 || save(pl, lk, &next, why) != 0) {
-		ui->error(ui->arg, "Your YubiKey answered, but the next challenge "
+		conv_error(ui, "Your YubiKey answered, but the next challenge "
 		    "could not be saved, so this login is denied. The current "
 		    "challenge still works; ask your administrator.");
 		goto out;
@@ -460,7 +461,7 @@ out:
 /* Everything that runs as the file's owner. */
 static enum yk_result
 login_as_owner(const struct cfg *cfg, const struct yk_log *log,
-    const struct cr_ui *ui, struct place *pl, const char **why, char *name,
+    const struct conv *ui, struct place *pl, const char **why, char *name,
     size_t namelen)
 {
 	struct locked lk = { .fd = -1 };
@@ -504,7 +505,7 @@ out:
 
 static enum yk_result
 cr_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, const struct cr_ui *ui, int at)
+    const struct passwd *pw, const struct conv *ui, int at)
 {
 	struct place pl;
 	struct privs saved;
@@ -552,15 +553,16 @@ cr_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
 }
 
 enum yk_result
-chalresp_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, const struct cr_ui *ui)
+chalresp_login(const struct login *lg, const struct conv *cv)
 {
-	return cr_login(cfg, log, user, pw, ui, -1);
+	if (helper_needed(lg->cfg))	/* root's files, not root: ask */
+		return helper_login(lg, cv);	/* pw_name */
+	return cr_login(lg->cfg, lg->log, lg->user, lg->pw, cv, -1);
 }
 
 enum yk_result
-chalresp_login_at(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, const struct cr_ui *ui, int dir)
+chalresp_login_at(const struct login *lg, const struct conv *cv, int dir)
 {
-	return dir >= 0 ? cr_login(cfg, log, user, pw, ui, dir) : YK_SYSTEM;
+	return dir >= 0 ? cr_login(lg->cfg, lg->log, lg->user, lg->pw, cv,
+	    dir) : YK_SYSTEM;
 }

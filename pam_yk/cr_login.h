@@ -8,36 +8,30 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "login.h"
 #include "result.h"
-
-/* How the method talks to the user: a touch cue, and why it denies. */
-struct cr_ui {
-	void	(*cue)(void *arg, const char *text);
-	void	(*error)(void *arg, const char *text);
-	void	*arg;
-};
 
 /*
  * Log in with the user's state file and a connected YubiKey.  Files are
  * named after the account (pw->pw_name), never the string PAM was given:
  * a name service that folds case must not make ALICE look for ALICE-SERIAL.
+ * Root's chalresp_path files, when we are not root, are the helper's
+ * (helper_needed, helper_login).  The touch cue goes to cv->info.
  * Find the key whose serial has a state file, send the stored challenge,
  * check the answer, and store the next challenge (locked, written to the
  * temporary ".NAME.tmp", fsynced, renamed, directory fsynced) before
  * returning YK_OK.
  * YK_NO_TOKENS only when there is definitely no state file.
  */
-enum yk_result chalresp_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, const struct cr_ui *ui);
+enum yk_result chalresp_login(const struct login *lg, const struct conv *cv);
 
 /*
  * The same for chalresp_path, in the directory dir already refers to (an
  * O_PATH descriptor is enough): the helper resolves chalresp_path with the
  * calling user's rights, then reads it as root.
  */
-enum yk_result chalresp_login_at(const struct cfg *cfg,
-    const struct yk_log *log, const char *user, const struct passwd *pw,
-    const struct cr_ui *ui, int dir);
+enum yk_result chalresp_login_at(const struct login *lg,
+    const struct conv *cv, int dir);
 
 /*
  * Open the state file name in dirfd for reading, touching nothing but a

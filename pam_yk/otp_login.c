@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authfile.h"
 #include "client.h"
 #include "otp.h"
 #include "mapping.h"
@@ -14,13 +15,19 @@
 #include "request.h"
 #include "otp_helper.h"
 
-enum yk_result
-otp_load_tokens(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, struct af_entries *tokens)
+/*
+ * Load the user's token IDs: from authfile= as root, or from
+ * ~/.yubico/authorized_yubikeys with privileges dropped to the user.
+ * YK_OK with entries, YK_NO_TOKENS (ENOENT, or no token for the user),
+ * or an error.  lg->pw may be NULL only with authfile=.
+ */
+static enum yk_result
+load_tokens(const struct login *lg, struct af_entries *tokens)
 {
-	enum yk_result r = mapping_load(cfg, log, user, pw, tokens);
+	enum yk_result r = mapping_load(lg->cfg, lg->log, lg->user, lg->pw,
+	    tokens);
 
-	if (r == YK_OK && af_count_tokens(tokens, cfg->token_id_len) == 0)
+	if (r == YK_OK && af_count_tokens(tokens, lg->cfg->token_id_len) == 0)
 		r = YK_NO_TOKENS;
 	return r;
 }
@@ -64,9 +71,10 @@ summarise(const struct vc_result *res, char *out, size_t len)
 }
 
 static enum yk_result
-verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const char *otp, const char *id)
+verify(const struct login *lg, const char *otp, const char *id)
 {
+	const struct cfg *cfg = lg->cfg;
+	const struct yk_log *log = lg->log;
 	struct validate_arg va = {
 	    .path = validate_helper_path(cfg->validate_helper) };
 	struct vc_transport tr = validate_transport;
@@ -74,7 +82,7 @@ verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	struct vc_result res;
 	char esc[64], all[1024];
 
-	log_escape(user, esc, sizeof(esc));
+	log_escape(lg->user, esc, sizeof(esc));
 	/* A missing helper is the administrator's: never "unavailable". */
 	if ((why = validate_helper_problem(va.path)) != NULL) {
 		yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for %s: %s %s",
@@ -110,10 +118,19 @@ verify(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	}
 }
 
-enum yk_result
-otp_check(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct af_entries *tokens, const char *input, char **password)
+/*
+ * Check what the user typed: "[password]OTP".  The OTP must be modhex (or
+ * Dvorak-typed modhex) of exactly token_id_length + 32 characters, and its
+ * token ID must be one of tokens before anything is sent.  A password
+ * prefix is returned in *password (malloc'd; the caller wipes and frees).
+ */
+static enum yk_result
+otp_check(const struct login *lg, const struct af_entries *tokens,
+    const char *input, char **password)
 {
+	const struct cfg *cfg = lg->cfg;
+	const struct yk_log *log = lg->log;
+	const char *user = lg->user;
 	size_t need = cfg->token_id_len + YK_TOKEN_CHARS, len;
 	char id[YK_PUBID_MAX + 1], esc[64];
 	const char *errstr = NULL, *otp;
@@ -146,8 +163,90 @@ otp_check(const struct cfg *cfg, const struct yk_log *log, const char *user,
 		r = YK_NOMEM;
 		goto out;
 	}
-	r = verify(cfg, log, user, otp, id);
+	r = verify(lg, otp, id);
 out:
 	explicit_bzero(&o, sizeof(o));
+	return r;
+}
+
+static void
+wipe(char **s)
+{
+	if (*s != NULL) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Prompt for "[password]OTP" and check it. */
+static enum yk_result
+prompt_and_check(const struct login *lg, const struct conv *cv,
+    const struct af_entries *tokens, char **password)
+{
+	const struct cfg *cfg = lg->cfg;
+	char text[256], *input = NULL;
+	enum yk_result r;
+
+	if (cfg->prompt != NULL)
+		snprintf(text, sizeof(text), "%s", cfg->prompt);
+	else
+		snprintf(text, sizeof(text), "YubiKey for `%s': ", lg->user);
+	r = conv_ask(cv, cfg->verbose_otp, text, &input);
+	if (r == YK_OK)
+		r = otp_check(lg, tokens, input, password);
+	wipe(&input);
+	return r;
+}
+
+/* The OTP from PAM_AUTHTOK, from a prompt, or both (try_first_pass). */
+static enum yk_result
+get_and_check(const struct login *lg, const struct conv *cv,
+    const struct af_entries *tokens, char **password)
+{
+	const struct cfg *cfg = lg->cfg;
+	const char *item;
+	enum yk_result r;
+
+	if (!cfg->use_first_pass && !cfg->try_first_pass)
+		return prompt_and_check(lg, cv, tokens, password);
+	if ((item = conv_authtok(cv)) == NULL) {
+		if (cfg->use_first_pass) {
+			yk_syslog(lg->log, LOG_NOTICE, "use_first_pass: no "
+			    "password from an earlier module");
+			return YK_BAD_INPUT;
+		}
+		return prompt_and_check(lg, cv, tokens, password);
+	}
+	r = otp_check(lg, tokens, item, password);
+	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
+	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
+	    r == YK_REJECTED)) {
+		wipe(password);
+		r = prompt_and_check(lg, cv, tokens, password);
+	}
+	return r;
+}
+
+enum yk_result
+otp_login(const struct login *lg, const struct conv *cv)
+{
+	struct af_entries tokens = { .n = 0 };
+	char *password = NULL;
+	enum yk_result r;
+
+	r = load_tokens(lg, &tokens);
+	if (r == YK_NO_TOKENS && lg->cfg->always_prompt)
+		/* Ask anyway, so that the prompt does not tell who has a key. */
+		(void)get_and_check(lg, cv, &tokens, &password);
+	else if (r == YK_OK)
+		r = get_and_check(lg, cv, &tokens, &password);
+	if (r == YK_OK && password != NULL)
+		r = conv_set_authtok(cv, password);
+	if (r == YK_UNAVAILABLE)
+		conv_error(cv, "The YubiKey validation service cannot be "
+		    "reached.");
+	wipe(&password);
+	af_entries_free(&tokens);
 	return r;
 }

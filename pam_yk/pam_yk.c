@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* pam_yk.c - the PAM entry points and the outcome -> PAM code map */
+/* pam_yk.c - the PAM entry points, the conversation over PAM, the methods */
 #include "config.h"
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +17,32 @@
 
 #include "cfg.h"
 #include "cr_login.h"
-#include "cr_helper.h"
 #include "log.h"
+#include "login.h"
 #include "otp_login.h"
 #include "pamcode.h"
 #include "piv_login.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* Ask one question; *answer is malloc'd (the caller wipes it). */
+/*
+ * The conversation every method is given (login.h), over PAM.  PAM_SILENT
+ * keeps the cues and errors quiet; questions are always asked.
+ */
+struct pam_conv_arg {
+	pam_handle_t	*pamh;
+	bool		silent;		/* PAM_SILENT */
+};
+
 static enum yk_result
-ask(pam_handle_t *pamh, int style, const char *prompt, char **answer)
+ask(void *arg, bool echo, const char *prompt, char **answer)
 {
+	struct pam_conv_arg *c = arg;
 	char *resp = NULL;
 
 	*answer = NULL;
-	if (pam_prompt(pamh, style, &resp, "%s", prompt) != PAM_SUCCESS ||
+	if (pam_prompt(c->pamh, echo ? PAM_PROMPT_ECHO_ON :
+	    PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt) != PAM_SUCCESS ||
 	    resp == NULL) {
 		free(resp);
 		return YK_CONV_ERROR;
@@ -40,107 +51,10 @@ ask(pam_handle_t *pamh, int style, const char *prompt, char **answer)
 	return YK_OK;
 }
 
-static void
-wipe(char **s)
-{
-	if (*s != NULL) {
-		explicit_bzero(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
-/* Prompt for "[password]OTP" and check it. */
-static enum yk_result
-prompt_and_check(pam_handle_t *pamh, const struct cfg *cfg,
-    const struct yk_log *log, const char *user,
-    const struct af_entries *tokens, char **password)
-{
-	char text[256], *input = NULL;
-	enum yk_result r;
-
-	if (cfg->prompt != NULL)
-		snprintf(text, sizeof(text), "%s", cfg->prompt);
-	else
-		snprintf(text, sizeof(text), "YubiKey for `%s': ", user);
-	r = ask(pamh, cfg->verbose_otp ? PAM_PROMPT_ECHO_ON :
-	    PAM_PROMPT_ECHO_OFF, text, &input);
-	if (r == YK_OK)
-		r = otp_check(cfg, log, user, tokens, input, password);
-	wipe(&input);
-	return r;
-}
-
-/* The OTP from PAM_AUTHTOK, from a prompt, or both (try_first_pass). */
-static enum yk_result
-get_and_check(pam_handle_t *pamh, const struct cfg *cfg,
-    const struct yk_log *log, const char *user,
-    const struct af_entries *tokens, char **password)
-{
-	const void *item = NULL;
-	enum yk_result r;
-
-	if (!cfg->use_first_pass && !cfg->try_first_pass)
-		return prompt_and_check(pamh, cfg, log, user, tokens, password);
-	if (pam_get_item(pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS)
-		item = NULL;
-	if (item == NULL) {
-		if (cfg->use_first_pass) {
-			yk_syslog(log, LOG_NOTICE, "use_first_pass: no password "
-			    "from an earlier module");
-			return YK_BAD_INPUT;
-		}
-		return prompt_and_check(pamh, cfg, log, user, tokens, password);
-	}
-	r = otp_check(cfg, log, user, tokens, item, password);
-	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
-	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
-	    r == YK_REJECTED)) {
-		wipe(password);
-		r = prompt_and_check(pamh, cfg, log, user, tokens, password);
-	}
-	return r;
-}
-
-/* The touch cue of challenge-response mode; PAM_SILENT keeps it quiet. */
-struct cue_arg {
-	pam_handle_t	*pamh;
-	int		flags;
-};
-
-static void
-cue(void *arg, const char *text)
-{
-	struct cue_arg *c = arg;
-
-	if ((c->flags & PAM_SILENT) == 0)
-		pam_info(c->pamh, "%s", text);
-}
-
-static void
-tell_error(void *arg, const char *text)
-{
-	struct cue_arg *c = arg;
-
-	if ((c->flags & PAM_SILENT) == 0)
-		pam_error(c->pamh, "%s", text);
-}
-
-static char *
-ask_pin(void *arg, const char *prompt)
-{
-	struct cue_arg *c = arg;
-	char *pin = NULL;
-
-	if (ask(c->pamh, PAM_PROMPT_ECHO_OFF, prompt, &pin) != YK_OK)
-		return NULL;
-	return pin;
-}
-
 static const char *
 authtok(void *arg)
 {
-	struct cue_arg *c = arg;
+	struct pam_conv_arg *c = arg;
 	const void *item = NULL;
 
 	if (pam_get_item(c->pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS)
@@ -149,59 +63,86 @@ authtok(void *arg)
 }
 
 static enum yk_result
-online(pam_handle_t *pamh, const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw)
+set_authtok(void *arg, const char *tok)
 {
-	struct af_entries tokens = { .n = 0 };
-	char *password = NULL;
-	enum yk_result r;
+	struct pam_conv_arg *c = arg;
 
-	r = otp_load_tokens(cfg, log, user, pw, &tokens);
-	if (r == YK_NO_TOKENS && cfg->always_prompt)
-		/* Ask anyway, so that the prompt does not tell who has a key. */
-		(void)get_and_check(pamh, cfg, log, user, &tokens, &password);
-	else if (r == YK_OK)
-		r = get_and_check(pamh, cfg, log, user, &tokens, &password);
-	if (r == YK_OK && password != NULL &&
-	    pam_set_item(pamh, PAM_AUTHTOK, password) != PAM_SUCCESS)
-		r = YK_SYSTEM;
-	wipe(&password);
-	af_entries_free(&tokens);
-	return r;
+	return pam_set_item(c->pamh, PAM_AUTHTOK, tok) == PAM_SUCCESS ?
+	    YK_OK : YK_SYSTEM;
+}
+
+static void
+info(void *arg, const char *text)
+{
+	struct pam_conv_arg *c = arg;
+
+	if (!c->silent)
+		pam_info(c->pamh, "%s", text);
+}
+
+static void
+error(void *arg, const char *text)
+{
+	struct pam_conv_arg *c = arg;
+
+	if (!c->silent)
+		pam_error(c->pamh, "%s", text);
+}
+
+/* The methods, by mode= (cfg.h). */
+static const struct method {
+	enum yk_mode	mode;
+	const char	*name;
+	enum yk_result	(*login)(const struct login *, const struct conv *);
+} methods[] = {
+	{ MODE_CLIENT,		"online OTP",		otp_login },
+	{ MODE_CHALRESP,	"challenge-response",	chalresp_login },
+	{ MODE_PIV,		"PIV",			piv_login },
+};
+
+static const struct method *
+method_of(enum yk_mode mode)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].mode == mode)
+			return &methods[i];
+	return NULL;
 }
 
 static enum yk_result
 authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
     const struct yk_log *log, const char *user)
 {
-	struct cue_arg ca = { pamh, flags };
-	struct cr_ui ui = { cue, tell_error, &ca };
-	struct piv_ui pui = { ask_pin, authtok, cue, tell_error, &ca };
+	struct pam_conv_arg ca = { pamh, ((unsigned)flags & PAM_SILENT) != 0 };
+	struct conv cv = { ask, authtok, set_authtok, info, error, &ca };
+	struct login lg = { cfg, log, user, NULL };
+	const struct method *m = method_of(cfg->mode);
 	struct passwd pwbuf, *pw = NULL;
 	char buf[16384];
-	enum yk_result r;
+	enum yk_result r = YK_USER_UNKNOWN;
 	int e = getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw);
 
 	/*
 	 * Everything below goes by the account's own name (pw_name), as
-	 * pam_yubico does: a name service that folds case gives "alice" for
-	 * "ALICE", and ALICE must find alice's files and mapping lines.  Only
-	 * a central authfile may name users the name service does not know.
+	 * pam_yubico does (login.h).  Only a central authfile may name users
+	 * the name service does not know.
 	 */
 	if (pw != NULL)
-		user = pw->pw_name;
+		lg.user = pw->pw_name;
 	else if (cfg->mode != MODE_CLIENT || cfg->authfile == NULL)
-		return YK_USER_UNKNOWN;
-	else if (e != 0 && e != ENOENT && e != ESRCH)
-		return YK_SYSTEM;	/* cannot tell which name it is */
-	if (helper_needed(cfg))		/* root's files, not root: ask */
-		r = helper_login(cfg, log, user, &ui);	/* pw_name */
-	else if (cfg->mode == MODE_CHALRESP)
-		r = chalresp_login(cfg, log, user, pw, &ui);
-	else if (cfg->mode == MODE_PIV)
-		r = piv_login(cfg, log, user, pw, &pui);
-	else
-		r = online(pamh, cfg, log, user, pw);
+		goto out;
+	else if (e != 0 && e != ENOENT && e != ESRCH) {
+		r = YK_SYSTEM;	/* cannot tell which name it is */
+		goto out;
+	}
+	lg.pw = pw;
+	if (m == NULL) {
+		r = YK_CONFIG;
+		goto out;
+	}
+	yk_debug(log, "method: %s", m->name);
+	r = m->login(&lg, &cv);
+out:
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }
@@ -237,10 +178,6 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	r = authenticate(pamh, flags, &cfg, &log, user);
-	if (r == YK_UNAVAILABLE && cfg.mode == MODE_CLIENT &&
-	    (flags & PAM_SILENT) == 0)
-		pam_error(pamh, "The YubiKey validation service cannot be "
-		    "reached.");
 out:
 	rc = yk_pam_code(r, &cfg);
 	if (rc != PAM_SUCCESS && r != YK_CONFIG && cfg.alwaysok) {

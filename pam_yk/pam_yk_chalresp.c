@@ -181,7 +181,7 @@ main(int argc, char **argv)
 {
 	struct helper_args a;
 	struct passwd pwbuf, *pw = NULL;
-	struct cr_ui ui = { cue, tell, NULL };
+	struct conv cv = { .info = cue, .error = tell };
 	struct yk_log log;
 	struct cfg cfg;
 	char pwmem[16384], opt[3][OPT_MAX], esc[64];
@@ -228,7 +228,8 @@ main(int argc, char **argv)
 		cfg_free(&cfg);
 		return refuse(&log, HELPER_EXIT_USAGE, "bad configuration");
 	}
-	r = chalresp_login_at(&cfg, &log, a.user, pw, &ui, dir);
+	r = chalresp_login_at(&(struct login){ &cfg, &log, a.user, pw }, &cv,
+	    dir);
 	code = helper_exit_code(r);
 	cfg_free(&cfg);
 	close(dir);

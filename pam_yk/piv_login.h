@@ -10,27 +10,10 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "login.h"
 #include "piv_cert.h"
 #include "result.h"
 
-/* How the method talks to the user. */
-struct piv_ui {
-	/* The PIN, echo off: malloc'd, or NULL when the user gave none. */
-	char	*(*ask_pin)(void *arg, const char *prompt);
-	/* PAM_AUTHTOK from an earlier module (use_authtok_as_pin), or NULL. */
-	const char *(*authtok)(void *arg);
-	void	(*info)(void *arg, const char *text);
-	void	(*error)(void *arg, const char *text);
-	void	*arg;
-};
-
-/*
- * Find the configured certificate on any token, check its chain, validity,
- * key usage, extended key usage and signature algorithm, map it to user --
- * all before asking for a PIN -- then log in with the PIN, check that the
- * private key is the certificate's, and have the card sign a fresh random
- * challenge that OpenSSL verifies with the certificate's key.
- */
 /* What piv_probe found. */
 struct piv_probe {
 	bool		loaded;		/* the PKCS#11 module loaded */
@@ -50,7 +33,14 @@ struct piv_probe {
 enum yk_result piv_probe(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, struct piv_probe *out);
 
-enum yk_result piv_login(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, const struct piv_ui *ui);
+/*
+ * Find the configured certificate on any token, check its chain, validity,
+ * key usage, extended key usage and signature algorithm, map it to the
+ * user -- all before asking for a PIN -- then log in with the PIN (asked
+ * with echo off, or PAM_AUTHTOK with use_authtok_as_pin), check that the
+ * private key is the certificate's, and have the card sign a fresh random
+ * challenge that OpenSSL verifies with the certificate's key.
+ */
+enum yk_result piv_login(const struct login *lg, const struct conv *cv);
 
 #endif
