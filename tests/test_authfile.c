@@ -116,6 +116,11 @@ test_read(void)
 	    "duplicate lines merge (%zu entries)", e.n);
 	CHECK(af_count_tokens(&e, 12) == 2, "two 12-char token IDs");
 	CHECK(af_count_tokens(&e, 16) == 0, "no 16-char token IDs");
+	CHECK(af_is_token("ccccccbbbbbb", 12), "a modhex token ID");
+	CHECK(!af_is_token("ccccccbbbbb", 12), "one character short");
+	CHECK(!af_is_token("ccccccbbbbbbb", 12), "one character long");
+	CHECK(!af_is_token("ccccccbbbbba", 12), "not modhex");
+	CHECK(!af_is_token("sha256=00", 12), "a fingerprint is no token");
 	fclose(f);
 	af_entries_free(&e);
 	f = mem("bob:vvvvvvvvvvvv\n");

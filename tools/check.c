@@ -28,7 +28,6 @@
 #include "check.h"
 #include "log.h"
 #include "mapping.h"
-#include "modhex.h"
 #include "pamcode.h"
 #include "piv_login.h"
 #include "privs.h"
@@ -348,9 +347,7 @@ list_tokens(struct entry *e, const struct cfg *cfg, const struct af_entries *a,
 	for (size_t i = 0; i < a->n; i++) {
 		const char *t = a->entry[i];
 
-		/* What af_count_tokens counts. */
-		if (strlen(t) == cfg->token_id_len &&
-		    modhex_valid(t, cfg->token_id_len)) {
+		if (af_is_token(t, cfg->token_id_len)) {
 			if (n++ < 8)
 				len += (size_t)snprintf(ids + len, sizeof(ids) - len,
 				    "%s%s", n > 1 ? ", " : "", t);
