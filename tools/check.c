@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <security/_pam_types.h>
 
 #include "cr_login.h"
 #include "check.h"
@@ -76,6 +77,11 @@ struct entry {
 	const char		*refused;
 	enum ck_level		verdict;
 	const char		*outcome;	/* a PAM code name, or NULL */
+	/*
+	 * What pam_sm_authenticate returns (alwaysok applied), by name, when
+	 * that does not depend on the user's answer; NULL when it does.
+	 */
+	const char		*pam_code;
 	char			summary[400];
 };
 
@@ -766,13 +772,6 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
-/* The PAM code the module returns for r, by name. */
-static const char *
-pam_outcome(enum yk_result r, const struct cfg *cfg)
-{
-	return yk_pam_code_name(yk_pam_code(r, cfg));
-}
-
 static void
 conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
     enum yk_result r)
@@ -782,6 +781,7 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		[MODE_CHALRESP] = "ask the YubiKey to answer its challenge",
 		[MODE_PIV] = "ask for the PIN and have the card sign",
 	};
+	int code, final;
 
 	if (r == YK_OK && e->refused != NULL) {
 		e->verdict = CK_DENY;
@@ -797,18 +797,22 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		    c->uesc, next[cfg->mode]);
 		return;
 	}
-	e->outcome = pam_outcome(r, cfg);
+	/* The module's own rules: the code for r, then alwaysok. */
+	code = yk_pam_code(r, cfg);
+	final = yk_pam_final(r, cfg);
+	e->outcome = yk_pam_code_name(code);
+	e->pam_code = yk_pam_code_name(final);
 	if (e->absent) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "nothing denies %s, "
 		    "but the %s is not connected now (%s until it is)", c->uesc,
 		    cfg->mode == MODE_PIV ? "card" : "YubiKey", e->outcome);
-	} else if (strcmp(e->outcome, "PAM_IGNORE") == 0 && !e->hard) {
+	} else if (code == PAM_IGNORE && !e->hard) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "pam_yk steps aside for "
 		    "%s (nullok, PAM_IGNORE): the rest of the stack decides",
 		    c->uesc);
-	} else if (cfg->alwaysok && r != YK_CONFIG) {
+	} else if (final == PAM_SUCCESS) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "this line would fail "
 		    "(%s), but alwaysok lets %s in", e->outcome, c->uesc);
@@ -1020,6 +1024,8 @@ entry_json(const struct entry *e)
 	    json_object_new_string(level_names[e->verdict]));
 	json_object_object_add(j, "outcome", e->outcome ?
 	    json_object_new_string(e->outcome) : NULL);
+	json_object_object_add(j, "pam_code", e->pam_code ?
+	    json_object_new_string(e->pam_code) : NULL);
 	json_object_object_add(j, "summary", json_object_new_string(e->summary));
 	return j;
 }
