@@ -9,23 +9,20 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <security/_pam_types.h>
 
-#include "cr_login.h"
+#include "cr_files.h"
 #include "check.h"
 #include "log.h"
 #include "mapping.h"
@@ -39,7 +36,6 @@
 #include "cr_key.h"
 
 #define MAX_FINDINGS	64
-#define MAX_STATES	64
 
 static const char usage_text[] =
 "usage: ykpamcfg check [--json] [--no-network] [-u USER]\n"
@@ -462,133 +458,90 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 /* ---- challenge-response mode ---------------------------------------------- */
 
 struct state_file {
-	char		name[320];
-	unsigned	serial;		/* 0: the plain file */
+	char		name[CR_NAME_MAX + 16];
 	const char	*why;		/* NULL: usable */
 	int		version, slot;
 	unsigned	iterations;
 };
 
-/* Read and check one state file (as the module would, without locking). */
+/* What a login would find in name: the module's open, read and parse. */
 static void
-look_at(int dirfd, uid_t owner, struct state_file *s)
+look_at(const struct cr_place *pl, const char *name, struct state_file *s)
 {
-	char buf[CR_STATE_MAX + 1];
 	struct cr_state st;
-	struct stat sb;
-	ssize_t n;
-	int fd = chalresp_open_state(dirfd, s->name, owner, &sb, &s->why);
 
-	memset(&st, 0, sizeof(st));
-	if (fd < 0)
-		return;
-	if ((n = pread(fd, buf, sizeof(buf), 0)) < 0)
-		s->why = "cannot be read";
-	else if ((size_t)n > CR_STATE_MAX)
-		s->why = "is too large to be a state file";
-	else if (cr_state_parse(buf, (size_t)n, &st, &s->why) == 0) {
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->why = NULL;
+	if (cr_peek_state(pl, name, &st, &s->why) == 0) {
 		s->version = st.version;
 		s->slot = st.slot;
 		s->iterations = st.iterations;
 	}
-	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(&st, sizeof(st));
-	close(fd);
 }
 
-/* The state directory and its files; YK_OK, YK_NO_TOKENS or a denial. */
+/*
+ * The state directory (the module's cr_place_open) and its files (the
+ * module's cr_files_scan), each looked at; YK_OK, YK_NO_TOKENS or a
+ * denial.
+ */
 static enum yk_result
-scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
+scan_states(struct entry *e, struct cr_place *pl, struct cr_listing *ls,
     struct state_file *files, size_t *n)
 {
-	struct dirent *d;
-	struct stat sb;
-	const char *why;
-	DIR *dp;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	unsigned serial;
+	const char *why = NULL;
+	char name[CR_NAME_MAX + 16];
+	enum yk_result r = cr_place_open(pl, &why);
 
 	*n = 0;
-	if (fd < 0 && errno == ENOENT) {
-		add(e, CK_INFO, "state", "there is no state directory %s", dir);
-		return YK_NO_TOKENS;
+	if (r == YK_NO_TOKENS) {
+		add(e, CK_INFO, "state", "there is no state directory %s", pl->dir);
+		return r;
 	}
-	if (fd < 0) {
-		add(e, CK_DENY, "state", "the state directory %s %s", dir,
-		    errno == EACCES ? "cannot be read (permission denied)" :
-		    "cannot be opened");
-		return YK_MAPPING_ERROR;
+	if (r != YK_OK) {
+		add(e, CK_DENY, "state", "the state directory %s %s", pl->dir,
+		    why);
+		return r;
 	}
-	why = fstat(fd, &sb) != 0 ? "cannot be examined" :
-	    cr_state_unsafe(&sb, owner, true);
-	if (why != NULL) {
-		add(e, CK_DENY, "state", "the state directory %s %s", dir, why);
-		close(fd);
-		return YK_MAPPING_ERROR;
-	}
-	if ((dp = fdopendir(dup(fd))) == NULL) {
+	if (cr_files_scan(pl, ls) != 0) {
 		add(e, CK_DENY, "state", "the state directory %s cannot be "
-		    "listed", dir);
-		close(fd);
+		    "listed", pl->dir);
+		cr_place_close(pl);
 		return YK_MAPPING_ERROR;
 	}
-	while ((d = readdir(dp)) != NULL && *n < MAX_STATES) {
-		int k = cr_state_name(d->d_name, base, &serial);
-
-		if (k == 0)
-			continue;
-		memset(&files[*n], 0, sizeof(files[*n]));
-		snprintf(files[*n].name, sizeof(files[*n].name), "%s", d->d_name);
-		files[*n].serial = serial;
-		if (k < 0)	/* as cr_login.c: refused, never ignored */
-			files[(*n)++].why = "is named like another account's "
-			    "file for a key (NAME-SERIAL), so it cannot be "
-			    "this account's serial-less file (see "
-			    "pam_yk-chalresp(5))";
-		else
-			look_at(fd, owner, &files[(*n)++]);
+	for (size_t i = 0; i < ls->n; i++) {
+		snprintf(name, sizeof(name), "%s-%u", pl->base, ls->serials[i]);
+		look_at(pl, name, &files[(*n)++]);
 	}
-	closedir(dp);
-	close(fd);
+	if (ls->plain)
+		look_at(pl, pl->base, &files[(*n)++]);
+	if (ls->clash) {	/* as the module: refused, never ignored */
+		snprintf(files[*n].name, sizeof(files[*n].name), "%s", pl->base);
+		files[(*n)++].why = CR_CLASH_WHY;
+	}
+	cr_place_close(pl);
 	if (*n == 0) {
 		add(e, CK_INFO, "state", "%s holds no state file %s-SERIAL or %s",
-		    dir, base, base);
+		    pl->dir, pl->base, pl->base);
 		return YK_NO_TOKENS;
 	}
 	return YK_OK;
 }
 
-/* Which file a login would use with these keys (as cr_login.c's choose). */
-static const struct state_file *
-chosen(const struct state_file *files, size_t n, const struct ykkey_info *keys,
-    size_t nkeys, unsigned *serial)
-{
-	for (size_t k = 0; k < nkeys; k++)
-		for (size_t f = 0; f < n; f++)
-			if (keys[k].serial != 0 && keys[k].serial == files[f].serial) {
-				*serial = keys[k].serial;
-				return &files[f];
-			}
-	for (size_t f = 0; f < n; f++)
-		if (files[f].serial == 0) {
-			*serial = keys[0].serial;
-			return &files[f];
-		}
-	return NULL;
-}
-
+/* The keys now, and the file a login with them would use (cr_files_pick). */
 static enum yk_result
-check_keys(struct entry *e, const char *dir, const struct state_file *files,
-    size_t n)
+check_keys(struct entry *e, const struct cr_place *pl,
+    const struct cr_listing *ls, const struct state_file *files, size_t n)
 {
 	struct ykkey_info keys[YKKEY_MAX];
-	const struct state_file *use;
+	struct cr_locked use = { .fd = -1 };
+	const struct state_file *f = NULL;
 	const char *why = NULL;
 	size_t nkeys = 0, good = 0;
-	unsigned serial = 0;
+	enum yk_result r;
 
-	for (size_t f = 0; f < n; f++)
-		good += files[f].why == NULL;
+	for (size_t i = 0; i < n; i++)
+		good += files[i].why == NULL;
 	if (ykkey_list(keys, YKKEY_MAX, &nkeys, &why) != YKKEY_OK) {
 		add(e, CK_DENY, "key", "cannot look for YubiKeys: %s",
 		    why ? why : "error");
@@ -598,41 +551,45 @@ check_keys(struct entry *e, const char *dir, const struct state_file *files,
 		add(e, CK_INFO, "key", "YubiKey connected: serial %u, firmware "
 		    "%d.%d.%d", keys[k].serial, keys[k].major, keys[k].minor,
 		    keys[k].build);
+	r = cr_files_pick(pl, ls, keys, nkeys, &use, &why);
+	if (nkeys == 0 && good == 0) {
+		add(e, CK_DENY, "state", "no state file is usable (and no "
+		    "YubiKey is connected)");
+		return r;
+	}
 	if (nkeys == 0) {
-		if (good == 0) {
-			add(e, CK_DENY, "state", "no state file is usable (and "
-			    "no YubiKey is connected)");
-			return YK_MAPPING_ERROR;
-		}
 		add(e, CK_WARN, "key", "no YubiKey is connected now: a login "
 		    "needs one with a state file above");
 		e->absent = true;
-		return YK_REJECTED;
+		return r;
 	}
-	if ((use = chosen(files, n, keys, nkeys, &serial)) == NULL) {
-		add(e, CK_DENY, "key", "no state file for the connected "
-		    "YubiKey(s): a login with them is denied");
-		return YK_REJECTED;
+	if (r == YK_REJECTED) {
+		add(e, CK_DENY, "key", "%s: a login with them is denied", why);
+		return r;
 	}
-	if (use->why != NULL) {
-		add(e, CK_DENY, "state", "a login with the YubiKey of serial %u "
-		    "would use %s/%s, which %s", serial, dir, use->name, use->why);
-		return YK_MAPPING_ERROR;
+	for (size_t i = 0; i < n && f == NULL; i++)
+		if (strcmp(files[i].name, use.name) == 0)
+			f = &files[i];
+	if (r == YK_OK && f != NULL && f->why == NULL) {
+		add(e, CK_OK, "state", "a login with the YubiKey of serial %u "
+		    "would use %s/%s and ask slot %d (no challenge is sent "
+		    "here)", use.serial, pl->dir, use.name, f->slot);
+		return YK_OK;
 	}
-	add(e, CK_OK, "state", "a login with the YubiKey of serial %u would "
-	    "use %s/%s and ask slot %d (no challenge is sent here)", serial,
-	    dir, use->name, use->slot);
-	return YK_OK;
+	add(e, CK_DENY, "state", "a login with the YubiKey of serial %u would "
+	    "use %s/%s, which %s", use.serial, pl->dir, use.name,
+	    r != YK_OK ? why : f != NULL ? f->why : "is not there");
+	return r != YK_OK ? r : YK_MAPPING_ERROR;
 }
 
 static enum yk_result
 check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
-	struct state_file *files = calloc(MAX_STATES, sizeof(*files));
+	struct state_file *files = calloc(CR_FILES_MAX + 2, sizeof(*files));
 	struct privs saved = { .dropped = false };
-	char dir[4096], base[300];
-	const char *u;
-	uid_t owner;
+	struct cr_listing ls;
+	struct cr_place pl;
+	const char *why = NULL;
 	size_t n = 0;
 	enum yk_result r = YK_NOMEM;
 
@@ -643,31 +600,22 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		r = YK_USER_UNKNOWN;
 		goto out;
 	}
-	u = c->pw->pw_name;	/* files go by the account's name */
-	if (cfg->chalresp_path != NULL) {
-		if (cr_user_bad(u) != NULL) {
-			add(e, CK_DENY, "state", "the account name %s %s", c->uesc,
-			    cr_user_bad(u));
-			r = YK_MAPPING_ERROR;
-			goto out;
-		}
-		snprintf(dir, sizeof(dir), "%s", cfg->chalresp_path);
-		snprintf(base, sizeof(base), "%s", u);
-		owner = 0;
-	} else {
-		snprintf(dir, sizeof(dir), "%s/.yubico", c->pw->pw_dir);
-		snprintf(base, sizeof(base), "challenge");
-		owner = c->pw->pw_uid;
-		/* The user's files are read as the user, as the module does. */
-		if (privs_drop(c->pw, &saved) != 0) {
-			add(e, CK_DENY, "state", "cannot switch to %s to read %s%s",
-			    c->uesc, dir, geteuid() != 0 ? " (run this check as "
-			    "root)" : "");
-			r = YK_SYSTEM;
-			goto out;
-		}
+	/* Where the module looks (files go by the account's name). */
+	if (cr_place_set(cfg, c->pw, &pl, &why) != 0) {
+		add(e, CK_DENY, "state", "the state files of %s: %s", c->uesc,
+		    why);
+		r = YK_MAPPING_ERROR;
+		goto out;
 	}
-	r = scan_states(e, dir, base, owner, files, &n);
+	/* The user's files are read as the user, as the module does. */
+	if (cfg->chalresp_path == NULL && privs_drop(c->pw, &saved) != 0) {
+		add(e, CK_DENY, "state", "cannot switch to %s to read %s%s",
+		    c->uesc, pl.dir, geteuid() != 0 ? " (run this check as "
+		    "root)" : "");
+		r = YK_SYSTEM;
+		goto out;
+	}
+	r = scan_states(e, &pl, &ls, files, &n);
 	if (privs_restore(&saved) != 0) {
 		add(e, CK_DENY, "state", "cannot restore privileges");
 		r = YK_SYSTEM;
@@ -677,7 +625,7 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		char iter[40] = "";
 
 		if (files[f].why != NULL) {
-			add(e, CK_WARN, "state", "%s/%s %s", dir, files[f].name,
+			add(e, CK_WARN, "state", "%s/%s %s", pl.dir, files[f].name,
 			    files[f].why);
 			continue;
 		}
@@ -685,7 +633,7 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 			snprintf(iter, sizeof(iter), ", %u iterations",
 			    files[f].iterations);
 		add(e, CK_OK, "state", "%s/%s: v%d, slot %d%s; owner and mode "
-		    "are safe", dir, files[f].name, files[f].version,
+		    "are safe", pl.dir, files[f].name, files[f].version,
 		    files[f].slot, iter);
 	}
 	if (r == YK_NO_TOKENS)
@@ -694,9 +642,9 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    ": nullok passes the user on (PAM_IGNORE)" : ": every login "
 		    "fails (PAM_USER_UNKNOWN); make one with ykpamcfg");
 	if (r == YK_OK)
-		r = check_keys(e, dir, files, n);
+		r = check_keys(e, &pl, &ls, files, n);
 out:
-	explicit_bzero(files, MAX_STATES * sizeof(*files));
+	explicit_bzero(files, (CR_FILES_MAX + 2) * sizeof(*files));
 	free(files);
 	return r;
 }
