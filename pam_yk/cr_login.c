@@ -2,12 +2,9 @@
 /* cr_login.c - the offline challenge-response method */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include "cr_files.h"
 #include "cr_login.h"
@@ -66,14 +63,11 @@ answer_and_rotate(const struct cfg *cfg, const struct cr_ui *ui,
 			*why = "cannot make the next challenge";
 		goto out;
 	}
-	if (CRYPTO_memcmp(resp, resp2, CR_RESPONSE_LEN) == 0) {
-		*why = "the key answers every challenge alike: program the slot "
-		    "with HMAC_LT64 (ykman otp chalresp)";
+	if (cr_state_next(&next, st.slot, st.version == 2 ? st.iterations :
+	    CR_ITER_DEFAULT, chal, resp2, resp, why) != 0)
 		goto out;
-	}
-	if (cr_state_make(&next, st.slot, st.version == 2 ? st.iterations :
-	    CR_ITER_DEFAULT, chal, resp2) != 0 || cr_state_write(pl->dirfd, lk->name, &next,
-	    &lk->st, true, why) != 0) {
+	if (cr_state_write(pl->dirfd, lk->name, &next, &lk->st, true,
+	    why) != 0) {
 		ui->error(ui->arg, "Your YubiKey answered, but the next challenge "
 		    "could not be saved, so this login is denied. The current "
 		    "challenge still works; ask your administrator.");

@@ -213,6 +213,7 @@ what="ykpamcfg, then a login"; drive PAM_SUCCESS
 cp "$F" "$T/old"
 ykp -2 -u alice > "$T/ykp.out" 2>&1 && fail "ykpamcfg overwrote a file without --force"
 cmp -s "$F" "$T/old" || fail "the refused ykpamcfg changed the file"
+tmpfiles "$D" && fail "the refused ykpamcfg left a temporary file"
 ykp -1 -u alice --force --json > "$T/ykp.json" || fail "--force"
 grep -q '"slot": 1' "$T/ykp.json" && grep -q "\"serial\": $CRSERIAL" "$T/ykp.json" ||
 	fail "--json: $(cat "$T/ykp.json")"
