@@ -344,6 +344,7 @@ list_tokens(struct entry *e, const struct cfg *cfg, const struct af_entries *a,
     const char *uesc)
 {
 	char ids[300] = "", esc[80];
+	const char *eg = NULL;		/* the first other entry */
 	size_t n = 0, other = 0, len = 0;
 
 	for (size_t i = 0; i < a->n; i++) {
@@ -353,17 +354,17 @@ list_tokens(struct entry *e, const struct cfg *cfg, const struct af_entries *a,
 			if (n++ < 8)
 				len += (size_t)snprintf(ids + len, sizeof(ids) - len,
 				    "%s%s", n > 1 ? ", " : "", t);
-		} else
-			other++;
+		} else if (other++ == 0)
+			eg = t;
 	}
 	if (n > 0)
 		add(e, CK_OK, "tokens", "%zu token ID(s) mapped to %s: %s%s", n,
 		    uesc, ids, n > 8 ? ", ..." : "");
-	if (other > 0)
+	if (eg != NULL)
 		add(e, CK_INFO, "tokens", "%zu other entr%s of %s (not "
 		    "%u-character modhex token IDs, e.g. '%s') %s", other,
 		    other == 1 ? "y" : "ies", uesc, cfg->token_id_len,
-		    log_escape(a->entry[0], esc, 40), "are not used in client mode");
+		    log_escape(eg, esc, 40), "are not used in client mode");
 }
 
 static enum yk_result
