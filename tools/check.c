@@ -689,10 +689,9 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    "%s", c->uesc, map_names[cfg->piv_map]);
 	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
 	if (!pr.loaded) {
-		bool trust = pr.why != NULL && strstr(pr.why, "piv_c") != NULL;
-
-		add(e, CK_DENY, "pkcs11", "%s%s%s", trust ? "" :
-		    cfg->pkcs11_module, trust ? "" : ": ",
+		/* The module's own record of what the reason is about. */
+		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
+		    cfg->pkcs11_module : "", pr.modfault ? ": " : "",
 		    pr.why ? pr.why : "cannot be used");
 		e->hard = true;
 		return r == YK_CONFIG ? YK_CONFIG : YK_UNAVAILABLE;
