@@ -87,6 +87,13 @@ bool af_has(const struct af_entries *e, const char *token_id);
  */
 bool af_is_token(const char *entry, size_t idlen);
 
+/*
+ * Is entry a certificate fingerprint, "sha256=" and 64 hex digits (either
+ * case)?  The one rule for which entries count in PIV mode.
+ */
+#define AF_FP_PREFIX	"sha256="
+bool af_is_fingerprint(const char *entry);
+
 /* Count the entries that af_is_token accepts. */
 size_t af_count_tokens(const struct af_entries *e, size_t idlen);
 

@@ -254,6 +254,9 @@ if [ $piv_ok = yes ]; then
 	agree "piv: a mapped fingerprint" alice "$piv pkcs11_uri=pkcs11:token=card" 123456
 	echo "alice:$PUB" > "$AF"; own
 	agree "piv: no fingerprint mapped" alice "$piv pkcs11_uri=pkcs11:token=card" 123456
+	echo "alice:$PUB:sha256=00:sha256=$(fp alice-p256)0" > "$AF"; own
+	agree "piv: entries that are no fingerprints" alice "$piv pkcs11_uri=pkcs11:token=card" 123456
+	echo "alice:$PUB" > "$AF"; own
 	for c in alice-expired alice-notyet alice-rogue alice-selfsigned \
 	    alice-noclientauth alice-nodigsig; do
 		card $c $c

@@ -673,7 +673,7 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
 		map = mapping(c, e, cfg, &ents);
 		for (size_t i = 0; map == YK_OK && i < ents.n; i++)
-			fps += strncmp(ents.entry[i], "sha256=", 7) == 0;
+			fps += af_is_fingerprint(ents.entry[i]);
 		af_entries_free(&ents);
 		if (fps > 0)
 			add(e, CK_OK, "mapping", "%zu certificate fingerprint(s) "
