@@ -114,6 +114,13 @@ fresh; agree "a user not mapped" bob "$base" "$FRESH"
 fresh; agree "a user not mapped, nullok" bob "$base nullok" "$FRESH"
 fresh; agree "a user not mapped, always_prompt" bob "$base always_prompt" "$FRESH"
 fresh; agree "an unknown user" nosuchuser "$base" "$FRESH"
+# A name service that folds case (SSSD case_sensitive=false): ALICE is the
+# account alice, whose mapping line says alice.
+FOLD=$top_builddir/tests/.libs/foldcase.so
+[ -f "$FOLD" ] || fail "no $FOLD"
+fresh
+( PRELOAD=${SAN_PRELOAD:+$SAN_PRELOAD:}$FAKEYK:$FOLD:$preload
+  agree "ALICE, folded to alice" ALICE "$base" "$FRESH" )
 chmod 620 "$AF"
 fresh; agree "a group-writable mapping file" alice "$base" "$FRESH"
 chmod 602 "$AF"

@@ -1088,6 +1088,13 @@ check_main(int argc, char **argv)
 		if (getpwnam_r(o.user, &c->pwbuf, c->pwmem, sizeof(c->pwmem),
 		    &c->pw) != 0)
 			c->pw = NULL;
+		/*
+		 * As the module: a known account goes by its own name, so
+		 * that ALICE, folded to alice by the name service, finds
+		 * alice's mapping lines.
+		 */
+		if (c->pw != NULL)
+			c->user = c->pw->pw_name;
 	}
 	log_escape(c->user, c->uesc, sizeof(c->uesc));
 	if (o.service != NULL) {
