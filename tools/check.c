@@ -19,7 +19,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <security/_pam_types.h>
 
 #include "cr_files.h"
@@ -34,8 +33,6 @@
 #include "cr_state.h"
 #include "otp_helper.h"
 #include "cr_key.h"
-
-#define MAX_FINDINGS	64
 
 static const char usage_text[] =
 "usage: ykpamcfg check [--json] [--no-network] [-u USER]\n"
@@ -53,34 +50,6 @@ struct opts {
 	const char	*user, *service, *args;
 };
 
-struct finding {
-	enum ck_level	level;
-	const char	*topic;
-	char		text[600];
-};
-
-/* One pam_yk line and what was found out about it. */
-struct entry {
-	const struct pam_line	*pl;	/* NULL for --args */
-	int			argc;
-	char			**argv;
-	const char		*mode;	/* NULL when the options fail */
-	struct finding		f[MAX_FINDINGS];
-	size_t			nf;
-	bool			absent;	/* the key or card is not there now */
-	bool			hard;	/* deny even where nullok would pass */
-	/* Why check refuses a line that the module would run as it is. */
-	const char		*refused;
-	enum ck_level		verdict;
-	const char		*outcome;	/* a PAM code name, or NULL */
-	/*
-	 * What pam_sm_authenticate returns (alwaysok applied), by name, when
-	 * that does not depend on the user's answer; NULL when it does.
-	 */
-	const char		*pam_code;
-	char			summary[400];
-};
-
 struct ctx {
 	const struct opts	*o;
 	const char		*user;
@@ -93,8 +62,6 @@ struct ctx {
 	char			stack_text[900];
 	const char		*stack_refused;
 };
-
-static const char *const level_names[] = { "ok", "info", "warn", "deny" };
 
 static void add(struct entry *e, enum ck_level level, const char *topic,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -133,7 +100,7 @@ secret_arg(const char *a)
 }
 
 /* An argument as it can be written back: secrets hidden, blanks bracketed. */
-static void
+void
 shown_arg(const char *a, char *out, size_t len)
 {
 	char esc[200];
@@ -891,121 +858,6 @@ check_entry(struct ctx *c, struct entry *e)
 	cfg_free(&cfg);
 }
 
-/* ---- output --------------------------------------------------------------- */
-
-static void
-line_text(const struct entry *e, char *out, size_t len)
-{
-	size_t o = 0;
-	char shown[220];
-
-	if (e->pl != NULL)
-		o = (size_t)snprintf(out, len, "%s:%u: %s %s %s", e->pl->file,
-		    e->pl->lineno, e->pl->type, e->pl->control, e->pl->module);
-	else
-		o = (size_t)snprintf(out, len, "--args:");
-	for (int i = 0; i < e->argc && o < len; i++) {
-		shown_arg(e->argv[i], shown, sizeof(shown));
-		o += (size_t)snprintf(out + o, len - o, " %s", shown);
-	}
-}
-
-static void
-print_text(const struct ctx *c, const struct entry *es, size_t n,
-    const struct pam_lines *pl, bool deny)
-{
-	char line[2048];
-
-	printf("ykpamcfg check: user %s\n", c->uesc);
-	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
-		printf("warn: %s\n", pl->problems[i]);
-	if (n == 0)
-		printf("deny: no auth line of %s uses pam_yk.so\n", c->o->service);
-	for (size_t i = 0; i < n; i++) {
-		line_text(&es[i], line, sizeof(line));
-		printf("%s\n", line);
-		for (size_t j = 0; j < es[i].nf; j++)
-			printf("  %s: %s\n", level_names[es[i].f[j].level],
-			    es[i].f[j].text);
-		printf("  => %s: %s\n", level_names[es[i].verdict],
-		    es[i].summary);
-	}
-	printf("result: %s\n", deny ? "deny" : "ok");
-}
-
-static json_object *
-entry_json(const struct entry *e)
-{
-	json_object *j = json_object_new_object(), *a = json_object_new_array();
-	json_object *fs = json_object_new_array();
-	char shown[220];
-
-	if (e->pl != NULL) {
-		json_object_object_add(j, "file", json_object_new_string(e->pl->file));
-		json_object_object_add(j, "line", json_object_new_int((int)e->pl->lineno));
-		json_object_object_add(j, "type", json_object_new_string(e->pl->type));
-		json_object_object_add(j, "control",
-		    json_object_new_string(e->pl->control));
-		json_object_object_add(j, "module",
-		    json_object_new_string(e->pl->module));
-	}
-	for (int i = 0; i < e->argc; i++) {
-		shown_arg(e->argv[i], shown, sizeof(shown));
-		json_object_array_add(a, json_object_new_string(shown));
-	}
-	json_object_object_add(j, "args", a);
-	json_object_object_add(j, "mode", e->mode ? json_object_new_string(e->mode) :
-	    NULL);
-	for (size_t i = 0; i < e->nf; i++) {
-		json_object *f = json_object_new_object();
-
-		json_object_object_add(f, "level",
-		    json_object_new_string(level_names[e->f[i].level]));
-		json_object_object_add(f, "topic",
-		    json_object_new_string(e->f[i].topic));
-		json_object_object_add(f, "text",
-		    json_object_new_string(e->f[i].text));
-		json_object_array_add(fs, f);
-	}
-	json_object_object_add(j, "findings", fs);
-	json_object_object_add(j, "verdict",
-	    json_object_new_string(level_names[e->verdict]));
-	json_object_object_add(j, "outcome", e->outcome ?
-	    json_object_new_string(e->outcome) : NULL);
-	json_object_object_add(j, "pam_code", e->pam_code ?
-	    json_object_new_string(e->pam_code) : NULL);
-	json_object_object_add(j, "summary", json_object_new_string(e->summary));
-	return j;
-}
-
-static int
-print_json(const struct ctx *c, const struct entry *es, size_t n,
-    const struct pam_lines *pl, bool deny)
-{
-	json_object *j = json_object_new_object(), *a, *p;
-
-	if (j == NULL)
-		return -1;
-	json_object_object_add(j, "user", json_object_new_string(c->user));
-	json_object_object_add(j, "service", c->o->service ?
-	    json_object_new_string(c->o->service) : NULL);
-	json_object_object_add(j, "result",
-	    json_object_new_string(deny ? "deny" : "ok"));
-	p = json_object_new_array();
-	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
-		json_object_array_add(p, json_object_new_string(pl->problems[i]));
-	json_object_object_add(j, "problems", p);
-	a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, entry_json(&es[i]));
-	json_object_object_add(j, "lines", a);
-	printf("%s\n", json_object_to_json_string_ext(j,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-	return 0;
-}
-
 /* ---- the command ---------------------------------------------------------- */
 
 static int
@@ -1124,9 +976,11 @@ check_main(int argc, char **argv)
 	}
 	deny = deny || n == 0;
 	if (o.json)
-		print_json(c, es, n, o.service ? &pl : NULL, deny);
+		ck_print_json(c->user, o.service, es, n, o.service ? &pl : NULL,
+		    deny);
 	else
-		print_text(c, es, n, o.service ? &pl : NULL, deny);
+		ck_print_text(c->uesc, o.service, es, n, o.service ? &pl : NULL,
+		    deny);
 	r = deny ? 1 : 0;
 out:
 	if (es != NULL && o.args != NULL)
