@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check.c - "ykpamcfg check": what pam_yk would do for a user, line by line
- * of a PAM service file, told in plain words.  Every answer comes from the
- * module's own code: cfg_parse for the options, mapping_read (authfile/)
- * for the mapping files, cr_state.c for challenge-response state, cr_key.c for
- * the keys, piv_probe for PKCS#11, and validation/ for the servers.  It
- * only reads: no file is written, no OTP sent, no challenge, no PIN.
+ * of a PAM service file, told in plain words (check_report.c prints it).
+ * Every answer comes from the module's own code: cfg_parse for the
+ * options, mapping_read and af_is_token (authfile/) for the mapping files,
+ * cr_files.c for where challenge-response state is and which file a login
+ * uses, cr_key.c for the keys, piv_probe for PKCS#11, validation/ for the
+ * servers, and yk_pam_final for the PAM code.  It only reads: no file is
+ * written, no OTP sent, no challenge, no PIN.  tests/check-agree.sh holds
+ * its predictions to the module's answers.
  */
 #include "config.h"
 
