@@ -218,6 +218,23 @@ ykp -1 -u alice --force --json > "$T/ykp.json" || fail "--force"
 grep -q '"slot": 1' "$T/ykp.json" && grep -q "\"serial\": $CRSERIAL" "$T/ykp.json" ||
 	fail "--json: $(cat "$T/ykp.json")"
 what="after ykpamcfg --force on slot 1"; drive PAM_SUCCESS
+# ykpamcfg's file survives a crash: after the rename (--force) or the
+# link (a new file), the directory is fsynced too (seen with strace).
+if command -v strace >/dev/null; then
+	for force in --force new; do
+		[ $force = --force ] || rm -f "$F"
+		strace -qq -e trace=openat,fsync -E LD_PRELOAD="$PRELOAD" -o "$T/strace" \
+			"$top_builddir/ykpamcfg" -2 -u alice ${force#new} > "$T/ykp.out" 2>&1 ||
+			fail "ykpamcfg ($force) under strace: $(cat "$T/ykp.out")"
+		dfd=$(sed -n "s|^openat(AT_FDCWD, \"$D\", [^)]*O_DIRECTORY[^)]*) *= \([0-9][0-9]*\)\$|\1|p" "$T/strace" | tail -n 1)
+		[ -n "$dfd" ] && grep -q "^fsync($dfd) *= 0" "$T/strace" ||
+			{ cat "$T/strace" >&2; fail "ykpamcfg ($force) did not fsync $D"; }
+		ok "ykpamcfg ($force) fsyncs the directory"
+	done
+	what="after ykpamcfg under strace"; drive PAM_SUCCESS
+else
+	echo "SKIP (part): no strace: the directory fsync of ykpamcfg is not checked"
+fi
 (FAKEYK_KEYS="$CRSERIAL:$CRSECRET:"; export FAKEYK_KEYS
  ! ykp -2 -u alice --force > "$T/ykp.out" 2>&1) || fail "ykpamcfg accepted an unconfigured slot"
 grep -qi 'slot 2' "$T/ykp.out" || fail "unclear error: $(cat "$T/ykp.out")"
