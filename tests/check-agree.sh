@@ -239,6 +239,7 @@ agree "piv: unreadable trust anchors" alice "mode=piv piv_cafile=$S/passwd piv_m
 agree "piv: world-writable trust anchors" alice "mode=piv piv_cafile=$S/ca-ww.pem piv_map=cn" 123456
 agree "piv: no crlpath" alice "mode=piv piv_cafile=$S/ca.pem piv_crlpath=$S/nonexistent piv_map=cn" 123456
 agree "piv: upn without piv_domain" alice "mode=piv piv_cafile=$S/ca.pem piv_map=upn" 123456
+agree "piv: no PKCS#11 module, nullok" alice "mode=piv piv_cafile=$S/ca.pem pkcs11_module=$S/none.so piv_map=cn nullok" 123456
 
 # --- piv on SoftHSM tokens (check.sh's, pam-piv.sh's policy matrix) -------------
 piv_ok=yes
@@ -273,6 +274,11 @@ if [ $piv_ok = yes ]; then
 	agree "piv: revoked, no CRL" alice "$piv pkcs11_uri=pkcs11:token=alice-revoked piv_map=cn" 123456
 	agree "piv: revoked, the CRL" alice "$piv piv_crlfile=$PKI/crl.pem pkcs11_uri=pkcs11:token=alice-revoked piv_map=cn" 123456
 	agree "piv: a stale CRL" alice "$piv piv_crlfile=$PKI/crl-stale.pem pkcs11_uri=pkcs11:token=card piv_map=cn" 123456
+	mkdir -p "$T/empty/tokens"
+	printf 'directories.tokendir = %s/empty/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" > "$T/empty.conf"
+	( SOFTHSM2_CONF=$T/empty.conf; export SOFTHSM2_CONF
+	  agree "piv: no card at all" alice "$piv piv_map=cn" 123456
+	  agree "piv: no card at all, nullok" alice "$piv piv_map=cn nullok" 123456 )
 	cp "$SOFTHSM_MODULE" "$T/module.so"; chmod 666 "$T/module.so"
 	agree "piv: a module others can write" alice "mode=piv pkcs11_module=$T/module.so piv_cafile=$PKI/ca.pem piv_map=cn" 123456
 	if [ -f "$FAKEP11" ]; then
