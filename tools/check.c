@@ -273,6 +273,13 @@ option_notes(struct entry *e, const struct cfg *cfg)
 	return 0;
 }
 
+/* Does the module step aside (nullok) for a user without tokens or state? */
+static bool
+steps_aside(const struct cfg *cfg)
+{
+	return yk_pam_code(YK_NO_TOKENS, cfg) == PAM_IGNORE;
+}
+
 /* ---- mapping files (client and piv modes) -------------------------------- */
 
 /* The user's entries, through the module's mapping_read; reports the file. */
@@ -416,8 +423,8 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	}
 	af_entries_free(&ents);
 	if (r == YK_NO_TOKENS)
-		add(e, cfg->nullok ? CK_WARN : CK_DENY, "tokens", "no token "
-		    "ID is mapped to %s%s", c->uesc, cfg->nullok ? ": nullok "
+		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "tokens", "no token "
+		    "ID is mapped to %s%s", c->uesc, steps_aside(cfg) ? ": nullok "
 		    "passes the user on (PAM_IGNORE)" : ": every login fails "
 		    "(PAM_USER_UNKNOWN); map one, or add nullok");
 	net = validate_helper(e, cfg);
@@ -608,8 +615,8 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    files[f].slot, iter);
 	}
 	if (r == YK_NO_TOKENS)
-		add(e, cfg->nullok ? CK_WARN : CK_DENY, "state", "%s has no "
-		    "challenge-response state%s", c->uesc, cfg->nullok ?
+		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "state", "%s has no "
+		    "challenge-response state%s", c->uesc, steps_aside(cfg) ?
 		    ": nullok passes the user on (PAM_IGNORE)" : ": every login "
 		    "fails (PAM_USER_UNKNOWN); make one with ykpamcfg");
 	if (r == YK_OK)
