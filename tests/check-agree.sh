@@ -9,6 +9,11 @@
 # (a fresh OTP, the emulated key's response, the PIN) must succeed.
 # YubiKeys are emulated at libykpers' boundary (fakeykpers.so), servers
 # run on loopback, PIV uses SoftHSM tokens (as root, when installed).
+# Not here: what check refuses beyond the module (an option that
+# overrides conf=, id= and key= that no server confirms, a stack without
+# the distribution's pam_nologin) is check's advice, not a prediction,
+# and --no-network does not look at the servers; agree() fails on such a
+# case rather than skip it.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 YKPAMCFG=$top_builddir/ykpamcfg
