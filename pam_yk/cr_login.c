@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cr_login.c - the offline challenge-response method */
+/*
+ * cr_login.c - the offline challenge-response method: ask the key, check
+ * its answer, store the next challenge (the files themselves: cr_files.c)
+ */
 #include "config.h"
 
 #include <stdio.h>
