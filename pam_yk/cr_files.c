@@ -254,6 +254,7 @@ cr_open_locked(const struct cr_place *pl, struct cr_locked *lk, long wait_ms,
 {
 	struct stat now;
 	long waited = 0;
+	int r = -1;
 
 	for (;;) {
 		lk->fd = chalresp_open_state(pl->dirfd, lk->name, pl->owner,
@@ -263,6 +264,7 @@ cr_open_locked(const struct cr_place *pl, struct cr_locked *lk, long wait_ms,
 		while (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
 			if (errno != EWOULDBLOCK || waited >= wait_ms) {
 				*why = "cannot be locked (another login holds it)";
+				r = errno == EWOULDBLOCK ? -2 : -1;
 				goto fail;
 			}
 			ms_sleep(20);
@@ -276,7 +278,7 @@ cr_open_locked(const struct cr_place *pl, struct cr_locked *lk, long wait_ms,
 fail:
 	close(lk->fd);
 	lk->fd = -1;
-	return -1;
+	return r;
 }
 
 int

@@ -117,7 +117,8 @@ int chalresp_open_state(int dirfd, const char *name, uid_t owner,
 /*
  * Open lk->name with chalresp_open_state and lock it (waiting at most
  * wait_ms for another login); when a concurrent login replaced the file
- * meanwhile, the new one.  0 with lk->fd and lk->st, or -1 with *why.
+ * meanwhile, the new one.  0 with lk->fd and lk->st; -2 when another
+ * held the lock for all of wait_ms; -1 with *why otherwise.
  */
 int cr_open_locked(const struct cr_place *pl, struct cr_locked *lk,
     long wait_ms, const char **why);

@@ -237,6 +237,21 @@ if command -v strace >/dev/null; then
 else
 	echo "SKIP (part): no strace: the directory fsync of ykpamcfg is not checked"
 fi
+# ykpamcfg --force takes the lock that a login holds while it rotates the
+# file (the two share the temporary name): it waits for the holder.
+if command -v flock >/dev/null; then
+	rm -f "$T/locked" "$T/released"
+	flock "$F" sh -c 'echo x > "$1"; sleep 1; echo x > "$2"' sh \
+		"$T/locked" "$T/released" &
+	fpid=$!; _pids="$_pids $fpid"
+	wait_for_file "$T/locked" $fpid || fail "flock did not take the lock"
+	ykp -2 -u alice --force > "$T/ykp.out" 2>&1 ||
+		fail "ykpamcfg --force under a lock: $(cat "$T/ykp.out")"
+	[ -s "$T/released" ] || fail "ykpamcfg --force did not wait for the lock"
+	wait $fpid
+	ok "ykpamcfg --force waits for a login's lock"
+	what="after ykpamcfg --force waited"; drive PAM_SUCCESS
+fi
 (FAKEYK_KEYS="$CRSERIAL:$CRSECRET:"; export FAKEYK_KEYS
  ! ykp -2 -u alice --force > "$T/ykp.out" 2>&1) || fail "ykpamcfg accepted an unconfigured slot"
 grep -qi 'slot 2' "$T/ykp.out" || fail "unclear error: $(cat "$T/ykp.out")"

@@ -163,6 +163,22 @@ test_write(void)
 	    "with the old file's mode");
 	CHECK(cr_peek_state(&pl, "s-1", &back, &why) == 0 &&
 	    cr_state_matches(&back, resp) && back.slot == 1, "the new state");
+	{
+		struct cr_locked a = { .fd = -1 }, b = { .fd = -1 };
+
+		snprintf(a.name, sizeof(a.name), "s-1");
+		snprintf(b.name, sizeof(b.name), "s-1");
+		chmod(path, 0600);
+		CHECK(cr_open_locked(&pl, &a, 0, &why) == 0 && a.fd >= 0,
+		    "locked (%s)", why ? why : "");
+		CHECK(cr_open_locked(&pl, &b, 40, &why) == -2 && b.fd < 0,
+		    "held by another: -2 after the wait");
+		if (a.fd >= 0)
+			close(a.fd);
+		CHECK(cr_open_locked(&pl, &b, 0, &why) == 0, "released");
+		if (b.fd >= 0)
+			close(b.fd);
+	}
 	chmod(path, 0644);
 	CHECK(cr_peek_state(&pl, "s-1", &back, &why) != 0 &&
 	    strstr(why, "readable by group or others") != NULL,

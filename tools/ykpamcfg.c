@@ -220,15 +220,27 @@ open_dir(const char *dir, uid_t owner)
  * Write the state as dir/name with the module's own cr_state_write (a
  * temporary file, fsynced, then linked or with --force renamed into
  * place, and the directory fsynced): never over an existing file without
- * --force.
+ * --force.  With --force, under the old file's lock, as a login rotates
+ * it: the two share the temporary name.  A file that the module would
+ * refuse is locked by no login, and is replaced without the lock.
  */
 static int
-write_file(int dirfd, const char *dir, const char *name,
+write_file(int dirfd, uid_t owner, const char *dir, const char *name,
     const struct cr_state *st, bool force)
 {
+	struct cr_place pl = { .dirfd = dirfd, .owner = owner, .at = -1 };
+	struct cr_locked lk = { .fd = -1 };
 	const char *why = NULL;
+	int r;
 
-	switch (cr_state_write(dirfd, name, st, NULL, force, &why)) {
+	snprintf(lk.name, sizeof(lk.name), "%s", name);
+	if (force && cr_open_locked(&pl, &lk, 60000, &why) == -2)
+		return fail("%s/%s is held by a login for over a minute; try "
+		    "again", dir, name);
+	r = cr_state_write(dirfd, name, st, NULL, force, &why);
+	if (lk.fd >= 0)
+		close(lk.fd);	/* releases the lock */
+	switch (r) {
 	case 0:
 		return 0;
 	case -2:
@@ -296,7 +308,7 @@ main(int argc, char **argv)
 	struct privs saved = { .dropped = false };
 	struct passwd *pw;
 	struct opts o;
-	char path[4400], dir[4000], name[320];
+	char path[4400], dir[4000], name[CR_NAME_MAX + 16];
 	const char *why = NULL;
 	size_t nkeys = 0;
 	int r = 1, dirfd = -1;
@@ -348,7 +360,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (write_file(dirfd, dir, name, &st, o.force) == 0)
+	if (write_file(dirfd, o.dir != NULL ? 0 : pw->pw_uid, dir, name, &st,
+	    o.force) == 0)
 		r = report(&o, pw->pw_name, path, keys[0].serial);
 out:
 	if (dirfd >= 0)
