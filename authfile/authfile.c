@@ -204,14 +204,27 @@ af_has(const struct af_entries *e, const char *token_id)
 	return false;
 }
 
+bool
+af_is_token(const char *entry, size_t idlen)
+{
+	return strlen(entry) == idlen && modhex_valid(entry, idlen);
+}
+
+bool
+af_is_fingerprint(const char *entry)
+{
+	const char *h = entry + strlen(AF_FP_PREFIX);
+
+	return strncmp(entry, AF_FP_PREFIX, strlen(AF_FP_PREFIX)) == 0 &&
+	    strlen(h) == 64 && strspn(h, "0123456789abcdefABCDEF") == 64;
+}
+
 size_t
 af_count_tokens(const struct af_entries *e, size_t idlen)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < e->n; i++)
-		if (strlen(e->entry[i]) == idlen &&
-		    modhex_valid(e->entry[i], idlen))
-			n++;
+		n += af_is_token(e->entry[i], idlen);
 	return n;
 }

@@ -80,7 +80,21 @@ enum af_open af_open_at(int dirfd, const char *path, uid_t owner, off_t max,
 /* True when entries holds token_id exactly. */
 bool af_has(const struct af_entries *e, const char *token_id);
 
-/* Count the entries that can be OTP token IDs of length idlen. */
+/*
+ * Can entry be an OTP token ID of length idlen (idlen modhex characters)?
+ * The one rule for which mapping entries count in client mode: the
+ * module and "ykpamcfg check" both use it.
+ */
+bool af_is_token(const char *entry, size_t idlen);
+
+/*
+ * Is entry a certificate fingerprint, "sha256=" and 64 hex digits (either
+ * case)?  The one rule for which entries count in PIV mode.
+ */
+#define AF_FP_PREFIX	"sha256="
+bool af_is_fingerprint(const char *entry);
+
+/* Count the entries that af_is_token accepts. */
 size_t af_count_tokens(const struct af_entries *e, size_t idlen);
 
 #endif

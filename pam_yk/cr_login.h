@@ -33,15 +33,4 @@ enum yk_result chalresp_login(const struct login *lg, const struct conv *cv);
 enum yk_result chalresp_login_at(const struct login *lg,
     const struct conv *cv, int dir);
 
-/*
- * Open the state file name in dirfd for reading, touching nothing but a
- * regular file: an O_PATH open (no symlink followed), fstat, then the
- * checks (regular file; cr_state_unsafe with owner), and only then the
- * same inode opened for reading through /proc/self/fd.  The descriptor
- * and *st, or -1 with *why.  The module, the helper and ykpamcfg check
- * use this one function.
- */
-int chalresp_open_state(int dirfd, const char *name, uid_t owner,
-    struct stat *st, const char **why);
-
 #endif

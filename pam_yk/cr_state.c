@@ -190,6 +190,25 @@ cr_state_make(struct cr_state *out, int slot, unsigned iterations,
 	return 0;
 }
 
+int
+cr_state_next(struct cr_state *out, int slot, unsigned iterations,
+    const unsigned char challenge[CR_CHALLENGE_LEN],
+    const unsigned char resp[CR_RESPONSE_LEN],
+    const unsigned char other[CR_RESPONSE_LEN], const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (CRYPTO_memcmp(resp, other, CR_RESPONSE_LEN) == 0) {
+		*why = "the key answers every challenge alike: program the slot "
+		    "with HMAC_LT64 (ykman otp chalresp)";
+		return -1;
+	}
+	if (cr_state_make(out, slot, iterations, challenge, resp) != 0) {
+		*why = "cannot make the next state";
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok)
 {

@@ -50,6 +50,18 @@ int cr_state_make(struct cr_state *out, int slot, unsigned iterations,
     const unsigned char resp[CR_RESPONSE_LEN]);
 
 /*
+ * The next state: cr_state_make for challenge and the key's response resp
+ * to it, once the key has given another response (other) to another
+ * challenge.  A slot that answers every challenge alike (programmed
+ * without HMAC_LT64) would let any response pass: it is refused.  0, or
+ * -1 with *why.  The module's rotation and ykpamcfg make states with this.
+ */
+int cr_state_next(struct cr_state *out, int slot, unsigned iterations,
+    const unsigned char challenge[CR_CHALLENGE_LEN],
+    const unsigned char resp[CR_RESPONSE_LEN],
+    const unsigned char other[CR_RESPONSE_LEN], const char **why);
+
+/*
  * Is the state file (root_ok false: owned by owner) or its directory
  * (root_ok true: by owner or root) unsafe?  NULL when it is fine, else
  * why not: "has the wrong owner", "is writable by group or others", and

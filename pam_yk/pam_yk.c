@@ -179,12 +179,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	r = authenticate(pamh, flags, &cfg, &log, user);
 out:
-	rc = yk_pam_code(r, &cfg);
-	if (rc != PAM_SUCCESS && r != YK_CONFIG && cfg.alwaysok) {
+	rc = yk_pam_final(r, &cfg);
+	if (rc != yk_pam_code(r, &cfg))
 		yk_syslog(&log, LOG_WARNING, "alwaysok: letting %s in despite "
-		    "%s", log_escape(user, esc, sizeof(esc)), pam_strerror(pamh, rc));
-		rc = PAM_SUCCESS;
-	}
+		    "%s", log_escape(user, esc, sizeof(esc)),
+		    pam_strerror(pamh, yk_pam_code(r, &cfg)));
 	yk_debug(&log, "result %s", pam_strerror(pamh, rc));
 	log_close(&log);
 	cfg_free(&cfg);

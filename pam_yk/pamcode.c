@@ -24,6 +24,17 @@ yk_pam_code(enum yk_result r, const struct cfg *cfg)
 	}
 }
 
+int
+yk_pam_final(enum yk_result r, const struct cfg *cfg)
+{
+	int rc = yk_pam_code(r, cfg);
+
+	/* A configuration error is never alwaysok's to forgive. */
+	if (rc != PAM_SUCCESS && r != YK_CONFIG && cfg->alwaysok)
+		rc = PAM_SUCCESS;
+	return rc;
+}
+
 const char *
 yk_pam_code_name(int code)
 {

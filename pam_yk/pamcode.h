@@ -13,6 +13,14 @@
  */
 int yk_pam_code(enum yk_result r, const struct cfg *cfg);
 
+/*
+ * What pam_sm_authenticate finally returns for r under cfg: yk_pam_code,
+ * then alwaysok, which lets every failure but a configuration error
+ * (YK_CONFIG) pass as PAM_SUCCESS.  The module and "ykpamcfg check" both
+ * decide with this one function.
+ */
+int yk_pam_final(enum yk_result r, const struct cfg *cfg);
+
 /* "PAM_SUCCESS", "PAM_AUTH_ERR", ... for the codes yk_pam_code returns. */
 const char *yk_pam_code_name(int code);
 

@@ -656,13 +656,13 @@ piv_cert_names(X509 *x, const struct cfg *cfg, const char *user)
 	return ok;
 }
 
-/* Does e hold "sha256=" and the 64 hex digits of want, in either case? */
+/* Does e hold the fingerprint want (64 hex digits), in either case? */
 static bool
 has_fingerprint(const struct af_entries *e, const char *want)
 {
 	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->entry[i], "sha256=", 7) == 0 &&
-		    ascii_case_eq(e->entry[i] + 7, want))
+		if (af_is_fingerprint(e->entry[i]) &&
+		    ascii_case_eq(e->entry[i] + strlen(AF_FP_PREFIX), want))
 			return true;
 	return false;
 }

@@ -423,12 +423,11 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const struct passwd *pw, struct piv_probe *out)
 {
 	struct piv_run run = { .job = NULL };
-	bool modfault;
 	enum yk_result r;
 
 	memset(out, 0, sizeof(*out));
 	r = begin(&run, &(struct login){ cfg, log, user, pw }, &out->loaded,
-	    &modfault, &out->why);
+	    &out->modfault, &out->why);
 	if (out->why != NULL && out->why != out->buf) {
 		snprintf(out->buf, sizeof(out->buf), "%s", out->why);
 		out->why = out->buf;

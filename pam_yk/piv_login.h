@@ -17,6 +17,7 @@
 /* What piv_probe found. */
 struct piv_probe {
 	bool		loaded;		/* the PKCS#11 module loaded */
+	bool		modfault;	/* why concerns pkcs11_module= */
 	const char	*why;		/* why the result is not YK_OK, or NULL */
 	char		label[33];	/* the token of the certificate, or "" */
 	char		subject[256];	/* its subject (one line), or "" */

@@ -13,7 +13,7 @@ PACKAGES=(
 	# tests and demo
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
-	softhsm2 opensc libpam-pkcs11 xxd
+	softhsm2 opensc libpam-pkcs11 xxd strace
 	# real stacks: the tests start their own sshd and run sudo and the
 	# screen locker vlock
 	openssh-server openssh-client sudo vlock

@@ -102,6 +102,8 @@ mem(const char *text)
 	return fmemopen((void *)text, strlen(text), "r");
 }
 
+#define FP64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static void
 test_read(void)
 {
@@ -116,6 +118,20 @@ test_read(void)
 	    "duplicate lines merge (%zu entries)", e.n);
 	CHECK(af_count_tokens(&e, 12) == 2, "two 12-char token IDs");
 	CHECK(af_count_tokens(&e, 16) == 0, "no 16-char token IDs");
+	CHECK(af_is_token("ccccccbbbbbb", 12), "a modhex token ID");
+	CHECK(!af_is_token("ccccccbbbbb", 12), "one character short");
+	CHECK(!af_is_token("ccccccbbbbbbb", 12), "one character long");
+	CHECK(!af_is_token("ccccccbbbbba", 12), "not modhex");
+	CHECK(!af_is_token("sha256=00", 12), "a fingerprint is no token");
+	CHECK(af_is_fingerprint("sha256=" FP64), "a fingerprint");
+	CHECK(af_is_fingerprint("SHA256=" FP64) == false, "SHA256= is not the prefix");
+	CHECK(af_is_fingerprint("sha256=" FP64 "0") == false, "65 digits");
+	CHECK(af_is_fingerprint("sha256=00") == false, "2 digits");
+	CHECK(af_is_fingerprint("sha256=0123456789ABCDEF0123456789abcdef"
+	    "0123456789abcdef0123456789abcdeg") == false, "not hex");
+	CHECK(af_is_fingerprint("sha256=0123456789ABCDEF0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef"), "either case");
+	CHECK(af_is_fingerprint("ccccccbbbbbb") == false, "a token ID is none");
 	fclose(f);
 	af_entries_free(&e);
 	f = mem("bob:vvvvvvvvvvvv\n");

@@ -165,5 +165,18 @@ main(void)
 	CHECK(memcmp(back.salt, st.salt, CR_SALT_LEN) == 0, "salt kept");
 	CHECK(cr_state_make(&st, 3, 1000, chal, r) != 0, "slot 3 is not made");
 	CHECK(cr_state_make(&st, 1, 0, chal, r) != 0, "0 iterations is not made");
+	{
+		unsigned char other[CR_RESPONSE_LEN];
+
+		memcpy(other, r, sizeof(other));
+		err = NULL;
+		CHECK(cr_state_next(&st, 1, 1000, chal, r, other, &err) != 0 &&
+		    err != NULL && strstr(err, "HMAC_LT64") != NULL,
+		    "a key that answers every challenge alike is refused");
+		other[0] ^= 1;
+		CHECK(cr_state_next(&st, 2, 1000, chal, r, other, &err) == 0 &&
+		    st.slot == 2 && cr_state_matches(&st, r),
+		    "the next state, from two different answers");
+	}
 	return tap_done("test_state");
 }

@@ -1,34 +1,33 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check.c - "ykpamcfg check": what pam_yk would do for a user, line by line
- * of a PAM service file, told in plain words.  Every answer comes from the
- * module's own code: cfg_parse for the options, mapping_read (authfile/)
- * for the mapping files, cr_state.c for challenge-response state, cr_key.c for
- * the keys, piv_probe for PKCS#11, and validation/ for the servers.  It
- * only reads: no file is written, no OTP sent, no challenge, no PIN.
+ * of a PAM service file, told in plain words (check_report.c prints it).
+ * Every answer comes from the module's own code: cfg_parse for the
+ * options, mapping_read and af_is_token (authfile/) for the mapping files,
+ * cr_files.c for where challenge-response state is and which file a login
+ * uses, cr_key.c for the keys, piv_probe for PKCS#11, validation/ for the
+ * servers, and yk_pam_final for the PAM code.  It only reads: no file is
+ * written, no OTP sent, no challenge, no PIN.  tests/check-agree.sh holds
+ * its predictions to the module's answers.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
+#include <security/_pam_types.h>
 
-#include "cr_login.h"
+#include "cr_files.h"
 #include "check.h"
 #include "log.h"
 #include "mapping.h"
-#include "modhex.h"
 #include "pamcode.h"
 #include "piv_login.h"
 #include "privs.h"
@@ -37,9 +36,6 @@
 #include "cr_state.h"
 #include "otp_helper.h"
 #include "cr_key.h"
-
-#define MAX_FINDINGS	64
-#define MAX_STATES	64
 
 static const char usage_text[] =
 "usage: ykpamcfg check [--json] [--no-network] [-u USER]\n"
@@ -57,29 +53,6 @@ struct opts {
 	const char	*user, *service, *args;
 };
 
-struct finding {
-	enum ck_level	level;
-	const char	*topic;
-	char		text[600];
-};
-
-/* One pam_yk line and what was found out about it. */
-struct entry {
-	const struct pam_line	*pl;	/* NULL for --args */
-	int			argc;
-	char			**argv;
-	const char		*mode;	/* NULL when the options fail */
-	struct finding		f[MAX_FINDINGS];
-	size_t			nf;
-	bool			absent;	/* the key or card is not there now */
-	bool			hard;	/* deny even where nullok would pass */
-	/* Why check refuses a line that the module would run as it is. */
-	const char		*refused;
-	enum ck_level		verdict;
-	const char		*outcome;	/* a PAM code name, or NULL */
-	char			summary[400];
-};
-
 struct ctx {
 	const struct opts	*o;
 	const char		*user;
@@ -92,8 +65,6 @@ struct ctx {
 	char			stack_text[900];
 	const char		*stack_refused;
 };
-
-static const char *const level_names[] = { "ok", "info", "warn", "deny" };
 
 static void add(struct entry *e, enum ck_level level, const char *topic,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -118,7 +89,7 @@ add(struct entry *e, enum ck_level level, const char *topic, const char *fmt,
 /* ---- options ------------------------------------------------------------ */
 
 /* An argument as it can be written back: secrets hidden, blanks bracketed. */
-static void
+void
 shown_arg(const char *a, char *out, size_t len)
 {
 	char esc[200];
@@ -225,6 +196,13 @@ option_notes(struct entry *e, const struct cfg *cfg)
 	return 0;
 }
 
+/* Does the module step aside (nullok) for a user without tokens or state? */
+static bool
+steps_aside(const struct cfg *cfg)
+{
+	return yk_pam_code(YK_NO_TOKENS, cfg) == PAM_IGNORE;
+}
+
 /* ---- mapping files (client and piv modes) -------------------------------- */
 
 /* The user's entries, through the module's mapping_read; reports the file. */
@@ -266,28 +244,27 @@ list_tokens(struct entry *e, const struct cfg *cfg, const struct af_entries *a,
     const char *uesc)
 {
 	char ids[300] = "", esc[80];
+	const char *eg = NULL;		/* the first other entry */
 	size_t n = 0, other = 0, len = 0;
 
 	for (size_t i = 0; i < a->n; i++) {
 		const char *t = a->entry[i];
 
-		/* What af_count_tokens counts. */
-		if (strlen(t) == cfg->token_id_len &&
-		    modhex_valid(t, cfg->token_id_len)) {
+		if (af_is_token(t, cfg->token_id_len)) {
 			if (n++ < 8)
 				len += (size_t)snprintf(ids + len, sizeof(ids) - len,
 				    "%s%s", n > 1 ? ", " : "", t);
-		} else
-			other++;
+		} else if (other++ == 0)
+			eg = t;
 	}
 	if (n > 0)
 		add(e, CK_OK, "tokens", "%zu token ID(s) mapped to %s: %s%s", n,
 		    uesc, ids, n > 8 ? ", ..." : "");
-	if (other > 0)
+	if (eg != NULL)
 		add(e, CK_INFO, "tokens", "%zu other entr%s of %s (not "
 		    "%u-character modhex token IDs, e.g. '%s') %s", other,
 		    other == 1 ? "y" : "ies", uesc, cfg->token_id_len,
-		    log_escape(a->entry[0], esc, 40), "are not used in client mode");
+		    log_escape(eg, esc, 40), "are not used in client mode");
 }
 
 static enum yk_result
@@ -369,8 +346,8 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	}
 	af_entries_free(&ents);
 	if (r == YK_NO_TOKENS)
-		add(e, cfg->nullok ? CK_WARN : CK_DENY, "tokens", "no token "
-		    "ID is mapped to %s%s", c->uesc, cfg->nullok ? ": nullok "
+		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "tokens", "no token "
+		    "ID is mapped to %s%s", c->uesc, steps_aside(cfg) ? ": nullok "
 		    "passes the user on (PAM_IGNORE)" : ": every login fails "
 		    "(PAM_USER_UNKNOWN); map one, or add nullok");
 	net = validate_helper(e, cfg);
@@ -382,133 +359,90 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 /* ---- challenge-response mode ---------------------------------------------- */
 
 struct state_file {
-	char		name[320];
-	unsigned	serial;		/* 0: the plain file */
+	char		name[CR_NAME_MAX + 16];
 	const char	*why;		/* NULL: usable */
 	int		version, slot;
 	unsigned	iterations;
 };
 
-/* Read and check one state file (as the module would, without locking). */
+/* What a login would find in name: the module's open, read and parse. */
 static void
-look_at(int dirfd, uid_t owner, struct state_file *s)
+look_at(const struct cr_place *pl, const char *name, struct state_file *s)
 {
-	char buf[CR_STATE_MAX + 1];
 	struct cr_state st;
-	struct stat sb;
-	ssize_t n;
-	int fd = chalresp_open_state(dirfd, s->name, owner, &sb, &s->why);
 
-	memset(&st, 0, sizeof(st));
-	if (fd < 0)
-		return;
-	if ((n = pread(fd, buf, sizeof(buf), 0)) < 0)
-		s->why = "cannot be read";
-	else if ((size_t)n > CR_STATE_MAX)
-		s->why = "is too large to be a state file";
-	else if (cr_state_parse(buf, (size_t)n, &st, &s->why) == 0) {
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->why = NULL;
+	if (cr_peek_state(pl, name, &st, &s->why) == 0) {
 		s->version = st.version;
 		s->slot = st.slot;
 		s->iterations = st.iterations;
 	}
-	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(&st, sizeof(st));
-	close(fd);
 }
 
-/* The state directory and its files; YK_OK, YK_NO_TOKENS or a denial. */
+/*
+ * The state directory (the module's cr_place_open) and its files (the
+ * module's cr_files_scan), each looked at; YK_OK, YK_NO_TOKENS or a
+ * denial.
+ */
 static enum yk_result
-scan_states(struct entry *e, const char *dir, const char *base, uid_t owner,
+scan_states(struct entry *e, struct cr_place *pl, struct cr_listing *ls,
     struct state_file *files, size_t *n)
 {
-	struct dirent *d;
-	struct stat sb;
-	const char *why;
-	DIR *dp;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	unsigned serial;
+	const char *why = NULL;
+	char name[CR_NAME_MAX + 16];
+	enum yk_result r = cr_place_open(pl, &why);
 
 	*n = 0;
-	if (fd < 0 && errno == ENOENT) {
-		add(e, CK_INFO, "state", "there is no state directory %s", dir);
-		return YK_NO_TOKENS;
+	if (r == YK_NO_TOKENS) {
+		add(e, CK_INFO, "state", "there is no state directory %s", pl->dir);
+		return r;
 	}
-	if (fd < 0) {
-		add(e, CK_DENY, "state", "the state directory %s %s", dir,
-		    errno == EACCES ? "cannot be read (permission denied)" :
-		    "cannot be opened");
-		return YK_MAPPING_ERROR;
+	if (r != YK_OK) {
+		add(e, CK_DENY, "state", "the state directory %s %s", pl->dir,
+		    why);
+		return r;
 	}
-	why = fstat(fd, &sb) != 0 ? "cannot be examined" :
-	    cr_state_unsafe(&sb, owner, true);
-	if (why != NULL) {
-		add(e, CK_DENY, "state", "the state directory %s %s", dir, why);
-		close(fd);
-		return YK_MAPPING_ERROR;
-	}
-	if ((dp = fdopendir(dup(fd))) == NULL) {
+	if (cr_files_scan(pl, ls) != 0) {
 		add(e, CK_DENY, "state", "the state directory %s cannot be "
-		    "listed", dir);
-		close(fd);
+		    "listed", pl->dir);
+		cr_place_close(pl);
 		return YK_MAPPING_ERROR;
 	}
-	while ((d = readdir(dp)) != NULL && *n < MAX_STATES) {
-		int k = cr_state_name(d->d_name, base, &serial);
-
-		if (k == 0)
-			continue;
-		memset(&files[*n], 0, sizeof(files[*n]));
-		snprintf(files[*n].name, sizeof(files[*n].name), "%s", d->d_name);
-		files[*n].serial = serial;
-		if (k < 0)	/* as cr_login.c: refused, never ignored */
-			files[(*n)++].why = "is named like another account's "
-			    "file for a key (NAME-SERIAL), so it cannot be "
-			    "this account's serial-less file (see "
-			    "pam_yk-chalresp(5))";
-		else
-			look_at(fd, owner, &files[(*n)++]);
+	for (size_t i = 0; i < ls->n; i++) {
+		snprintf(name, sizeof(name), "%s-%u", pl->base, ls->serials[i]);
+		look_at(pl, name, &files[(*n)++]);
 	}
-	closedir(dp);
-	close(fd);
+	if (ls->plain)
+		look_at(pl, pl->base, &files[(*n)++]);
+	if (ls->clash) {	/* as the module: refused, never ignored */
+		snprintf(files[*n].name, sizeof(files[*n].name), "%s", pl->base);
+		files[(*n)++].why = CR_CLASH_WHY;
+	}
+	cr_place_close(pl);
 	if (*n == 0) {
 		add(e, CK_INFO, "state", "%s holds no state file %s-SERIAL or %s",
-		    dir, base, base);
+		    pl->dir, pl->base, pl->base);
 		return YK_NO_TOKENS;
 	}
 	return YK_OK;
 }
 
-/* Which file a login would use with these keys (as cr_login.c's choose). */
-static const struct state_file *
-chosen(const struct state_file *files, size_t n, const struct ykkey_info *keys,
-    size_t nkeys, unsigned *serial)
-{
-	for (size_t k = 0; k < nkeys; k++)
-		for (size_t f = 0; f < n; f++)
-			if (keys[k].serial != 0 && keys[k].serial == files[f].serial) {
-				*serial = keys[k].serial;
-				return &files[f];
-			}
-	for (size_t f = 0; f < n; f++)
-		if (files[f].serial == 0) {
-			*serial = keys[0].serial;
-			return &files[f];
-		}
-	return NULL;
-}
-
+/* The keys now, and the file a login with them would use (cr_files_pick). */
 static enum yk_result
-check_keys(struct entry *e, const char *dir, const struct state_file *files,
-    size_t n)
+check_keys(struct entry *e, const struct cr_place *pl,
+    const struct cr_listing *ls, const struct state_file *files, size_t n)
 {
 	struct ykkey_info keys[YKKEY_MAX];
-	const struct state_file *use;
+	struct cr_locked use = { .fd = -1 };
+	const struct state_file *f = NULL;
 	const char *why = NULL;
 	size_t nkeys = 0, good = 0;
-	unsigned serial = 0;
+	enum yk_result r;
 
-	for (size_t f = 0; f < n; f++)
-		good += files[f].why == NULL;
+	for (size_t i = 0; i < n; i++)
+		good += files[i].why == NULL;
 	if (ykkey_list(keys, YKKEY_MAX, &nkeys, &why) != YKKEY_OK) {
 		add(e, CK_DENY, "key", "cannot look for YubiKeys: %s",
 		    why ? why : "error");
@@ -518,41 +452,45 @@ check_keys(struct entry *e, const char *dir, const struct state_file *files,
 		add(e, CK_INFO, "key", "YubiKey connected: serial %u, firmware "
 		    "%d.%d.%d", keys[k].serial, keys[k].major, keys[k].minor,
 		    keys[k].build);
+	r = cr_files_pick(pl, ls, keys, nkeys, &use, &why);
+	if (nkeys == 0 && good == 0) {
+		add(e, CK_DENY, "state", "no state file is usable (and no "
+		    "YubiKey is connected)");
+		return r;
+	}
 	if (nkeys == 0) {
-		if (good == 0) {
-			add(e, CK_DENY, "state", "no state file is usable (and "
-			    "no YubiKey is connected)");
-			return YK_MAPPING_ERROR;
-		}
 		add(e, CK_WARN, "key", "no YubiKey is connected now: a login "
 		    "needs one with a state file above");
 		e->absent = true;
-		return YK_REJECTED;
+		return r;
 	}
-	if ((use = chosen(files, n, keys, nkeys, &serial)) == NULL) {
-		add(e, CK_DENY, "key", "no state file for the connected "
-		    "YubiKey(s): a login with them is denied");
-		return YK_REJECTED;
+	if (r == YK_REJECTED) {
+		add(e, CK_DENY, "key", "%s: a login with them is denied", why);
+		return r;
 	}
-	if (use->why != NULL) {
-		add(e, CK_DENY, "state", "a login with the YubiKey of serial %u "
-		    "would use %s/%s, which %s", serial, dir, use->name, use->why);
-		return YK_MAPPING_ERROR;
+	for (size_t i = 0; i < n && f == NULL; i++)
+		if (strcmp(files[i].name, use.name) == 0)
+			f = &files[i];
+	if (r == YK_OK && f != NULL && f->why == NULL) {
+		add(e, CK_OK, "state", "a login with the YubiKey of serial %u "
+		    "would use %s/%s and ask slot %d (no challenge is sent "
+		    "here)", use.serial, pl->dir, use.name, f->slot);
+		return YK_OK;
 	}
-	add(e, CK_OK, "state", "a login with the YubiKey of serial %u would "
-	    "use %s/%s and ask slot %d (no challenge is sent here)", serial,
-	    dir, use->name, use->slot);
-	return YK_OK;
+	add(e, CK_DENY, "state", "a login with the YubiKey of serial %u would "
+	    "use %s/%s, which %s", use.serial, pl->dir, use.name,
+	    r != YK_OK ? why : f != NULL ? f->why : "is not there");
+	return r != YK_OK ? r : YK_MAPPING_ERROR;
 }
 
 static enum yk_result
 check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
-	struct state_file *files = calloc(MAX_STATES, sizeof(*files));
+	struct state_file *files = calloc(CR_FILES_MAX + 2, sizeof(*files));
 	struct privs saved = { .dropped = false };
-	char dir[4096], base[300];
-	const char *u;
-	uid_t owner;
+	struct cr_listing ls;
+	struct cr_place pl;
+	const char *why = NULL;
 	size_t n = 0;
 	enum yk_result r = YK_NOMEM;
 
@@ -563,31 +501,22 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		r = YK_USER_UNKNOWN;
 		goto out;
 	}
-	u = c->pw->pw_name;	/* files go by the account's name */
-	if (cfg->chalresp_path != NULL) {
-		if (cr_user_bad(u) != NULL) {
-			add(e, CK_DENY, "state", "the account name %s %s", c->uesc,
-			    cr_user_bad(u));
-			r = YK_MAPPING_ERROR;
-			goto out;
-		}
-		snprintf(dir, sizeof(dir), "%s", cfg->chalresp_path);
-		snprintf(base, sizeof(base), "%s", u);
-		owner = 0;
-	} else {
-		snprintf(dir, sizeof(dir), "%s/.yubico", c->pw->pw_dir);
-		snprintf(base, sizeof(base), "challenge");
-		owner = c->pw->pw_uid;
-		/* The user's files are read as the user, as the module does. */
-		if (privs_drop(c->pw, &saved) != 0) {
-			add(e, CK_DENY, "state", "cannot switch to %s to read %s%s",
-			    c->uesc, dir, geteuid() != 0 ? " (run this check as "
-			    "root)" : "");
-			r = YK_SYSTEM;
-			goto out;
-		}
+	/* Where the module looks (files go by the account's name). */
+	if (cr_place_set(cfg, c->pw, &pl, &why) != 0) {
+		add(e, CK_DENY, "state", "the state files of %s: %s", c->uesc,
+		    why);
+		r = YK_MAPPING_ERROR;
+		goto out;
 	}
-	r = scan_states(e, dir, base, owner, files, &n);
+	/* The user's files are read as the user, as the module does. */
+	if (cfg->chalresp_path == NULL && privs_drop(c->pw, &saved) != 0) {
+		add(e, CK_DENY, "state", "cannot switch to %s to read %s%s",
+		    c->uesc, pl.dir, geteuid() != 0 ? " (run this check as "
+		    "root)" : "");
+		r = YK_SYSTEM;
+		goto out;
+	}
+	r = scan_states(e, &pl, &ls, files, &n);
 	if (privs_restore(&saved) != 0) {
 		add(e, CK_DENY, "state", "cannot restore privileges");
 		r = YK_SYSTEM;
@@ -597,7 +526,7 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		char iter[40] = "";
 
 		if (files[f].why != NULL) {
-			add(e, CK_WARN, "state", "%s/%s %s", dir, files[f].name,
+			add(e, CK_WARN, "state", "%s/%s %s", pl.dir, files[f].name,
 			    files[f].why);
 			continue;
 		}
@@ -605,18 +534,18 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 			snprintf(iter, sizeof(iter), ", %u iterations",
 			    files[f].iterations);
 		add(e, CK_OK, "state", "%s/%s: v%d, slot %d%s; owner and mode "
-		    "are safe", dir, files[f].name, files[f].version,
+		    "are safe", pl.dir, files[f].name, files[f].version,
 		    files[f].slot, iter);
 	}
 	if (r == YK_NO_TOKENS)
-		add(e, cfg->nullok ? CK_WARN : CK_DENY, "state", "%s has no "
-		    "challenge-response state%s", c->uesc, cfg->nullok ?
+		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "state", "%s has no "
+		    "challenge-response state%s", c->uesc, steps_aside(cfg) ?
 		    ": nullok passes the user on (PAM_IGNORE)" : ": every login "
 		    "fails (PAM_USER_UNKNOWN); make one with ykpamcfg");
 	if (r == YK_OK)
-		r = check_keys(e, dir, files, n);
+		r = check_keys(e, &pl, &ls, files, n);
 out:
-	explicit_bzero(files, MAX_STATES * sizeof(*files));
+	explicit_bzero(files, (CR_FILES_MAX + 2) * sizeof(*files));
 	free(files);
 	return r;
 }
@@ -644,7 +573,7 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
 		map = mapping(c, e, cfg, &ents);
 		for (size_t i = 0; map == YK_OK && i < ents.n; i++)
-			fps += strncmp(ents.entry[i], "sha256=", 7) == 0;
+			fps += af_is_fingerprint(ents.entry[i]);
 		af_entries_free(&ents);
 		if (fps > 0)
 			add(e, CK_OK, "mapping", "%zu certificate fingerprint(s) "
@@ -660,10 +589,9 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		    "%s", c->uesc, map_names[cfg->piv_map]);
 	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
 	if (!pr.loaded) {
-		bool trust = pr.why != NULL && strstr(pr.why, "piv_c") != NULL;
-
-		add(e, CK_DENY, "pkcs11", "%s%s%s", trust ? "" :
-		    cfg->pkcs11_module, trust ? "" : ": ",
+		/* The module's own record of what the reason is about. */
+		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
+		    cfg->pkcs11_module : "", pr.modfault ? ": " : "",
 		    pr.why ? pr.why : "cannot be used");
 		e->hard = true;
 		return r == YK_CONFIG ? YK_CONFIG : YK_UNAVAILABLE;
@@ -692,13 +620,6 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
-/* The PAM code the module returns for r, by name. */
-static const char *
-pam_outcome(enum yk_result r, const struct cfg *cfg)
-{
-	return yk_pam_code_name(yk_pam_code(r, cfg));
-}
-
 static void
 conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
     enum yk_result r)
@@ -708,6 +629,7 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		[MODE_CHALRESP] = "ask the YubiKey to answer its challenge",
 		[MODE_PIV] = "ask for the PIN and have the card sign",
 	};
+	int code, final;
 
 	if (r == YK_OK && e->refused != NULL) {
 		e->verdict = CK_DENY;
@@ -723,18 +645,22 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		    c->uesc, next[cfg->mode]);
 		return;
 	}
-	e->outcome = pam_outcome(r, cfg);
+	/* The module's own rules: the code for r, then alwaysok. */
+	code = yk_pam_code(r, cfg);
+	final = yk_pam_final(r, cfg);
+	e->outcome = yk_pam_code_name(code);
+	e->pam_code = yk_pam_code_name(final);
 	if (e->absent) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "nothing denies %s, "
 		    "but the %s is not connected now (%s until it is)", c->uesc,
 		    cfg->mode == MODE_PIV ? "card" : "YubiKey", e->outcome);
-	} else if (strcmp(e->outcome, "PAM_IGNORE") == 0 && !e->hard) {
+	} else if (code == PAM_IGNORE && !e->hard) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "pam_yk steps aside for "
 		    "%s (nullok, PAM_IGNORE): the rest of the stack decides",
 		    c->uesc);
-	} else if (cfg->alwaysok && r != YK_CONFIG) {
+	} else if (final == PAM_SUCCESS) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "this line would fail "
 		    "(%s), but alwaysok lets %s in", e->outcome, c->uesc);
@@ -865,119 +791,6 @@ check_entry(struct ctx *c, struct entry *e)
 	cfg_free(&cfg);
 }
 
-/* ---- output --------------------------------------------------------------- */
-
-static void
-line_text(const struct entry *e, char *out, size_t len)
-{
-	size_t o = 0;
-	char shown[220];
-
-	if (e->pl != NULL)
-		o = (size_t)snprintf(out, len, "%s:%u: %s %s %s", e->pl->file,
-		    e->pl->lineno, e->pl->type, e->pl->control, e->pl->module);
-	else
-		o = (size_t)snprintf(out, len, "--args:");
-	for (int i = 0; i < e->argc && o < len; i++) {
-		shown_arg(e->argv[i], shown, sizeof(shown));
-		o += (size_t)snprintf(out + o, len - o, " %s", shown);
-	}
-}
-
-static void
-print_text(const struct ctx *c, const struct entry *es, size_t n,
-    const struct pam_lines *pl, bool deny)
-{
-	char line[2048];
-
-	printf("ykpamcfg check: user %s\n", c->uesc);
-	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
-		printf("warn: %s\n", pl->problems[i]);
-	if (n == 0)
-		printf("deny: no auth line of %s uses pam_yk.so\n", c->o->service);
-	for (size_t i = 0; i < n; i++) {
-		line_text(&es[i], line, sizeof(line));
-		printf("%s\n", line);
-		for (size_t j = 0; j < es[i].nf; j++)
-			printf("  %s: %s\n", level_names[es[i].f[j].level],
-			    es[i].f[j].text);
-		printf("  => %s: %s\n", level_names[es[i].verdict],
-		    es[i].summary);
-	}
-	printf("result: %s\n", deny ? "deny" : "ok");
-}
-
-static json_object *
-entry_json(const struct entry *e)
-{
-	json_object *j = json_object_new_object(), *a = json_object_new_array();
-	json_object *fs = json_object_new_array();
-	char shown[220];
-
-	if (e->pl != NULL) {
-		json_object_object_add(j, "file", json_object_new_string(e->pl->file));
-		json_object_object_add(j, "line", json_object_new_int((int)e->pl->lineno));
-		json_object_object_add(j, "type", json_object_new_string(e->pl->type));
-		json_object_object_add(j, "control",
-		    json_object_new_string(e->pl->control));
-		json_object_object_add(j, "module",
-		    json_object_new_string(e->pl->module));
-	}
-	for (int i = 0; i < e->argc; i++) {
-		shown_arg(e->argv[i], shown, sizeof(shown));
-		json_object_array_add(a, json_object_new_string(shown));
-	}
-	json_object_object_add(j, "args", a);
-	json_object_object_add(j, "mode", e->mode ? json_object_new_string(e->mode) :
-	    NULL);
-	for (size_t i = 0; i < e->nf; i++) {
-		json_object *f = json_object_new_object();
-
-		json_object_object_add(f, "level",
-		    json_object_new_string(level_names[e->f[i].level]));
-		json_object_object_add(f, "topic",
-		    json_object_new_string(e->f[i].topic));
-		json_object_object_add(f, "text",
-		    json_object_new_string(e->f[i].text));
-		json_object_array_add(fs, f);
-	}
-	json_object_object_add(j, "findings", fs);
-	json_object_object_add(j, "verdict",
-	    json_object_new_string(level_names[e->verdict]));
-	json_object_object_add(j, "outcome", e->outcome ?
-	    json_object_new_string(e->outcome) : NULL);
-	json_object_object_add(j, "summary", json_object_new_string(e->summary));
-	return j;
-}
-
-static int
-print_json(const struct ctx *c, const struct entry *es, size_t n,
-    const struct pam_lines *pl, bool deny)
-{
-	json_object *j = json_object_new_object(), *a, *p;
-
-	if (j == NULL)
-		return -1;
-	json_object_object_add(j, "user", json_object_new_string(c->user));
-	json_object_object_add(j, "service", c->o->service ?
-	    json_object_new_string(c->o->service) : NULL);
-	json_object_object_add(j, "result",
-	    json_object_new_string(deny ? "deny" : "ok"));
-	p = json_object_new_array();
-	for (size_t i = 0; pl != NULL && i < pl->nproblems; i++)
-		json_object_array_add(p, json_object_new_string(pl->problems[i]));
-	json_object_object_add(j, "problems", p);
-	a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, entry_json(&es[i]));
-	json_object_object_add(j, "lines", a);
-	printf("%s\n", json_object_to_json_string_ext(j,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-	return 0;
-}
-
 /* ---- the command ---------------------------------------------------------- */
 
 static int
@@ -1060,6 +873,13 @@ check_main(int argc, char **argv)
 		if (getpwnam_r(o.user, &c->pwbuf, c->pwmem, sizeof(c->pwmem),
 		    &c->pw) != 0)
 			c->pw = NULL;
+		/*
+		 * As the module: a known account goes by its own name, so
+		 * that ALICE, folded to alice by the name service, finds
+		 * alice's mapping lines.
+		 */
+		if (c->pw != NULL)
+			c->user = c->pw->pw_name;
 	}
 	log_escape(c->user, c->uesc, sizeof(c->uesc));
 	if (o.service != NULL) {
@@ -1089,9 +909,11 @@ check_main(int argc, char **argv)
 	}
 	deny = deny || n == 0;
 	if (o.json)
-		print_json(c, es, n, o.service ? &pl : NULL, deny);
+		ck_print_json(c->user, o.service, es, n, o.service ? &pl : NULL,
+		    deny);
 	else
-		print_text(c, es, n, o.service ? &pl : NULL, deny);
+		ck_print_text(c->uesc, o.service, es, n, o.service ? &pl : NULL,
+		    deny);
 	r = deny ? 1 : 0;
 out:
 	if (es != NULL && o.args != NULL)

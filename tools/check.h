@@ -70,14 +70,61 @@ int pamfile_split_args(const char *s, int *argc, char ***argv);
 void pam_lines_free(struct pam_lines *l);
 void pam_args_free(int argc, char **argv);
 
-/* ---- tools/check_net.c: one probe per validation server ------------------ */
-
 enum ck_level {
 	CK_OK,
 	CK_INFO,
 	CK_WARN,	/* worth knowing; does not deny */
 	CK_DENY,	/* denies every login of the user on this line */
 };
+
+/* ---- tools/check.c: what was found out about each pam_yk line ------------ */
+
+#define MAX_FINDINGS	64
+
+struct finding {
+	enum ck_level	level;
+	const char	*topic;
+	char		text[600];
+};
+
+/* One pam_yk line and what was found out about it. */
+struct entry {
+	const struct pam_line	*pl;	/* NULL for --args */
+	int			argc;
+	char			**argv;
+	const char		*mode;	/* NULL when the options fail */
+	struct finding		f[MAX_FINDINGS];
+	size_t			nf;
+	bool			absent;	/* the key or card is not there now */
+	bool			hard;	/* deny even where nullok would pass */
+	/* Why check refuses a line that the module would run as it is. */
+	const char		*refused;
+	enum ck_level		verdict;
+	/* The module's code for what check found (yk_pam_code), or NULL. */
+	const char		*outcome;
+	/*
+	 * What pam_sm_authenticate returns (yk_pam_final: alwaysok applied),
+	 * by name, when the user's answer cannot change it; NULL when it can.
+	 */
+	const char		*pam_code;
+	char			summary[400];
+};
+
+/* A module argument as it can be shown: secrets hidden, blanks bracketed. */
+void shown_arg(const char *a, char *out, size_t len);
+
+/* ---- tools/check_report.c: the findings as text or JSON ------------------ */
+
+/*
+ * Print the findings for user (uesc: escaped) of the n entries, service
+ * (NULL for --args) with its lines pl (NULL for --args), and the result.
+ */
+void ck_print_text(const char *uesc, const char *service,
+    const struct entry *es, size_t n, const struct pam_lines *pl, bool deny);
+int ck_print_json(const char *user, const char *service,
+    const struct entry *es, size_t n, const struct pam_lines *pl, bool deny);
+
+/* ---- tools/check_net.c: one probe per validation server ------------------ */
 
 struct ck_server {
 	enum ck_level	level;

@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/crypto.h>
 
 #include "cfg.h"
 #include "check.h"
 #include "privs.h"
+#include "cr_files.h"
 #include "cr_state.h"
 #include "cr_key.h"
 
@@ -162,12 +162,13 @@ ask(unsigned serial, int slot, const unsigned char *chal,
 	}
 }
 
-/* The state for the key: a checked challenge and its response. */
+/* The state for the key: a challenge, its response, checked (cr_state_next). */
 static int
 make_state(const struct opts *o, unsigned serial, struct cr_state *st)
 {
 	unsigned char c1[CR_CHALLENGE_LEN], c2[CR_CHALLENGE_LEN];
 	unsigned char r1[CR_RESPONSE_LEN], r2[CR_RESPONSE_LEN];
+	const char *why = NULL;
 	int r = 1;
 
 	if (cr_new_challenge(c1) != 0 || cr_new_challenge(c2) != 0)
@@ -177,14 +178,8 @@ make_state(const struct opts *o, unsigned serial, struct cr_state *st)
 		    CR_CHALLENGE_LEN, o->slot);
 	if (ask(serial, o->slot, c1, r1) != 0 || ask(serial, o->slot, c2, r2) != 0)
 		goto out;
-	if (CRYPTO_memcmp(r1, r2, CR_RESPONSE_LEN) == 0) {
-		fail("the key gives the same response to different challenges: "
-		    "program slot %d with HMAC_LT64 (ykman otp chalresp does; "
-		    "ykpersonalize needs -ohmac-lt64)", o->slot);
-		goto out;
-	}
-	if (cr_state_make(st, o->slot, o->iterations, c1, r1) != 0) {
-		fail("cannot compute the expected response");
+	if (cr_state_next(st, o->slot, o->iterations, c1, r1, r2, &why) != 0) {
+		fail("slot %d: %s", o->slot, why);
 		goto out;
 	}
 	r = 0;
@@ -222,45 +217,38 @@ open_dir(const char *dir, uid_t owner)
 }
 
 /*
- * Create dir/name with line: O_EXCL, or with --force through the one
- * temporary name the module uses too (".NAME.tmp"), then a rename.
+ * Write the state as dir/name with the module's own cr_state_write (a
+ * temporary file, fsynced, then linked or with --force renamed into
+ * place, and the directory fsynced): never over an existing file without
+ * --force.  With --force, under the old file's lock, as a login rotates
+ * it: the two share the temporary name.  A file that the module would
+ * refuse is locked by no login, and is replaced without the lock.
  */
 static int
-write_file(int dirfd, const char *dir, const char *name, const char *line,
-    size_t len, bool force)
+write_file(int dirfd, uid_t owner, const char *dir, const char *name,
+    const struct cr_state *st, bool force)
 {
-	char tmp[400];
-	const char *target = name;
-	int fd;
+	struct cr_place pl = { .dirfd = dirfd, .owner = owner, .at = -1 };
+	struct cr_locked lk = { .fd = -1 };
+	const char *why = NULL;
+	int r;
 
-	if (force) {
-		snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-		target = tmp;
-		if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
-			return fail("cannot remove %s/%s: %s", dir, tmp,
-			    strerror(errno));
+	snprintf(lk.name, sizeof(lk.name), "%s", name);
+	if (force && cr_open_locked(&pl, &lk, 60000, &why) == -2)
+		return fail("%s/%s is held by a login for over a minute; try "
+		    "again", dir, name);
+	r = cr_state_write(dirfd, name, st, NULL, force, &why);
+	if (lk.fd >= 0)
+		close(lk.fd);	/* releases the lock */
+	switch (r) {
+	case 0:
+		return 0;
+	case -2:
+		return fail("%s/%s exists already; use --force to replace it",
+		    dir, name);
+	default:
+		return fail("%s/%s: %s", dir, name, why ? why : "cannot write");
 	}
-	fd = openat(dirfd, target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return fail("%s/%s exists already; use --force to "
-			    "replace it", dir, name);
-		return fail("cannot create %s/%s: %s", dir, target,
-		    strerror(errno));
-	}
-	if (write(fd, line, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0) {
-		unlinkat(dirfd, target, 0);
-		return fail("cannot write %s/%s: %s", dir, target,
-		    strerror(errno));
-	}
-	if (force && renameat(dirfd, tmp, dirfd, name) != 0) {
-		unlinkat(dirfd, tmp, 0);
-		return fail("cannot replace %s/%s: %s", dir, name,
-		    strerror(errno));
-	}
-	return 0;
 }
 
 /* Where the file goes: DIR/USER[-SERIAL] or ~/.yubico/challenge[-SERIAL]. */
@@ -320,10 +308,10 @@ main(int argc, char **argv)
 	struct privs saved = { .dropped = false };
 	struct passwd *pw;
 	struct opts o;
-	char path[4400], dir[4000], name[320], line[CR_STATE_MAX];
+	char path[4400], dir[4000], name[CR_NAME_MAX + 16];
 	const char *why = NULL;
 	size_t nkeys = 0;
-	int n, r = 1, dirfd = -1;
+	int r = 1, dirfd = -1;
 
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return check_main(argc - 1, argv + 1);
@@ -367,23 +355,18 @@ main(int argc, char **argv)
 		return 1;
 	if (make_state(&o, keys[0].serial, &st) != 0)
 		goto out;
-	n = cr_state_format(&st, line, sizeof(line));
-	explicit_bzero(&st, sizeof(st));
-	if (n < 0) {
-		fail("cannot format the state");
-		goto out;
-	}
 	if (o.dir == NULL && privs_drop(pw, &saved) != 0) {
 		fail("cannot switch to %s", pw->pw_name);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (write_file(dirfd, dir, name, line, (size_t)n, o.force) == 0)
+	if (write_file(dirfd, o.dir != NULL ? 0 : pw->pw_uid, dir, name, &st,
+	    o.force) == 0)
 		r = report(&o, pw->pw_name, path, keys[0].serial);
 out:
 	if (dirfd >= 0)
 		close(dirfd);
-	explicit_bzero(line, sizeof(line));
+	explicit_bzero(&st, sizeof(st));
 	if (privs_restore(&saved) != 0)
 		r = fail("cannot restore privileges");
 	return r;
