@@ -20,6 +20,7 @@
 #include "modhex.h"
 #include "piv_uri.h"
 #include "request.h"
+#include "wipe.h"
 
 const char *const cfg_mode_names[] = {
 	[MODE_CLIENT] = "client",
@@ -882,10 +883,7 @@ cfg_check_value(const char *name, const char *value, enum yk_mode mode,
 void
 cfg_free(struct cfg *cfg)
 {
-	for (size_t i = 0; i < cfg->nowned; i++) {
-		if (cfg->owned[i] != NULL)
-			explicit_bzero(cfg->owned[i], strlen(cfg->owned[i]));
-		free(cfg->owned[i]);
-	}
+	for (size_t i = 0; i < cfg->nowned; i++)
+		wipe_free(&cfg->owned[i]);
 	explicit_bzero(cfg, sizeof(*cfg));
 }

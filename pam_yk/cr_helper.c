@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cr_helper.h"
+#include "mono.h"
 #include "spawn.h"
 
 #ifndef PAM_YK_CHALRESP_HELPER
@@ -32,7 +33,7 @@ struct run {
 	const struct conv	*cv;
 	struct child		child;
 	int			fd;		/* the read end of its stdout */
-	long			deadline;	/* ms, CLOCK_MONOTONIC */
+	long long		deadline;	/* ms, mono_ms() */
 	int			cues;
 	size_t			total, len;
 	char			line[HELPER_LINE_MAX + 1];
@@ -96,8 +97,8 @@ relay(struct run *run)
 	case HELPER_LINE_CUE:
 		/* The key waits for a touch: that much more time, twice. */
 		if (run->cues++ < 2 &&
-		    child_now_ms() + HELPER_TOUCH_MS > run->deadline)
-			run->deadline = child_now_ms() + HELPER_TOUCH_MS;
+		    mono_ms() + HELPER_TOUCH_MS > run->deadline)
+			run->deadline = mono_ms() + HELPER_TOUCH_MS;
 		conv_info(run->cv, text);
 		break;
 	case HELPER_LINE_ERROR:
@@ -122,7 +123,7 @@ listen_to(struct run *run)
 
 	for (;;) {
 		struct pollfd pfd = { run->fd, POLLIN, 0 };
-		long left = run->deadline - child_now_ms();
+		long long left = run->deadline - mono_ms();
 		ssize_t n;
 		int r;
 
@@ -260,7 +261,7 @@ helper_login(const struct login *lg, const struct conv *cv)
 	run.path = cfg->chalresp_helper != NULL ? cfg->chalresp_helper :
 	    PAM_YK_CHALRESP_HELPER;
 	snprintf(timeout, sizeof(timeout), "%u", cfg->vc.timeout_ms / 1000);
-	run.deadline = child_now_ms() + (long)cfg->vc.timeout_ms + HELPER_START_MS;
+	run.deadline = mono_ms() + (long long)cfg->vc.timeout_ms + HELPER_START_MS;
 	yk_debug(log, "%s not root: asking %s", cfg->chalresp_path, run.path);
 	if ((run.why = not_installed(run.path)) == NULL &&
 	    run_helper(&run, argv, &r) == 0) {

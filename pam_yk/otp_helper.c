@@ -17,8 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mono.h"
 #include "spawn.h"
 #include "otp_helper.h"
+#include "wipe.h"
 
 #ifndef PAM_YK_VALIDATE_HELPER
 #define PAM_YK_VALIDATE_HELPER	"/usr/libexec/" VALIDATE_NAME
@@ -101,13 +103,8 @@ vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
 	v->fd = -1;
 	v->n = n;
 	v->why = a->why;
-	v->hard = *deadline;
-	v->hard.tv_nsec += VALIDATE_GRACE_MS * 1000000L;
-	if (v->hard.tv_nsec >= 1000000000L) {
-		v->hard.tv_sec++;
-		v->hard.tv_nsec -= 1000000000L;
-	}
-	if ((req = validate_request(cfg, urls, n, vc_ms_left(deadline))) == NULL) {
+	v->hard = mono_add(*deadline, VALIDATE_GRACE_MS);
+	if ((req = validate_request(cfg, urls, n, mono_ms_left(deadline))) == NULL) {
 		snprintf(a->why, sizeof(a->why), "cannot be asked (no memory, "
 		    "or a newline in an option)");
 		goto out;
@@ -134,10 +131,7 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (sv[i] >= 0)
 			close(sv[i]);
-	if (req != NULL) {
-		explicit_bzero(req, strlen(req));
-		free(req);
-	}
+	wipe_free(&req);
 	vr_stop(v);
 	return r;
 }
@@ -153,7 +147,7 @@ finished(struct vrun *v)
 		return -1;
 	}
 	/* It has closed its end: it exits now, or is killed in a second. */
-	switch (child_reap(&v->child, child_now_ms() + 1000, &status)) {
+	switch (child_reap(&v->child, mono_ms() + 1000, &status)) {
 	case 0:
 		break;
 	case 1:
@@ -201,7 +195,7 @@ vr_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 		if (v->eof)
 			return finished(v);
 		struct pollfd p = { v->fd, POLLIN, 0 };
-		long ms = vc_ms_left(&v->hard);
+		long ms = mono_ms_left(&v->hard);
 
 		if (ms == 0) {
 			snprintf(v->why, VALIDATE_WHY_MAX, "did not finish "

@@ -14,6 +14,7 @@
 #include "otp_login.h"
 #include "request.h"
 #include "otp_helper.h"
+#include "wipe.h"
 
 /*
  * Load the user's token IDs: from authfile= as root, or from
@@ -169,16 +170,6 @@ out:
 	return r;
 }
 
-static void
-wipe(char **s)
-{
-	if (*s != NULL) {
-		explicit_bzero(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
 /* Prompt for "[password]OTP" and check it. */
 static enum yk_result
 prompt_and_check(const struct login *lg, const struct conv *cv,
@@ -195,7 +186,7 @@ prompt_and_check(const struct login *lg, const struct conv *cv,
 	r = conv_ask(cv, cfg->verbose_otp, text, &input);
 	if (r == YK_OK)
 		r = otp_check(lg, tokens, input, password);
-	wipe(&input);
+	wipe_free(&input);
 	return r;
 }
 
@@ -222,7 +213,7 @@ get_and_check(const struct login *lg, const struct conv *cv,
 	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
 	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
 	    r == YK_REJECTED)) {
-		wipe(password);
+		wipe_free(password);
 		r = prompt_and_check(lg, cv, tokens, password);
 	}
 	return r;
@@ -246,7 +237,7 @@ otp_login(const struct login *lg, const struct conv *cv)
 	if (r == YK_UNAVAILABLE)
 		conv_error(cv, "The YubiKey validation service cannot be "
 		    "reached.");
-	wipe(&password);
+	wipe_free(&password);
 	af_entries_free(&tokens);
 	return r;
 }

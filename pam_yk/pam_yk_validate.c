@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cr_helper.h"
+#include "mono.h"
 #include "otp_helper.h"
 
 static int
@@ -80,12 +81,7 @@ main(void)
 	if (validate_parse_request(req, (size_t)len, &cfg, urls, &n) != 0)
 		_exit(VALIDATE_EXIT_USAGE);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += cfg.timeout_ms / 1000;
-	deadline.tv_nsec += (long)(cfg.timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	deadline = mono_add(deadline, cfg.timeout_ms);
 	if (vc_http_transport.start(NULL, &cfg, urls, n, &deadline, &st) != 0)
 		_exit(VALIDATE_EXIT_LOCAL);
 	while ((got = vc_http_transport.next(st, &deadline, &r)) == 1) {

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "mono.h"
 #include "piv_cert.h"
 #include "piv_login.h"
 #include "piv_p11.h"
@@ -259,11 +260,11 @@ card(struct piv_run *run, void (*fn)(void *), long long grace,
     const char **why)
 {
 	static __thread char msg[160];
-	long long t0 = p11_job_now();
+	long long t0 = mono_ms();
 
 	switch (p11_job_run(run->job, fn, t0 + run->left + grace)) {
 	case P11_JOB_DONE:
-		run->left -= p11_job_now() - t0;
+		run->left -= mono_ms() - t0;
 		if (run->left < 0)
 			run->left = 0;
 		return YK_OK;

@@ -21,15 +21,6 @@ struct p11_job {
 	void		(*release)(void *);
 };
 
-long long
-p11_job_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A worker left running executes code of this shared object when it
  * returns: make sure the host's dlclose (pam_end) never unmaps it.  Done

@@ -25,7 +25,7 @@ enum p11_job_rc {
 
 /*
  * Run fn(arg) on a new thread (every signal blocked there) and wait at most
- * until deadline (ms on CLOCK_MONOTONIC, see p11_job_now).  After
+ * until deadline (ms on CLOCK_MONOTONIC, see mono_ms in mono.h).  After
  * P11_JOB_TIMEOUT the caller may only p11_job_put: the job is abandoned.
  * pam_yk.so stays loaded for good from the first p11_job_new, so that a
  * late worker never runs unmapped code.  One run at a time per job.
@@ -35,8 +35,5 @@ enum p11_job_rc p11_job_run(struct p11_job *j, void (*fn)(void *),
 
 /* Drop the caller's reference; arg is released with the last one. */
 void p11_job_put(struct p11_job *j);
-
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long p11_job_now(void);
 
 #endif

@@ -16,16 +16,8 @@
 #include <unistd.h>
 
 #include "cr_helper.h"
+#include "mono.h"
 #include "spawn.h"
-
-long
-child_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 child_high_fd(int fd)
@@ -88,7 +80,7 @@ child_start(struct child *c, const char *path, char *const argv[],
 }
 
 int
-child_reap(struct child *c, long deadline_ms, int *status)
+child_reap(struct child *c, long long deadline_ms, int *status)
 {
 	int r = 1;
 	pid_t w;
@@ -105,7 +97,7 @@ child_reap(struct child *c, long deadline_ms, int *status)
 			r = -1;		/* reaped by someone else */
 			goto out;
 		}
-		if (child_now_ms() >= deadline_ms)
+		if (mono_ms() >= deadline_ms)
 			break;
 		poll(NULL, 0, 5);
 	}

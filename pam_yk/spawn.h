@@ -18,9 +18,6 @@ struct child {
 	bool			root_ids;	/* see child_start */
 };
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long child_now_ms(void);
-
 /* fd moved to 3 or above, close-on-exec (dup2 onto 0-2 is then safe). */
 int child_high_fd(int fd);
 
@@ -40,12 +37,12 @@ int child_start(struct child *c, const char *path, char *const argv[],
     int in, int out);
 
 /*
- * Wait for the child to exit until deadline_ms (child_now_ms() time; 0:
+ * Wait for the child to exit until deadline_ms (mono_ms() time; 0:
  * do not wait), then SIGKILL it.  Always reaps it and puts SIGCHLD back.
  * 0 with *status when it exited by itself, 1 when it was killed here, -1
  * when its status was lost (someone else reaped it).  NULL-safe for a
  * child that never started (pid -1): returns -1.
  */
-int child_reap(struct child *c, long deadline_ms, int *status);
+int child_reap(struct child *c, long long deadline_ms, int *status);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include <microhttpd.h>
 
+#include "mono.h"
 #include "serve.h"
 #include "store.h"
 #include "tls.h"
@@ -503,12 +504,7 @@ sweep_main(void *arg)
 			log_new_second(s, now.tv_sec);
 			pthread_mutex_unlock(&s->log_lock);
 		}
-		wake = now;
-		wake.tv_nsec += SWEEP_MS * 1000000L;
-		if (wake.tv_nsec >= 1000000000L) {
-			wake.tv_sec++;
-			wake.tv_nsec -= 1000000000L;
-		}
+		wake = mono_add(now, SWEEP_MS);
 		pthread_cond_timedwait(&s->sweep_wake, &s->conn_lock, &wake);
 	}
 	pthread_mutex_unlock(&s->conn_lock);
@@ -527,16 +523,6 @@ struct request {
 	bool				too_big;	/* body or parameters */
 	struct timespec			start;
 };
-
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 /* The client's address, numeric, for the log: "-" when unknown. */
 static const char *
@@ -738,7 +724,7 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
 	    "latency_ms=%.2f addr=%s%s%s\n", res.client_id,
 	    res.public_id[0] ? res.public_id : "-", ykv_status_name(res.status),
-	    ms_since(&rq->start), client_addr(c, addr, sizeof(addr)),
+	    mono_ms_since(&rq->start), client_addr(c, addr, sizeof(addr)),
 	    res.why ? " reason=" : "",
 	    res.why ? res.why : "");
 	verify_result_clear(&res);

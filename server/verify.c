@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "verify.h"
+#include "wipe.h"
 
 static const char *const status_names[] = {
 	[YKV_OK] = "OK",
@@ -185,11 +186,8 @@ verify_request(const struct yk_params *req, const struct verify_backend *be,
 			goto out;
 	res->status = check(req, be, res, v);
 out:
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (v[i] != NULL)
-			explicit_bzero(v[i], strlen(v[i]));
-		free(v[i]);
-	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		wipe_free(&v[i]);
 }
 
 /* YK-VAL's t: gmdate('Y-m-d\TH:i:s\Z0') and three digits of milliseconds. */

@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "mono.h"
 #include "params.h"
 #include "request.h"
 #include "response.h"
@@ -139,13 +140,7 @@ check_servers(const struct cfg *cfg, struct ck_server *out)
 	for (size_t i = 0; i < n; i++)
 		if ((urls[i] = request_url(cfg->vc.urls[i], query)) == NULL)
 			goto out;
-	deadline = t0;
-	deadline.tv_sec += cfg->vc.timeout_ms / 1000;
-	deadline.tv_nsec += (long)(cfg->vc.timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	deadline = mono_add(t0, cfg->vc.timeout_ms);
 	if (tr->start(tr->arg, &cfg->vc, urls, n, &deadline, &st) != 0) {
 		for (size_t i = 0; i < n; i++)
 			say(&out[i], CK_DENY, "not asked: libcurl cannot be "
@@ -158,7 +153,7 @@ check_servers(const struct cfg *cfg, struct ck_server *out)
 	while (answered < n && (got = tr->next(st, &deadline, r)) == 1) {
 		if (r->idx >= n)
 			break;
-		out[r->idx].ms = vc_ms_since(&t0);
+		out[r->idx].ms = mono_ms_since(&t0);
 		judge(cfg, r, nonce, &out[r->idx]);
 		answered++;
 	}

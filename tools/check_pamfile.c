@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "check.h"
+#include "mono.h"
 #include "spawn.h"
 
 #define DPKG_STATUS	"/var/lib/dpkg/status"
@@ -462,7 +463,7 @@ deb_extract(const char *pkg, const char *version, const char *path, int fd)
 	struct child c[2] = { { .pid = -1 }, { .pid = -1 } };
 	glob_t g = { .gl_pathc = 0 };
 	int p[2] = { -1, -1 }, out = -1, st[2] = { 1, 1 }, r = -1;
-	long deadline = child_now_ms() + 20000;
+	long long deadline = mono_ms() + 20000;
 	size_t o = 0;
 
 	for (const char *v = version; *v != '\0' && o + 4 < sizeof(ver); v++)

@@ -8,54 +8,11 @@
 #include <string.h>
 
 #include "client.h"
+#include "mono.h"
 #include "otp.h"
 #include "request.h"
 #include "response.h"
-
-double
-vc_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-long
-vc_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (long)ms;
-}
-
-static struct timespec
-after(const struct timespec *t0, unsigned ms)
-{
-	struct timespec t = *t0;
-
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
-}
-
-static void
-free_wiped(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
+#include "wipe.h"
 
 static bool
 cfg_ok(const struct vc_cfg *cfg, const char *otp)
@@ -180,7 +137,7 @@ vc_verify_with(const struct vc_cfg *cfg, const char *otp,
 	for (size_t i = 0; i < cfg->nurls; i++)
 		if ((urls[i] = request_url(cfg->urls[i], query)) == NULL)
 			goto out;
-	deadline = after(&t0, cfg->timeout_ms);
+	deadline = mono_add(t0, cfg->timeout_ms);
 	if (tr->start(tr->arg, cfg, urls, cfg->nurls, &deadline, &st) != 0)
 		goto out;
 	for (size_t i = 0; i < cfg->nurls; i++)
@@ -191,9 +148,9 @@ out:
 	if (st != NULL)
 		tr->stop(st);
 	for (size_t i = 0; i < VC_MAX_URLS; i++)
-		free_wiped(urls[i]);
-	free_wiped(query);
+		wipe_free(&urls[i]);
+	wipe_free(&query);
 	explicit_bzero(nonce, sizeof(nonce));
-	res->elapsed_ms = vc_ms_since(&t0);
+	res->elapsed_ms = mono_ms_since(&t0);
 	return (int)res->verdict;
 }

@@ -68,11 +68,6 @@ struct vc_reply {
 	char		body[VC_REPLY_MAX + 1];	/* len bytes, then a NUL */
 };
 
-/* Milliseconds since t0, and left until deadline (0 when past), on
- * CLOCK_MONOTONIC: the one clock of the client, its transport and check. */
-double vc_ms_since(const struct timespec *t0);
-long vc_ms_left(const struct timespec *deadline);
-
 /*
  * Deadlines are absolute CLOCK_MONOTONIC times.  start() begins one GET of
  * each urls[i] (i < n) in parallel and hands back its state; next() waits

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "client.h"
+#include "mono.h"
 
 struct xfer {
 	CURL	*easy;
@@ -210,7 +211,7 @@ http_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
     const struct timespec *deadline, void **state)
 {
 	struct http *h = NULL;
-	long ms = vc_ms_left(deadline);
+	long ms = mono_ms_left(deadline);
 	int r = -1;
 
 	*state = NULL;
@@ -301,7 +302,7 @@ http_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 				    out) == 0 ? 1 : -1;
 			}
 		}
-		if (running == 0 || (ms = vc_ms_left(deadline)) == 0)
+		if (running == 0 || (ms = mono_ms_left(deadline)) == 0)
 			return 0;
 		if (curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL) !=
 		    CURLM_OK)
