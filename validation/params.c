@@ -43,6 +43,14 @@ params_get(const struct yk_params *p, const char *key)
 }
 
 void
+params_wipe(struct yk_params *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		explicit_bzero(p->kv[i].val, strlen(p->kv[i].val));
+	params_free(p);
+}
+
+void
 params_free(struct yk_params *p)
 {
 	for (size_t i = 0; i < p->n; i++) {

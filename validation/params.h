@@ -27,6 +27,8 @@ struct yk_params {
 int params_set(struct yk_params *p, const char *key, const char *val);
 const char *params_get(const struct yk_params *p, const char *key);
 void params_free(struct yk_params *p);
+/* params_free, with every value wiped first (they may hold an OTP). */
+void params_wipe(struct yk_params *p);
 
 /*
  * The string that is signed: every pair except "h", sorted by key in byte

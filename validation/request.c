@@ -58,14 +58,6 @@ request_escape(const char *s, char *out)
 	*out = '\0';
 }
 
-static void
-params_wipe(struct yk_params *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		explicit_bzero(p->kv[i].val, strlen(p->kv[i].val));
-	params_free(p);
-}
-
 /* key=escaped(value)&... in the order the pairs were set. */
 static char *
 query_string(const struct yk_params *p)

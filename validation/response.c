@@ -24,14 +24,6 @@ static const struct {
 	{ "DELAYED_OTP",	VC_CLASS_NONE },
 };
 
-static void
-params_wipe(struct yk_params *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		explicit_bzero(p->kv[i].val, strlen(p->kv[i].val));
-	params_free(p);
-}
-
 static int
 parse_line(char *line, struct yk_params *out, const char **errstr)
 {
