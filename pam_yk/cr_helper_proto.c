@@ -163,11 +163,18 @@ helper_close_from(int fd)
  * raised to the hard one.  strict: below what a run needs, refuse (-1
  * with *which) before anything is done; else go on with what there is.
  */
+/* What setrlimit takes: glibc's enum with _GNU_SOURCE, an int elsewhere. */
+#ifdef __GLIBC__
+typedef __rlimit_resource_t rlim_res_t;
+#else
+typedef int rlim_res_t;
+#endif
+
 int
 helper_sane_limits(bool strict, const char **which)
 {
 	static const struct {
-		int		res;
+		rlim_res_t	res;
 		rlim_t		want, need;
 		const char	*name;
 	} lim[] = {

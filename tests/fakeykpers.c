@@ -505,7 +505,7 @@ exchange(struct fkey *k, int s, int may_block, unsigned int len,
 	memcpy(resp, mac, SECRET_LEN);
 	crc = ~crc16(mac, SECRET_LEN) & 0xffff;
 	resp[SECRET_LEN] = crc & 0xff;
-	resp[SECRET_LEN + 1] = crc >> 8;
+	resp[SECRET_LEN + 1] = (unsigned char)(crc >> 8);
 	memset(mac, 0, sizeof(mac));
 	*res = "ok";
 	return 1;

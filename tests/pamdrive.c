@@ -105,7 +105,7 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "stapE:")) != -1) {
 		switch (c) {
-		case 's': flags |= PAM_SILENT; break;
+		case 's': flags |= (int)PAM_SILENT; break;
 		case 't': tok = true; break;
 		case 'a': acct = true; break;
 		case 'p': ids = true; break;

@@ -166,7 +166,7 @@ b64_decode(const char *in, unsigned char *out, size_t cap)
 		int v[4], pad = 0;
 		bool last = i + 4 == len;
 
-		for (int j = 0; j < 4; j++) {
+		for (size_t j = 0; j < 4; j++) {
 			if (in[i + j] == '=' && last && j >= 2 &&
 			    (j == 3 || in[i + 3] == '=')) {
 				v[j] = 0;
