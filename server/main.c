@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "cli.h"
 #include "dbdir.h"
 #include "import.h"
 #include "modhex.h"
@@ -75,22 +75,6 @@ struct args {
 	bool		seen[O_SERIAL + 1];
 };
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr; returns the exit code 1. */
-static int
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ykvald: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 /* Parse options; 'allowed' lists the ones this command takes. */
 static int
 parse_opts(int argc, char **argv, const int *allowed, struct args *a)
@@ -99,19 +83,14 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 
 	a->db = STORE_DEFAULT_PATH;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((c = cli_opt(argc, argv, "h", long_opts)) > 0) {
 		bool ok = false;
 
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			exit(0);
-		}
 		for (const int *p = allowed; *p != 0; p++)
 			ok = ok || *p == c;
 		if (!ok) {
-			if (c != '?')
-				fprintf(stderr, "ykvald: %s does not take that "
-				    "option\n", argv[0]);
+			fprintf(stderr, "ykvald: %s does not take that "
+			    "option\n", argv[0]);
 			fputs(usage_text, stderr);
 			return -1;
 		}
@@ -147,7 +126,7 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 			break;
 		}
 	}
-	return 0;
+	return c < 0 ? -1 : 0;
 }
 
 /* A decimal 1..max, or -1. */
@@ -203,7 +182,7 @@ serve_number(const char *opt, const char *s, long max, unsigned def,
 	long v = s != NULL ? parse_pos(s, max) : (long)def;
 
 	if (v < 0)
-		return die("serve: --%s must be a number from 1 to %ld, not "
+		return cli_fail("serve: --%s must be a number from 1 to %ld, not "
 		    "'%s'", opt, max, s);
 	*out = (unsigned)v;
 	return 0;
@@ -220,10 +199,10 @@ cmd_serve(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("serve: unexpected argument '%s'", argv[optind]);
+		return cli_fail("serve: unexpected argument '%s'", argv[optind]);
 	/* Root holds the AES keys of every YubiKey for any bug to leak. */
 	if (geteuid() == 0 && !a.allow_root)
-		return die("%s", "serve: refusing to run as root: run it as "
+		return cli_fail("%s", "serve: refusing to run as root: run it as "
 		    "its own user (the ykvald unit has User=ykvald), or give "
 		    "--allow-root");
 	if (serve_number("max-connections", a.maxc, 65536,
@@ -238,7 +217,7 @@ cmd_serve(int argc, char **argv)
 	a.serve.db = a.db;
 	if (dbdir_prepare(a.db, DBDIR_SERVE, err, sizeof(err), note,
 	    sizeof(note)) != 0)
-		return die("serve: %s", err);
+		return cli_fail("serve: %s", err);
 	show_note(note);
 	return serve(&a.serve);
 }
@@ -280,20 +259,20 @@ cmd_client_add(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("client add: unexpected argument '%s'", argv[optind]);
+		return cli_fail("client add: unexpected argument '%s'", argv[optind]);
 	if (a.id != NULL && (id = parse_pos(a.id, 2147483647)) < 0)
-		return die("client add: --id must be a number from 1 to "
+		return cli_fail("client add: --id must be a number from 1 to "
 		    "2147483647, not '%s'", a.id);
 	if (new_client_key(b64) != 0)
-		return die("%s", "cannot get random bytes");
+		return cli_fail("%s", "cannot get random bytes");
 	if ((st = open_db(a.db, STORE_CREATE)) == NULL)
 		return 1;
 	r = store_client_add(st, &id, b64);
 	store_close(st);
 	if (r == -2)
-		return die("client add: client id %s already exists", a.id);
+		return cli_fail("client add: client id %s already exists", a.id);
 	if (r != 0)
-		return die("client add: cannot write to %s", a.db);
+		return cli_fail("client add: cannot write to %s", a.db);
 	print_client_key(id, b64, a.json);
 	explicit_bzero(b64, sizeof(b64));
 	return 0;
@@ -304,9 +283,9 @@ static int
 client_id_arg(const char *what, int argc, char **argv, long *id)
 {
 	if (optind != argc - 1)
-		return die("client %s: expected one client ID", what);
+		return cli_fail("client %s: expected one client ID", what);
 	if ((*id = parse_pos(argv[optind], 2147483647)) < 0)
-		return die("client %s: a client ID is a number from 1 to "
+		return cli_fail("client %s: a client ID is a number from 1 to "
 		    "2147483647, not '%s'", what, argv[optind]);
 	return 0;
 }
@@ -330,9 +309,9 @@ cmd_client_toggle(int argc, char **argv, bool on)
 	r = store_client_set_active(st, id, on);
 	store_close(st);
 	if (r == -2)
-		return die("client %s: no client %ld", what, id);
+		return cli_fail("client %s: no client %ld", what, id);
 	if (r != 0)
-		return die("client %s: cannot write to the database", what);
+		return cli_fail("client %s: cannot write to the database", what);
 	printf("%s client %ld\n", on ? "enabled" : "disabled", id);
 	return 0;
 }
@@ -352,7 +331,7 @@ cmd_client_rotate(int argc, char **argv)
 	if (client_id_arg("rotate-key", argc, argv, &id) != 0)
 		return 1;
 	if (new_client_key(b64) != 0)
-		return die("%s", "cannot get random bytes");
+		return cli_fail("%s", "cannot get random bytes");
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	r = store_client_set_key(st, id, b64);
@@ -361,9 +340,9 @@ cmd_client_rotate(int argc, char **argv)
 		print_client_key(id, b64, a.json);
 	explicit_bzero(b64, sizeof(b64));
 	if (r == -2)
-		return die("client rotate-key: no client %ld", id);
+		return cli_fail("client rotate-key: no client %ld", id);
 	if (r != 0)
-		return die("%s", "client rotate-key: cannot write to the database");
+		return cli_fail("%s", "client rotate-key: cannot write to the database");
 	return 0;
 }
 
@@ -395,10 +374,10 @@ key_from_args(const char *what, const struct args *a, struct key_rec *k)
 	int r;
 
 	if (a->pub == NULL || a->priv == NULL || a->aes == NULL)
-		return die("key %s: --public-id, --private-id and --aes-key "
+		return cli_fail("key %s: --public-id, --private-id and --aes-key "
 		    "are required", what);
 	if (a->serial != NULL && (serial = parse_pos(a->serial, 2147483647)) < 0)
-		return die("key %s: bad --serial '%s'", what, a->serial);
+		return cli_fail("key %s: bad --serial '%s'", what, a->serial);
 	/* One parser for the command line and for imports. */
 	snprintf(line, sizeof(line), "%ld,%s,%s,%s", serial, a->pub, a->priv,
 	    a->aes);
@@ -406,7 +385,7 @@ key_from_args(const char *what, const struct args *a, struct key_rec *k)
 	explicit_bzero(line, sizeof(line));
 	if (r != IMPORT_KEY || strchr(a->pub, ',') || strchr(a->priv, ',') ||
 	    strchr(a->aes, ','))
-		return die("key %s: %s", what, r == IMPORT_KEY ? "a value holds "
+		return cli_fail("key %s: %s", what, r == IMPORT_KEY ? "a value holds "
 		    "a comma" : errstr);
 	return 0;
 }
@@ -425,7 +404,7 @@ cmd_key_add(int argc, char **argv, bool replace)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("key %s: unexpected argument '%s'", what,
+		return cli_fail("key %s: unexpected argument '%s'", what,
 		    argv[optind]);
 	if (key_from_args(what, &a, &k) != 0)
 		return 1;
@@ -439,9 +418,9 @@ cmd_key_add(int argc, char **argv, bool replace)
 	store_close(st);
 	explicit_bzero(&k, sizeof(k));
 	if (r == -2 && replace)
-		return die("key replace: no key with public ID '%s'", a.pub);
+		return cli_fail("key replace: no key with public ID '%s'", a.pub);
 	if (r != 0)
-		return die("key %s: %s", what, err);
+		return cli_fail("key %s: %s", what, err);
 	printf("%s %s\n", replace ? "replaced" : "added", a.pub);
 	return 0;
 }
@@ -526,16 +505,16 @@ cmd_key_import(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc - 1)
-		return die("%s", "key import: expected one FILE");
+		return cli_fail("%s", "key import: expected one FILE");
 	if ((f = fopen(argv[optind], "re")) == NULL)
-		return die("key import: cannot open %s", argv[optind]);
+		return cli_fail("key import: cannot open %s", argv[optind]);
 	r = read_import(f, argv[optind], &keys, &n, &skipped);
 	fclose(f);
 	if (r != 0)
 		return 1;
 	if (n == 0) {
 		free(keys);
-		return die("key import: no Yubico OTP keys in %s", argv[optind]);
+		return cli_fail("key import: no Yubico OTP keys in %s", argv[optind]);
 	}
 	r = 1;
 	if ((st = open_db(a.db, STORE_CREATE)) != NULL) {
@@ -606,13 +585,13 @@ cmd_list(int argc, char **argv, const char *what,
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc)
-		return die("%s list: unexpected argument '%s'", what,
+		return cli_fail("%s list: unexpected argument '%s'", what,
 		    argv[optind]);
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	if (a.json && (arr = json_object_new_array()) == NULL) {
 		store_close(st);
-		return die("%s", "out of memory");
+		return cli_fail("%s", "out of memory");
 	}
 	r = each(st, arr);
 	store_close(st);
@@ -621,7 +600,7 @@ cmd_list(int argc, char **argv, const char *what,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
-	return r == 0 ? 0 : die("%s list: cannot read the database", what);
+	return r == 0 ? 0 : cli_fail("%s list: cannot read the database", what);
 }
 
 enum key_change { KEY_DISABLE, KEY_ENABLE, KEY_DELETE };
@@ -639,16 +618,16 @@ cmd_key_change(int argc, char **argv, enum key_change how)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc - 1)
-		return die("key %s: expected one PUBLIC_ID", verb[how]);
+		return cli_fail("key %s: expected one PUBLIC_ID", verb[how]);
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	r = how == KEY_DELETE ? store_key_delete(st, argv[optind]) :
 	    store_key_set_active(st, argv[optind], how == KEY_ENABLE);
 	store_close(st);
 	if (r == -2)
-		return die("no key with public ID '%s'", argv[optind]);
+		return cli_fail("no key with public ID '%s'", argv[optind]);
 	if (r != 0)
-		return die("%s", "cannot write to the database");
+		return cli_fail("%s", "cannot write to the database");
 	printf("%s %s\n", done[how], argv[optind]);
 	return 0;
 }
@@ -665,21 +644,21 @@ cmd_key_bump(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc - 1)
-		return die("%s", "key bump: expected one PUBLIC_ID");
+		return cli_fail("%s", "key bump: expected one PUBLIC_ID");
 	if ((ctr = parse_pos(a.ctr, 0x7fff)) < 0)
-		return die("%s", "key bump: --counter must be a number from 1 "
+		return cli_fail("%s", "key bump: --counter must be a number from 1 "
 		    "to 32767");
 	if (a.use != NULL && strcmp(a.use, "0") != 0 &&
 	    (use = parse_pos(a.use, 255)) < 0)
-		return die("%s", "key bump: --use must be a number from 0 to 255");
+		return cli_fail("%s", "key bump: --use must be a number from 0 to 255");
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		return 1;
 	r = store_key_bump(st, argv[optind], ctr, use);
 	store_close(st);
 	if (r == -2)
-		return die("no key with public ID '%s'", argv[optind]);
+		return cli_fail("no key with public ID '%s'", argv[optind]);
 	if (r != 0)
-		return die("%s", "key bump: cannot write to the database");
+		return cli_fail("%s", "key bump: cannot write to the database");
 	printf("%s: OTPs up to counter %ld use %ld are refused\n",
 	    argv[optind], ctr, use);
 	return 0;
@@ -704,12 +683,12 @@ cmd_backup(int argc, char **argv)
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
 	if (optind != argc - 1)
-		return die("%s", "backup: expected one FILE");
+		return cli_fail("%s", "backup: expected one FILE");
 	out = argv[optind];
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd < 0)
-		return die("backup: cannot create %s: %s%s", out,
+		return cli_fail("backup: cannot create %s: %s%s", out,
 		    strerror(errno), errno == EEXIST ? " (it is never "
 		    "overwritten)" : "");
 	if (fchmod(fd, 0600) != 0) {
@@ -726,7 +705,7 @@ cmd_backup(int argc, char **argv)
 	store_close(st);
 out:
 	if (close(fd) != 0 && r == 0)
-		r = die("backup: %s: %s", out, strerror(errno));
+		r = cli_fail("backup: %s: %s", out, strerror(errno));
 	if (r == 0)
 		printf("backed up %s to %s\n", a.db, out);
 	else if (unlink(out) != 0)
@@ -755,6 +734,7 @@ main(int argc, char **argv)
 	int ac = argc - 2;
 	char **av = argv + 2;
 
+	cli_init("ykvald", usage_text);
 	umask(077);	/* databases, their -wal and -shm, backups */
 	if (strcmp(cmd, "--version") == 0) {
 		printf("ykvald (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -26,6 +26,7 @@
 
 #include "cr_files.h"
 #include "check.h"
+#include "cli.h"
 #include "log.h"
 #include "mapping.h"
 #include "pamcode.h"
@@ -808,24 +809,21 @@ parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .json = false };
+	cli_init("ykpamcfg check", usage_text);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:h", lopts, NULL)) != -1) {
+	while ((c = cli_opt(argc, argv, "u:h", lopts)) > 0) {
 		switch (c) {
 		case 'J': o->json = true; break;
 		case 'N': o->no_network = true; break;
 		case 's': o->service = optarg; break;
 		case 'a': o->args = optarg; break;
 		case 'u': o->user = optarg; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		default:
-			fputs(usage_text, stderr);
-			return -1;
 		}
 	}
+	if (c < 0)
+		return -1;
 	if (optind != argc || (o->service == NULL) == (o->args == NULL)) {
-		fprintf(stderr, "ykpamcfg check: %s\n", optind != argc ?
+		cli_fail("%s", optind != argc ?
 		    "unexpected argument" : "give either --service or --args");
 		fputs(usage_text, stderr);
 		return -1;

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 
 #include "cfg.h"
 #include "check.h"
+#include "cli.h"
 #include "privs.h"
 #include "cr_files.h"
 #include "cr_state.h"
@@ -49,22 +49,6 @@ struct opts {
 
 static bool verbose;
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr; the exit code 1. */
-static int
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ykpamcfg: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 static int
 parse(int argc, char **argv, struct opts *o)
 {
@@ -80,20 +64,20 @@ parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .slot = 1, .iterations = CR_ITER_DEFAULT };
-	while ((c = getopt_long(argc, argv, "12A:p:i:u:vVh", lopts, NULL)) != -1) {
+	while ((c = cli_opt(argc, argv, "12A:p:i:u:vVh", lopts)) > 0) {
 		switch (c) {
 		case '1': o->slot = 1; break;
 		case '2': o->slot = 2; break;
 		case 'A':
 			if (strcmp(optarg, "add_hmac_chalresp") != 0) {
-				fail("unknown action '%s'", optarg);
+				cli_fail("unknown action '%s'", optarg);
 				return -1;
 			}
 			break;
 		case 'p':
 			/* Only where a chalresp_path= could point. */
 			if (cfg_chalresp_path_bad(optarg) != NULL) {
-				fail("-p: expected %s", cfg_chalresp_path_bad(optarg));
+				cli_fail("-p: expected %s", cfg_chalresp_path_bad(optarg));
 				return -1;
 			}
 			o->dir = optarg;
@@ -104,7 +88,7 @@ parse(int argc, char **argv, struct opts *o)
 			v = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || *optarg < '0' ||
 			    *optarg > '9' || v > CR_ITER_MAX) {
-				fail("-i: expected 1 to %d iterations", CR_ITER_MAX);
+				cli_fail("-i: expected 1 to %d iterations", CR_ITER_MAX);
 				return -1;
 			}
 			/* pam_yubico's ykpamcfg takes 0 as the default. */
@@ -116,16 +100,12 @@ parse(int argc, char **argv, struct opts *o)
 		case 'V':
 			printf("ykpamcfg (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			exit(0);
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		default:
-			fputs(usage_text, stderr);
-			return -1;
 		}
 	}
+	if (c < 0)
+		return -1;
 	if (optind != argc) {
-		fail("unexpected argument '%s'", argv[optind]);
+		cli_fail("unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -148,17 +128,17 @@ ask(unsigned serial, int slot, const unsigned char *chal,
 	case YKKEY_OK:
 		return 0;
 	case YKKEY_TIMEOUT:
-		return fail("slot %d did not answer: it is not set up for "
+		return cli_fail("slot %d did not answer: it is not set up for "
 		    "HMAC-SHA1 challenge-response, or it waited for a touch "
 		    "that did not come (set it up with: ykman otp chalresp "
 		    "--generate %d)", slot, slot);
 	case YKKEY_FIRMWARE:
-		return fail("this YubiKey is too old for challenge-response "
+		return cli_fail("this YubiKey is too old for challenge-response "
 		    "(firmware 2.2 or later is needed)");
 	case YKKEY_NO_KEY:
-		return fail("no YubiKey found");
+		return cli_fail("no YubiKey found");
 	default:
-		return fail("slot %d: %s", slot, why ? why : "the key failed");
+		return cli_fail("slot %d: %s", slot, why ? why : "the key failed");
 	}
 }
 
@@ -172,14 +152,14 @@ make_state(const struct opts *o, unsigned serial, struct cr_state *st)
 	int r = 1;
 
 	if (cr_new_challenge(c1) != 0 || cr_new_challenge(c2) != 0)
-		return fail("cannot get random bytes");
+		return cli_fail("cannot get random bytes");
 	if (verbose)
 		fprintf(stderr, "Sending %d bytes HMAC challenge to slot %d\n",
 		    CR_CHALLENGE_LEN, o->slot);
 	if (ask(serial, o->slot, c1, r1) != 0 || ask(serial, o->slot, c2, r2) != 0)
 		goto out;
 	if (cr_state_next(st, o->slot, o->iterations, c1, r1, r2, &why) != 0) {
-		fail("slot %d: %s", o->slot, why);
+		cli_fail("slot %d: %s", o->slot, why);
 		goto out;
 	}
 	r = 0;
@@ -202,13 +182,13 @@ open_dir(const char *dir, uid_t owner)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0) {
-		fail("cannot open the directory %s: %s", dir, strerror(errno));
+		cli_fail("cannot open the directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	why = fstat(fd, &st) != 0 ? "cannot be examined" :
 	    cr_state_unsafe(&st, owner, true);
 	if (why != NULL) {
-		fail("the directory %s %s: pam_yk would refuse it, so nothing "
+		cli_fail("the directory %s %s: pam_yk would refuse it, so nothing "
 		    "is written (see pam_yk-chalresp(5))", dir, why);
 		close(fd);
 		return -1;
@@ -235,7 +215,7 @@ write_file(int dirfd, uid_t owner, const char *dir, const char *name,
 
 	snprintf(lk.name, sizeof(lk.name), "%s", name);
 	if (force && cr_open_locked(&pl, &lk, 60000, &why) == -2)
-		return fail("%s/%s is held by a login for over a minute; try "
+		return cli_fail("%s/%s is held by a login for over a minute; try "
 		    "again", dir, name);
 	r = cr_state_write(dirfd, name, st, NULL, force, &why);
 	if (lk.fd >= 0)
@@ -244,10 +224,10 @@ write_file(int dirfd, uid_t owner, const char *dir, const char *name,
 	case 0:
 		return 0;
 	case -2:
-		return fail("%s/%s exists already; use --force to replace it",
+		return cli_fail("%s/%s exists already; use --force to replace it",
 		    dir, name);
 	default:
-		return fail("%s/%s: %s", dir, name, why ? why : "cannot write");
+		return cli_fail("%s/%s: %s", dir, name, why ? why : "cannot write");
 	}
 }
 
@@ -259,11 +239,11 @@ file_name(const struct opts *o, const struct passwd *pw, unsigned serial,
 	const char *base = o->dir != NULL ? pw->pw_name : "challenge";
 
 	if (o->dir != NULL && cr_user_bad(pw->pw_name) != NULL)
-		return fail("the account name %s %s", pw->pw_name,
+		return cli_fail("the account name %s %s", pw->pw_name,
 		    cr_user_bad(pw->pw_name));
 	/* "bob-42" would be bob's file for key 42 (pam_yk-chalresp(5)). */
 	if (serial == 0 && o->dir != NULL && cr_name_has_serial(pw->pw_name))
-		return fail("the YubiKey does not show its serial, and a "
+		return cli_fail("the YubiKey does not show its serial, and a "
 		    "serial-less file for %s would be read as another "
 		    "account's file for a key: enable the serial "
 		    "(serial-api-visible) first", pw->pw_name);
@@ -286,7 +266,7 @@ report(const struct opts *o, const char *user, const char *path,
 		return 0;
 	}
 	if ((j = json_object_new_object()) == NULL)
-		return fail("out of memory");
+		return cli_fail("out of memory");
 	json_object_object_add(j, "user", json_object_new_string(user));
 	json_object_object_add(j, "path", json_object_new_string(path));
 	json_object_object_add(j, "serial", json_object_new_int64(serial));
@@ -313,19 +293,20 @@ main(int argc, char **argv)
 	size_t nkeys = 0;
 	int r = 1, dirfd = -1;
 
+	cli_init("ykpamcfg", usage_text);
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return check_main(argc - 1, argv + 1);
 	if (parse(argc, argv, &o) != 0)
 		return 2;
 	pw = o.user ? getpwnam(o.user) : getpwuid(getuid());
 	if (pw == NULL)
-		return fail("no such user '%s'", o.user ? o.user : "(you)");
+		return cli_fail("no such user '%s'", o.user ? o.user : "(you)");
 	if (getuid() != 0 && pw->pw_uid != getuid())
-		return fail("only root can set up another user's file");
+		return cli_fail("only root can set up another user's file");
 	if (ykkey_list(keys, YKKEY_MAX, &nkeys, &why) != YKKEY_OK)
-		return fail("cannot look for YubiKeys: %s", why ? why : "error");
+		return cli_fail("cannot look for YubiKeys: %s", why ? why : "error");
 	if (nkeys == 0)
-		return fail("no YubiKey found");
+		return cli_fail("no YubiKey found");
 	if (nkeys > 1)
 		fprintf(stderr, "ykpamcfg: %zu YubiKeys found, using the one with "
 		    "serial %u\n", nkeys, keys[0].serial);
@@ -343,20 +324,20 @@ main(int argc, char **argv)
 		/* Home files are the user's: made and written as the user. */
 		snprintf(dir, sizeof(dir), "%s/.yubico", pw->pw_dir);
 		if (privs_drop(pw, &saved) != 0)
-			return fail("cannot switch to %s", pw->pw_name);
+			return cli_fail("cannot switch to %s", pw->pw_name);
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			fail("cannot create %s: %s", dir, strerror(errno));
+			cli_fail("cannot create %s: %s", dir, strerror(errno));
 		else
 			dirfd = open_dir(dir, pw->pw_uid);
 		if (privs_restore(&saved) != 0)
-			return fail("cannot restore privileges");
+			return cli_fail("cannot restore privileges");
 	}
 	if (dirfd < 0)
 		return 1;
 	if (make_state(&o, keys[0].serial, &st) != 0)
 		goto out;
 	if (o.dir == NULL && privs_drop(pw, &saved) != 0) {
-		fail("cannot switch to %s", pw->pw_name);
+		cli_fail("cannot switch to %s", pw->pw_name);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -368,6 +349,6 @@ out:
 		close(dirfd);
 	explicit_bzero(&st, sizeof(st));
 	if (privs_restore(&saved) != 0)
-		r = fail("cannot restore privileges");
+		r = cli_fail("cannot restore privileges");
 	return r;
 }
