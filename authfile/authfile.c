@@ -120,14 +120,27 @@ out:
 }
 
 const char *
-af_stat_unsafe(const struct stat *st, uid_t owner, bool dir, off_t max)
+af_owner_unsafe(const struct stat *st, uid_t owner, bool root_ok, bool private)
 {
-	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
-		return dir ? "is not a directory" : "is not a regular file";
-	if (st->st_uid != 0 && st->st_uid != owner)
+	if (st->st_uid != owner && !(root_ok && st->st_uid == 0))
 		return "has the wrong owner";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "is writable by group or others";
+	if (private && (st->st_mode & (S_IRGRP | S_IROTH)))
+		return "is readable by group or others, who could lock it and "
+		    "hold up logins: chmod 600 it";
+	return NULL;
+}
+
+const char *
+af_stat_unsafe(const struct stat *st, uid_t owner, bool dir, off_t max)
+{
+	const char *why;
+
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return dir ? "is not a directory" : "is not a regular file";
+	if ((why = af_owner_unsafe(st, owner, true, false)) != NULL)
+		return why;
 	if (!dir && max > 0 && st->st_size > max)
 		return "is too large";
 	return NULL;

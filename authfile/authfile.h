@@ -52,11 +52,21 @@ enum af_open authfile_open(const char *path, uid_t owner, FILE **f,
     const char **why);
 
 /*
- * The owner and mode rules for every file pam_yk reads as configuration
- * (mapping files, PIV trust anchors and CRLs): is what st describes a
- * regular file (a directory with dir), owned by root or owner, not
- * writable by group or others, at most max bytes (0: any size)?  NULL
- * when it is fine, else why not ("has the wrong owner", ...).
+ * The one owner and mode rule for every file and directory pam_yk
+ * trusts (configuration, and the challenge-response state files through
+ * cr_state_unsafe): owned by owner (or by root, with root_ok), not
+ * writable by group or others, and with private not readable by them
+ * either (whoever can open a file can flock it).  NULL when it is fine,
+ * else why not ("has the wrong owner", ...).
+ */
+const char *af_owner_unsafe(const struct stat *st, uid_t owner, bool root_ok,
+    bool private);
+
+/*
+ * The rules for every file pam_yk reads as configuration (mapping files,
+ * PIV trust anchors and CRLs): is what st describes a regular file (a
+ * directory with dir), af_owner_unsafe with root_ok, at most max bytes
+ * (0: any size)?  NULL when it is fine, else why not.
  */
 const char *af_stat_unsafe(const struct stat *st, uid_t owner, bool dir,
     off_t max);

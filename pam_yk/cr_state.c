@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "authfile.h"
 #include "modhex.h"
 #include "cr_state.h"
 
@@ -212,15 +213,8 @@ cr_state_next(struct cr_state *out, int slot, unsigned iterations,
 const char *
 cr_state_unsafe(const struct stat *st, uid_t owner, bool root_ok)
 {
-	if (st->st_uid != owner && !(root_ok && st->st_uid == 0))
-		return "has the wrong owner";
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "is writable by group or others";
 	/* Whoever can open a state file can flock it and hold up logins. */
-	if (!root_ok && (st->st_mode & (S_IRGRP | S_IROTH)))
-		return "is readable by group or others, who could lock it and "
-		    "hold up logins: chmod 600 it";
-	return NULL;
+	return af_owner_unsafe(st, owner, root_ok, !root_ok);
 }
 
 const char *

@@ -216,6 +216,30 @@ test_open(void)
 	CHECK(system(p) == 0, "clean up");
 }
 
+/* The one owner and mode rule (cr_state_unsafe is a wrapper of it). */
+static void
+test_owner_rule(void)
+{
+	struct stat sb;
+	const char *why;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.st_uid = 0;
+	sb.st_mode = S_IFREG | 0644;
+	CHECK(af_owner_unsafe(&sb, 1000, true, false) == NULL,
+	    "root's readable file, root allowed");
+	why = af_owner_unsafe(&sb, 1000, false, false);
+	CHECK(why && strstr(why, "owner"), "root's file where only the user will do");
+	sb.st_uid = 1000;
+	why = af_owner_unsafe(&sb, 1000, false, true);
+	CHECK(why && strstr(why, "readable"), "private: readable by others");
+	sb.st_mode = S_IFREG | 0600;
+	CHECK(af_owner_unsafe(&sb, 1000, false, true) == NULL, "private: 0600");
+	sb.st_mode = S_IFREG | 0620;
+	why = af_owner_unsafe(&sb, 1000, true, false);
+	CHECK(why && strstr(why, "writable"), "group-writable");
+}
+
 static void
 test_privs(void)
 {
@@ -264,6 +288,7 @@ main(void)
 	test_long_and_many();
 	test_read();
 	test_open();
+	test_owner_rule();
 	test_privs();
 	return tap_done("test_authfile");
 }
