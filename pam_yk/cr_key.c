@@ -63,6 +63,17 @@ lib_init(bool *inited, const char **why)
 	return YKKEY_OK;
 }
 
+/* The end of every session with the library: the key, the library, the lock. */
+static void
+lib_done(YK_KEY *yk, bool inited)
+{
+	if (yk != NULL)
+		yk_close_key(yk);
+	if (inited)
+		yk_release();
+	pthread_mutex_unlock(&lock);
+}
+
 /* Open the i-th key: YKKEY_NO_KEY once there are no more. */
 static enum ykkey_err
 key_open(int i, YK_KEY **yk, const char **why)
@@ -171,11 +182,7 @@ ykkey_list(struct ykkey_info *keys, size_t max, size_t *n, const char **why)
 	*why = "ok";
 	r = YKKEY_OK;
 out:
-	if (yk != NULL)
-		yk_close_key(yk);
-	if (inited)
-		yk_release();
-	pthread_mutex_unlock(&lock);
+	lib_done(yk, inited);
 	return r;
 }
 
@@ -268,10 +275,6 @@ ykkey_hmac(unsigned serial, int slot, const unsigned char *chal, size_t len,
 		goto out;
 	r = key_hmac(yk, slot, chal, len, may_block, resp, why);
 out:
-	if (yk != NULL)
-		yk_close_key(yk);
-	if (inited)
-		yk_release();
-	pthread_mutex_unlock(&lock);
+	lib_done(yk, inited);
 	return r;
 }
