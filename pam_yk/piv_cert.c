@@ -222,25 +222,42 @@ read_dir(const char *opt, const char *path, X509_STORE *st,
 	return n;
 }
 
+/*
+ * The file of option opt (piv_cafile=, piv_crlfile=), which must hold at
+ * least one PEM object of kind: how many it added, or -1 with why.
+ */
+static int
+read_option_file(const char *opt, const char *path, X509_STORE *st,
+    enum pem_kind kind, char *why, size_t len)
+{
+	char what[PIV_WHY_MAX];
+	int n;
+
+	snprintf(what, sizeof(what), "%s=%s", opt, path);
+	if ((n = read_file(AT_FDCWD, path, what, false, false, st, kind, why,
+	    len)) < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(why, len, "%s holds no PEM %s", what,
+		    kind == PEM_CERTS ? "certificate" : "CRL");
+		return -1;
+	}
+	return n;
+}
+
 X509_STORE *
 piv_trust_load(const struct cfg *cfg, char *why, size_t len)
 {
 	X509_STORE *st = X509_STORE_new();
-	char what[PIV_WHY_MAX];
 	int anchors = 0, n;
 
 	why[0] = '\0';
 	if (st == NULL)
 		goto fail;
 	if (cfg->piv_cafile != NULL) {
-		snprintf(what, sizeof(what), "piv_cafile=%s", cfg->piv_cafile);
-		if ((n = read_file(AT_FDCWD, cfg->piv_cafile, what, false,
-		    false, st, PEM_CERTS, why, len)) < 0)
+		if ((n = read_option_file("piv_cafile", cfg->piv_cafile, st,
+		    PEM_CERTS, why, len)) < 0)
 			goto fail;
-		if (n == 0) {
-			snprintf(why, len, "%s holds no PEM certificate", what);
-			goto fail;
-		}
 		anchors += n;
 	}
 	if (cfg->piv_capath != NULL) {
@@ -254,16 +271,9 @@ piv_trust_load(const struct cfg *cfg, char *why, size_t len)
 		    cfg->piv_capath ? cfg->piv_capath : "");
 		goto fail;
 	}
-	if (cfg->piv_crlfile != NULL) {
-		snprintf(what, sizeof(what), "piv_crlfile=%s", cfg->piv_crlfile);
-		if ((n = read_file(AT_FDCWD, cfg->piv_crlfile, what, false,
-		    false, st, PEM_CRLS, why, len)) < 0)
-			goto fail;
-		if (n == 0) {
-			snprintf(why, len, "%s holds no PEM CRL", what);
-			goto fail;
-		}
-	}
+	if (cfg->piv_crlfile != NULL && read_option_file("piv_crlfile",
+	    cfg->piv_crlfile, st, PEM_CRLS, why, len) < 0)
+		goto fail;
 	/* An empty piv_crlpath is allowed: every verification then fails. */
 	if (cfg->piv_crlpath != NULL && read_dir("piv_crlpath",
 	    cfg->piv_crlpath, st, PEM_CRLS, why, len) < 0)
