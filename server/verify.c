@@ -54,30 +54,30 @@ http_val(const struct yk_params *req, const char *key)
 	return out;
 }
 
+/* min to max characters, each one of class is (isdigit, isalnum). */
 static bool
-all_digits(const char *s, size_t max)
+all_of(const char *s, size_t min, size_t max, int (*is)(int))
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
+	if (n < min || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
+		if (!is((unsigned char)s[i]))
 			return false;
 	return true;
 }
 
 static bool
+all_digits(const char *s, size_t max)
+{
+	return all_of(s, 1, max, isdigit);
+}
+
+static bool
 nonce_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n < 16 || n > 40)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]))
-			return false;
-	return true;
+	return all_of(s, 16, 40, isalnum);
 }
 
 /* "fast", "secure" or a whole number; YK-VAL rejects 0, we accept it. */
