@@ -68,23 +68,6 @@ vr_stop(void *state)
 	free(v);
 }
 
-/* Send all of req; the socket takes it at once (it is small). */
-static int
-send_all(int fd, const char *req, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = send(fd, req, len, MSG_NOSIGNAL);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		req += k;
-		len -= (size_t)k;
-	}
-	return shutdown(fd, SHUT_WR);
-}
-
 static int
 vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
     const struct timespec *deadline, void **state)
@@ -119,7 +102,9 @@ vr_start(void *arg, const struct vc_cfg *cfg, char *const *urls, size_t n,
 	}
 	v->fd = sv[0];
 	sv[0] = -1;
-	if (send_all(v->fd, req, strlen(req)) != 0) {
+	/* The socket takes all of req at once (it is small). */
+	if (validate_write_all(v->fd, req, strlen(req), true) != 0 ||
+	    shutdown(v->fd, SHUT_WR) != 0) {
 		snprintf(a->why, sizeof(a->why), "cannot be sent the request: "
 		    "%s", strerror(errno));
 		goto out;

@@ -32,6 +32,7 @@
 #ifndef YK_VALIDATE_H
 #define YK_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "client.h"
@@ -57,6 +58,13 @@ char *validate_request(const struct vc_cfg *cfg, char *const *urls,
  */
 int validate_parse_request(char *buf, size_t len, struct vc_cfg *cfg,
     char **urls, size_t *n);
+
+/*
+ * Write all of p (len bytes) to fd, again after EINTR: the module sends
+ * its request (nosigpipe: a helper gone away is EPIPE, never SIGPIPE in
+ * the host), the helper writes its replies.  0 or -1.
+ */
+int validate_write_all(int fd, const char *p, size_t len, bool nosigpipe);
 
 /*
  * The "reply" line for r into head (VALIDATE_HEAD_MAX bytes); its length.

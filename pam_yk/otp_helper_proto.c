@@ -7,10 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "otp_helper.h"
+
+int
+validate_write_all(int fd, const char *p, size_t len, bool nosigpipe)
+{
+	while (len > 0) {
+		ssize_t k = nosigpipe ? send(fd, p, len, MSG_NOSIGNAL) :
+		    write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
 
 /* Append "name value\n"; -1 when value has a newline or does not fit. */
 static int

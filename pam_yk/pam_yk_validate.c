@@ -19,22 +19,6 @@
 #include "mono.h"
 #include "otp_helper.h"
 
-static int
-write_all(const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = write(1, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 static ssize_t
 read_request(char *buf, size_t cap)
 {
@@ -87,8 +71,9 @@ main(void)
 	while ((got = vc_http_transport.next(st, &deadline, &r)) == 1) {
 		size_t hl = validate_reply_head(&r, head);
 
-		if (hl == 0 || write_all(head, hl) != 0 ||
-		    (r.error == NULL && write_all(r.body, r.len) != 0))
+		if (hl == 0 || validate_write_all(1, head, hl, false) != 0 ||
+		    (r.error == NULL &&
+		    validate_write_all(1, r.body, r.len, false) != 0))
 			break;
 		explicit_bzero(&r, sizeof(r));
 	}
