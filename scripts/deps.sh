@@ -14,6 +14,10 @@ PACKAGES=(
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
 	softhsm2 opensc libpam-pkcs11 xxd strace
+	# the gates of scripts/test.sh: a clang build, scan-build (in
+	# clang-tools), shellcheck, and libFuzzer (libclang-rt) for the
+	# fuzz run
+	clang clang-tools shellcheck libclang-rt-14-dev
 	# real stacks: the tests start their own sshd and run sudo and the
 	# screen locker vlock
 	openssh-server openssh-client sudo vlock
