@@ -173,7 +173,8 @@ make_cfg(const struct helper_args *a, struct cfg *cfg, char opt[3][OPT_MAX])
 	snprintf(opt[0], OPT_MAX, "chalresp_path=%s", a->dir);
 	snprintf(opt[1], OPT_MAX, "timeout=%u", a->timeout_s);
 	snprintf(opt[2], OPT_MAX, "prompt=%s", a->cue ? a->cue : "");
-	return cfg_parse(a->cue ? 4 : 3, argv, cfg, err, sizeof(err));
+	return cfg_parse(a->cue ? 4 : 3, argv, cfg, err, sizeof(err)) == CFG_OK ?
+	    0 : -1;
 }
 
 int

@@ -103,13 +103,14 @@ run(const struct passwd *who, const char *opts, struct talk *t, bool full)
 }
 
 #define CASE(who, opts, answer, tok, want, nasked, ...) do {		\
-	struct talk t = { answer, tok, 0, 0, 0, 0, false, "" };	\
+	const char *ans_ = (answer), *tok_ = (tok);			\
+	struct talk t = { ans_, tok_, 0, 0, 0, 0, false, "" };		\
 	enum yk_result r = run(who, opts, &t, true);			\
 									\
 	CHECK(r == (want) && t.asked == (nasked) && t.set == 0,	\
 	    "%s '%s' answer '%s' authtok '%s': result %d (want %d), "	\
 	    "asked %d (want %d), set_authtok %d", (who)->pw_name, opts,	\
-	    answer ? answer : "(none)", tok ? tok : "(none)", r, want,	\
+	    ans_ ? ans_ : "(none)", tok_ ? tok_ : "(none)", r, want,	\
 	    t.asked, nasked, t.set);					\
 	__VA_ARGS__;							\
 } while (0)
