@@ -93,4 +93,13 @@ conv_error(const struct conv *cv, const char *text)
 		cv->error(cv->arg, text);
 }
 
+/*
+ * Whether a login can go on for the account getpwnam_r gave (pw, or NULL
+ * with the lookup's error): YK_OK, YK_USER_UNKNOWN, or YK_SYSTEM when the
+ * name service failed where a missing account would have been allowed.
+ * pam_yk.c and ykpamcfg check both ask this.
+ */
+enum yk_result login_account(const struct cfg *cfg, const struct passwd *pw,
+    int lookup_err);
+
 #endif

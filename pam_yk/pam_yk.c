@@ -125,16 +125,12 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 	/*
 	 * Everything below goes by the account's own name (pw_name), as
 	 * pam_yubico does (login.h).  Only a central authfile may name users
-	 * the name service does not know.
+	 * the name service does not know (login_account).
 	 */
+	if ((r = login_account(cfg, pw, e)) != YK_OK)
+		goto out;
 	if (pw != NULL)
 		lg.user = pw->pw_name;
-	else if (cfg->mode != MODE_CLIENT || cfg->authfile == NULL)
-		goto out;
-	else if (e != 0 && e != ENOENT && e != ESRCH) {
-		r = YK_SYSTEM;	/* cannot tell which name it is */
-		goto out;
-	}
 	lg.pw = pw;
 	if (m == NULL) {
 		r = YK_CONFIG;

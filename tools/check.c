@@ -28,6 +28,7 @@
 #include "check.h"
 #include "cli.h"
 #include "log.h"
+#include "login.h"
 #include "mapping.h"
 #include "pamcode.h"
 #include "piv_login.h"
@@ -59,6 +60,7 @@ struct ctx {
 	const char		*user;
 	char			uesc[64];	/* the user, escaped */
 	struct passwd		pwbuf, *pw;
+	int			pwerr;		/* getpwnam_r's error */
 	char			pwmem[16384];
 	struct yk_log		log;
 	/* --service: the stack against the distribution's stock file */
@@ -335,10 +337,6 @@ check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	struct af_entries ents = { .n = 0 };
 	enum yk_result r, net;
 
-	if (cfg->authfile == NULL && c->pw == NULL) {
-		add(e, CK_DENY, "user", "no such user %s", c->uesc);
-		return YK_USER_UNKNOWN;
-	}
 	r = mapping(c, e, cfg, &ents);
 	if (r == YK_OK) {
 		list_tokens(e, cfg, &ents, c->uesc);
@@ -497,11 +495,6 @@ check_chalresp(struct ctx *c, struct entry *e, const struct cfg *cfg)
 
 	if (files == NULL)
 		return YK_NOMEM;
-	if (c->pw == NULL) {
-		add(e, CK_DENY, "user", "no such user %s", c->uesc);
-		r = YK_USER_UNKNOWN;
-		goto out;
-	}
 	/* Where the module looks (files go by the account's name). */
 	if (cr_place_set(cfg, c->pw, &pl, &why) != 0) {
 		add(e, CK_DENY, "state", "the state files of %s: %s", c->uesc,
@@ -567,10 +560,6 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	enum yk_result r, map = YK_OK;
 	size_t fps = 0;
 
-	if (c->pw == NULL) {
-		add(e, CK_DENY, "user", "no such user %s", c->uesc);
-		return YK_USER_UNKNOWN;
-	}
 	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
 		map = mapping(c, e, cfg, &ents);
 		for (size_t i = 0; map == YK_OK && i < ents.n; i++)
@@ -782,6 +771,9 @@ check_entry(struct ctx *c, struct entry *e)
 	add(e, CK_OK, "options", "every option is known and valid");
 	if (option_notes(e, &cfg) != 0)
 		r = YK_CONFIG;
+	else if ((r = login_account(&cfg, c->pw, c->pwerr)) != YK_OK)
+		add(e, CK_DENY, "user", r == YK_SYSTEM ? "the name service "
+		    "cannot tell whether %s exists" : "no such user %s", c->uesc);
 	else if (cfg.mode == MODE_CLIENT)
 		r = check_client(c, e, &cfg);
 	else if (cfg.mode == MODE_CHALRESP)
@@ -868,8 +860,9 @@ check_main(int argc, char **argv)
 		c->user = c->pw->pw_name;
 	} else {
 		c->user = o.user;
-		if (getpwnam_r(o.user, &c->pwbuf, c->pwmem, sizeof(c->pwmem),
-		    &c->pw) != 0)
+		c->pwerr = getpwnam_r(o.user, &c->pwbuf, c->pwmem,
+		    sizeof(c->pwmem), &c->pw);
+		if (c->pwerr != 0)
 			c->pw = NULL;
 		/*
 		 * As the module: a known account goes by its own name, so
