@@ -23,27 +23,14 @@ store_is_uri(const char *db)
 const struct store_ops *
 store_backend(const char *db)
 {
-	if (!store_is_uri(db))
-		return &store_sqlite_ops;
-#ifdef HAVE_LIBPQ
-	return &store_pg_ops;
-#else
-	return NULL;
-#endif
+	return store_is_uri(db) ? &store_pg_ops : &store_sqlite_ops;
 }
 
 struct store *
 store_open(const char *db, enum store_open_mode mode, char *errbuf,
     size_t errlen)
 {
-	const struct store_ops *ops = store_backend(db);
-
-	if (ops == NULL) {
-		snprintf(errbuf, errlen, "%s", "this ykvald was built without "
-		    "PostgreSQL");
-		return NULL;
-	}
-	return ops->open(db, mode, errbuf, errlen);
+	return store_backend(db)->open(db, mode, errbuf, errlen);
 }
 
 void
@@ -143,14 +130,7 @@ store_backup(struct store *st, int fd, char *errbuf, size_t errlen)
 int
 store_check(const char *db, int timeout_ms, char *errbuf, size_t errlen)
 {
-	const struct store_ops *ops = store_backend(db);
-
-	if (ops == NULL) {
-		snprintf(errbuf, errlen, "%s", "this ykvald was built without "
-		    "PostgreSQL");
-		return -1;
-	}
-	return ops->check(db, timeout_ms, errbuf, errlen);
+	return store_backend(db)->check(db, timeout_ms, errbuf, errlen);
 }
 
 int

@@ -32,8 +32,7 @@ enum store_open_mode {
  */
 bool store_is_uri(const char *db);
 
-/* The backend for db: PostgreSQL for a URI, else SQLite; NULL when this
- * ykvald was built without it. */
+/* The backend for db: PostgreSQL for a URI, else SQLite. */
 const struct store_ops *store_backend(const char *db);
 
 /*
@@ -249,9 +248,7 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
-#ifdef HAVE_LIBPQ
 extern const struct store_ops store_pg_ops;
-#endif
 
 /* ---- for the backends: what every backend decides the same way ---- */
 
