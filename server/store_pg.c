@@ -598,12 +598,12 @@ pg_client_add(struct store *st, long *id, const char *b64key)
 	/* The next free id is the largest plus one: no two at once. */
 	if (*id == 0 && cmd(p, "LOCK TABLE clients IN EXCLUSIVE MODE") != 0)
 		goto out;
-	res = run(p, false, *id > 0 ?
-	    "INSERT INTO clients (id, secret, created) VALUES ($1, $2, $3)"
-	    " RETURNING id" :
-	    "INSERT INTO clients (id, secret, created) VALUES ((SELECT"
-	    " coalesce(max(id), 0) + 1 FROM clients), $2, $3) RETURNING id",
-	    3, v, PGRES_TUPLES_OK, &bad);
+	res = *id > 0 ? run(p, false, "INSERT INTO clients (id, secret,"
+	    " created) VALUES ($1, $2, $3) RETURNING id", 3, v,
+	    PGRES_TUPLES_OK, &bad) :
+	    run(p, false, "INSERT INTO clients (id, secret, created) VALUES"
+	    " ((SELECT coalesce(max(id), 0) + 1 FROM clients), $1, $2)"
+	    " RETURNING id", 2, v + 1, PGRES_TUPLES_OK, &bad);
 	if (res == NULL) {
 		if (sqlstate_is(bad, "23505"))
 			r = -2;

@@ -89,10 +89,14 @@ psql_at() {
 # pg_name FILE: the database name a test's database file stands for.
 pg_name() { basename "$1" | tr -c 'a-z0-9_\n' _; }
 
-# The lib.sh hooks: a test's database "$T/db" is the database db.
-db_arg() { printf 'postgresql://ykvald@127.0.0.1:%s/%s' "$PGPORT" "$(pg_name "$1")"; }
-db_sql() { psql_at "$PGPORT" "$(pg_name "$1")" "$2"; }
-db_create() { psql_at "$PGPORT" postgres "CREATE DATABASE $(pg_name "$1")"; }
-
-# shellcheck disable=SC2119 # no extra lines
-[ "${YK_DB:-sqlite}" != pg ] || pg_start
+# YK_DB=pg: lib.sh's hooks make the test's database "$T/db" the database
+# db of a server of its own.
+if [ "${YK_DB:-sqlite}" = pg ]; then
+	db_arg() {
+		printf 'postgresql://ykvald@127.0.0.1:%s/%s' "$PGPORT" "$(pg_name "$1")"
+	}
+	db_sql() { psql_at "$PGPORT" "$(pg_name "$1")" "$2"; }
+	db_create() { psql_at "$PGPORT" postgres "CREATE DATABASE $(pg_name "$1")"; }
+	# shellcheck disable=SC2119 # no extra lines
+	pg_start
+fi
