@@ -33,10 +33,19 @@ struct pg_store {
 	PGconn		*conn;
 	struct timespec	retry_at;	/* no connection attempt before */
 	unsigned	backoff_ms;
+	unsigned long	fail_gen;	/* ok_gen when the last attempt failed */
+	bool		in_batch;	/* every statement ends by batch_end */
+	struct timespec	batch_end;
 	char		err[256];	/* why the last call failed */
 };
 
 #define PG(st)	((struct pg_store *)(void *)(st))
+
+/*
+ * Connections made in this process: once one succeeds, every other
+ * handle (the writer, each reader) stops waiting out its back-off.
+ */
+static unsigned long ok_gen;
 
 /* migrations[v] brings a database from version v to v + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -68,15 +77,17 @@ static const char sql_get_key[] =
  * (counter, use) pair, and only the row of the key that decrypted the OTP
  * (a key replaced meanwhile has another private ID).  In READ COMMITTED a
  * row another transaction changed is compared again once that one
- * committed.  The key's state is returned either way, for the verdict.
+ * committed.
  */
 static const char sql_cas[] =
-	"WITH u AS (UPDATE keys SET counter = $2, session_use = $3,"
+	"UPDATE keys SET counter = $2, session_use = $3,"
 	" tstamp = $4, nonce = $5, modified = $6"
 	" WHERE public_id = $1 AND active AND private_id = $7"
-	" AND (counter, session_use) < ($2::integer, $3::integer) RETURNING 1)"
-	" SELECT (SELECT count(*) FROM u), counter, session_use, nonce"
-	" FROM keys WHERE public_id = $1";
+	" AND (counter, session_use) < ($2::integer, $3::integer)";
+
+/* After a compare-and-set that changed nothing: the state it lost to. */
+static const char sql_state[] =
+	"SELECT counter, session_use, nonce FROM keys WHERE public_id = $1";
 
 /* ---- time ------------------------------------------------------------ */
 
@@ -241,19 +252,23 @@ run_prepare(struct pg_store *p, const char *name, const char *sql)
 static int
 prepare_all(struct pg_store *p)
 {
-	PGresult *r1 = run_prepare(p, "get_key", sql_get_key);
-	PGresult *r2 = r1 ? run_prepare(p, "cas", sql_cas) : NULL;
-	int r = -1;
+	static const char *const stmts[][2] = {
+		{ "get_key", sql_get_key }, { "cas", sql_cas },
+		{ "state", sql_state },
+	};
+	PGresult *res;
 
-	if (r1 == NULL || r2 == NULL || PQresultStatus(r1) != PGRES_COMMAND_OK ||
-	    PQresultStatus(r2) != PGRES_COMMAND_OK)
-		set_pg_err(p->err, sizeof(p->err), "cannot prepare statements",
-		    p->conn, r1 && PQresultStatus(r1) != PGRES_COMMAND_OK ? r1 : r2);
-	else
-		r = 0;
-	PQclear(r1);
-	PQclear(r2);
-	return r;
+	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+		res = run_prepare(p, stmts[i][0], stmts[i][1]);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			set_pg_err(p->err, sizeof(p->err), "cannot prepare "
+			    "statements", p->conn, res);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
 }
 
 /* A usable connection: 0, or -1 (with p->err) without waiting. */
@@ -267,7 +282,8 @@ ensure(struct pg_store *p)
 		return 0;
 	if (p->conn != NULL)
 		drop_conn(p);
-	if (ms_left(&p->retry_at) > 0) {
+	if (ms_left(&p->retry_at) > 0 &&
+	    __atomic_load_n(&ok_gen, __ATOMIC_RELAXED) == p->fail_gen) {
 		snprintf(p->err, sizeof(p->err), "%s", "PostgreSQL is "
 		    "unreachable; waiting before the next attempt");
 		return -1;
@@ -275,6 +291,7 @@ ensure(struct pg_store *p)
 	if ((p->conn = connect_within(p->uri, PG_TIMEOUT_MS, p->err,
 	    sizeof(p->err))) != NULL && prepare_all(p) == 0) {
 		p->backoff_ms = 0;
+		__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
 		r = 0;
 	}
 	if (r != 0) {
@@ -286,6 +303,7 @@ ensure(struct pg_store *p)
 		    p->backoff_ms * 2 > PG_BACKOFF_MAX ? PG_BACKOFF_MAX :
 		    p->backoff_ms * 2;
 		deadline_in(&p->retry_at, (int)p->backoff_ms);
+		p->fail_gen = __atomic_load_n(&ok_gen, __ATOMIC_RELAXED);
 	}
 	return r;
 }
@@ -320,7 +338,10 @@ run(struct pg_store *p, bool prepared, const char *sql, int n,
 		snprintf(p->err, sizeof(p->err), "%s", "no connection");
 		return NULL;
 	}
-	deadline_in(&t, PG_TIMEOUT_MS);
+	if (p->in_batch)
+		t = p->batch_end;
+	else
+		deadline_in(&t, PG_TIMEOUT_MS);
 	ok = prepared ? PQsendQueryPrepared(p->conn, sql, n, vals, NULL, NULL, 0) :
 	    n > 0 ? PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0) :
 	    PQsendQuery(p->conn, sql);
@@ -872,17 +893,27 @@ cas_one(struct pg_store *p, struct cas_item *it, const unsigned char *uid)
 	PGresult *res;
 
 	hex(uid, YK_UID_LEN, priv);
-	res = run(p, true, "cas", 7, v, PGRES_TUPLES_OK, NULL);
+	res = run(p, true, "cas", 7, v, PGRES_COMMAND_OK, NULL);
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) != 1) {
-		it->verdict = SV_BAD_OTP;	/* deleted meanwhile */
-	} else if (num(res, 0, 0) == 1) {
+	if (strcmp(PQcmdTuples(res), "1") == 0) {
 		it->verdict = SV_OK;
 	} else {
-		now.counter = (long)num(res, 0, 1);
-		now.use = (long)num(res, 0, 2);
-		snprintf(now.nonce, sizeof(now.nonce), "%s", PQgetvalue(res, 0, 3));
+		/*
+		 * The statement's snapshot may predate the transaction it
+		 * waited for (the same request, on another node): read the
+		 * row again, as committed now.
+		 */
+		PQclear(res);
+		res = run(p, true, "state", 1, v, PGRES_TUPLES_OK, NULL);
+		if (res == NULL)
+			return -1;
+		if (PQntuples(res) == 1) {
+			now.counter = (long)num(res, 0, 0);
+			now.use = (long)num(res, 0, 1);
+			snprintf(now.nonce, sizeof(now.nonce), "%s",
+			    PQgetvalue(res, 0, 2));
+		}
 		it->verdict = store_not_newer(&now, ctr, use, it->nonce);
 	}
 	PQclear(res);
@@ -914,6 +945,9 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	size_t nc = 0;
 	int r;
 
+	/* One deadline for the whole batch: no answer waits longer. */
+	deadline_in(&p->batch_end, PG_TIMEOUT_MS);
+	p->in_batch = true;
 	if (cand == NULL || begin(p) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -936,10 +970,12 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 			goto fail;
 	if (cmd(p, "COMMIT") != 0)
 		goto fail;
+	p->in_batch = false;
 	free(cand);
 	return;
 fail:
 	explicit_bzero(&ks, sizeof(ks));
+	p->in_batch = false;
 	rollback(p);
 	free(cand);
 	for (size_t i = 0; i < n; i++)
@@ -1113,6 +1149,7 @@ pg_check(const char *uri, int timeout_ms, char *errbuf, size_t errlen)
 
 	if ((p.conn = connect_within(uri, timeout_ms, errbuf, errlen)) == NULL)
 		return -1;
+	__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
 	res = run(&p, false, "SELECT pg_is_in_recovery(), (SELECT version FROM"
 	    " ykvald_schema), (SELECT count(*) FROM clients) + (SELECT count(*)"
 	    " FROM keys)", 0, NULL, PGRES_TUPLES_OK, NULL);

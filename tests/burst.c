@@ -2,11 +2,12 @@
 /*
  * burst.c - test helper: N requests carrying one OTP, fired at once.
  *
- *   burst URL[,URL...] ID[,ID...] B64KEY OTP N
+ *   burst URL[,URL...] ID[,ID...] B64KEY OTP N [NONCE]
  *
  * Each request has its own nonce and is signed; request i goes to the
  * i-th URL and client ID of the lists, round robin (every client ID
- * shares the key).  Prints how many replies
+ * shares the key).  With NONCE, every request carries that one nonce (a
+ * client asking several servers at once).  Prints how many replies
  * had each status ("OK 1", "REPLAYED_OTP 49", ...), counting only replies
  * whose signature checks out; a reply that does not is "FORGED".
  */
@@ -27,7 +28,7 @@
 #define MAX_LIST 16
 
 static pthread_barrier_t start;
-static const char *urls[MAX_LIST], *ids[MAX_LIST], *otp;
+static const char *urls[MAX_LIST], *ids[MAX_LIST], *otp, *one_nonce;
 static int nurls, nids;
 static unsigned char key[64];
 static int klen;
@@ -63,7 +64,10 @@ run(void *arg)
 	const char *url = urls[j->i % nurls], *id = ids[j->i % nids];
 	CURL *cu = curl_easy_init();
 
-	snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
+	if (one_nonce != NULL)
+		snprintf(nonce, sizeof(nonce), "%s", one_nonce);
+	else
+		snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
 	params_set(&req, "id", id);
 	params_set(&req, "otp", otp);
 	params_set(&req, "nonce", nonce);
@@ -112,8 +116,9 @@ main(int argc, char **argv)
 	pthread_t th[MAX_N];
 	int n;
 
-	if (argc != 6 || (n = atoi(argv[5])) < 1 || n > MAX_N)
+	if ((argc != 6 && argc != 7) || (n = atoi(argv[5])) < 1 || n > MAX_N)
 		return 2;
+	one_nonce = argc == 7 ? argv[6] : NULL;
 	if ((nurls = split(argv[1], urls)) < 1 || (nids = split(argv[2], ids)) < 1)
 		return 2;
 	otp = argv[4];

@@ -29,29 +29,44 @@ ALL=$URL_1,$URL_2,$URL_3
 round=1
 while [ $round -le 20 ]; do
 	"$BURST" "$ALL" 1,2,3 "$CKEY" "$(otp 20 "$round")" 50 > "$T/tally"
-	[ "$(wc -l < "$T/tally")" = 2 ] && grep -qx 'OK 1' "$T/tally" &&
-		grep -qx 'REPLAYED_OTP 49' "$T/tally" ||
+	if [ "$(wc -l < "$T/tally")" != 2 ] || ! grep -qx 'OK 1' "$T/tally" ||
+		! grep -qx 'REPLAYED_OTP 49' "$T/tally"; then
 		fail "round $round: $(tr '\n' ' ' < "$T/tally")"
+	fi
 	round=$((round + 1))
 done
 ok "20 rounds of 50 requests over 3 nodes and 3 clients: one OK each"
 
+# A client asking every node at once, with one nonce (pam_yk, ykclient):
+# one OK, and the others must say REPLAYED_REQUEST (keep waiting), never
+# REPLAYED_OTP (a verdict: the login would fail).
+round=1
+while [ $round -le 20 ]; do
+	"$BURST" "$ALL" 1 "$CKEY" "$(otp 21 "$round")" 3 "fanout${round}nonce0123456789" \
+		> "$T/tally"
+	if ! grep -qx 'OK 1' "$T/tally" || ! grep -qx 'REPLAYED_REQUEST 2' "$T/tally"; then
+		fail "fan-out round $round: $(tr '\n' ' ' < "$T/tally")"
+	fi
+	round=$((round + 1))
+done
+ok "one request to 3 nodes at once: OK once, REPLAYED_REQUEST twice, 20 rounds"
+
 # verify N ID NONCE OTP: the status node N gives.
 verify() {
-	eval "_u=\$URL_$1"
-	"$VCLIENT" -k "$CKEY" -n "$3" "$_u" "$2" "$4" | field status
+	"$VCLIENT" -k "$CKEY" -n "$3" "$(eval "printf '%s' \"\$URL_$1\"")" "$2" "$4" |
+		field status
 }
 i=1
 while [ $i -le 12 ]; do
 	n=$((i % 3 + 1)) next=$(((i + 1) % 3 + 1))
-	[ "$(verify $n $((i % 3 + 1)) "fresh${i}nonce0123456789" "$(otp 21 "$i")")" = OK ] ||
+	[ "$(verify $n $((i % 3 + 1)) "fresh${i}nonce0123456789" "$(otp 25 "$i")")" = OK ] ||
 		fail "fresh OTP $i on node $n"
-	[ "$(verify $next 1 "lower${i}nonce0123456789" "$(otp 21 $((i - 1)))")" = REPLAYED_OTP ] ||
+	[ "$(verify $next 1 "lower${i}nonce0123456789" "$(otp 25 $((i - 1)))")" = REPLAYED_OTP ] ||
 		fail "lower use $((i - 1)) on node $next after $i on node $n"
 	i=$((i + 1))
 done
 for n in 1 2 3; do
-	[ "$(verify $n 2 "oldctr${n}nonce0123456789" "$(otp 20 21)")" = REPLAYED_OTP ] ||
+	[ "$(verify $n 2 "oldctr${n}nonce0123456789" "$(otp 24 99)")" = REPLAYED_OTP ] ||
 		fail "a lower counter on node $n"
 done
 ok "fresh OTPs on alternating nodes: all OK; lower ones: replayed everywhere"
