@@ -28,25 +28,25 @@ static const char usage_text[] =
 "usage: ykvald serve [--db DB] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "                    [--ready-file FILE] [--max-connections N]\n"
 "                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
-"                    [--allow-root]\n"
+"                    [--allow-root] [--key-file FILE]\n"
 "       ykvald client add [--db DB] [--id N] [--json]\n"
 "       ykvald client list [--db DB] [--json]\n"
 "       ykvald client disable|enable [--db DB] ID\n"
 "       ykvald client rotate-key [--db DB] [--json] ID\n"
 "       ykvald key add|replace [--db DB] --public-id MODHEX --private-id HEX\n"
-"                      --aes-key HEX [--serial N]\n"
-"       ykvald key import [--db DB] FILE\n"
+"                      --aes-key HEX [--serial N] [--key-file FILE]\n"
+"       ykvald key import [--db DB] [--key-file FILE] FILE\n"
 "       ykvald key list [--db DB] [--json]\n"
 "       ykvald key disable|enable|delete [--db DB] PUBLIC_ID\n"
 "       ykvald key bump [--db DB] --counter N [--use N] PUBLIC_ID\n"
 "       ykvald backup [--db DB] FILE\n"
-"       ykvald db init|migrate [--db DB]\n"
+"       ykvald db init|migrate [--db DB] [--key-file FILE]\n"
 "       ykvald db copy --from DB --to DB\n"
 "       ykvald --version\n";
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
 	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_ROOT, O_CTR, O_USE,
-	O_SERIAL, O_FROM, O_TO };
+	O_SERIAL, O_FROM, O_TO, O_KEYFILE };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -68,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "use", required_argument, NULL, O_USE },
 	{ "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },
+	{ "key-file", required_argument, NULL, O_KEYFILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -77,7 +78,7 @@ struct args {
 	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to;
 	bool		json, allow_root;
 	struct serve_opts serve;
-	bool		seen[O_TO + 1];
+	bool		seen[O_KEYFILE + 1];
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +95,29 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+/* --key-file: the master key that seals the AES keys at rest. */
+static unsigned char master[STORE_MASTER_LEN];
+static bool have_master;
+
+static int
+load_master(const char *path)
+{
+	char err[512];
+
+	if (store_read_master(path, master, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		return -1;
+	}
+	have_master = true;
+	return 0;
+}
+
+static void
+forget_master(void)
+{
+	explicit_bzero(master, sizeof(master));
 }
 
 /* Parse options; 'allowed' lists the ones this command takes. */
@@ -144,6 +168,10 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_USE: a->use = optarg; break;
 		case O_FROM: a->from = optarg; break;
 		case O_TO: a->to = optarg; break;
+		case O_KEYFILE:
+			if (load_master(optarg) != 0)
+				return -1;
+			break;
 		case O_LISTEN:
 			if (a->serve.nlisten == SERVE_MAX_LISTEN) {
 				fprintf(stderr, "ykvald: at most %d --listen\n",
@@ -208,6 +236,8 @@ open_db(const char *path, enum store_open_mode mode)
 		show_note(note);
 	if ((st = store_open(path, mode, err, sizeof(err))) == NULL)
 		fprintf(stderr, "ykvald: %s\n", err);
+	else if (have_master)
+		store_use_master(st, master);
 	return st;
 }
 
@@ -229,7 +259,7 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
-		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, 0 };
+		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, 0 };
 	struct args a = { 0 };
 	char err[512], note[512];
 
@@ -252,6 +282,7 @@ cmd_serve(int argc, char **argv)
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
 	a.serve.db = a.db;
+	a.serve.master = have_master ? master : NULL;
 	if (store_is_uri(a.db))
 		return serve(&a.serve);
 	if (dbdir_prepare(a.db, DBDIR_SERVE, err, sizeof(err), note,
@@ -432,7 +463,8 @@ key_from_args(const char *what, const struct args *a, struct key_rec *k)
 static int
 cmd_key_add(int argc, char **argv, bool replace)
 {
-	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL, 0 };
+	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL,
+		O_KEYFILE, 0 };
 	const char *what = replace ? "replace" : "add";
 	struct args a = { 0 };
 	struct key_rec k = { 0 };
@@ -532,7 +564,7 @@ out:
 static int
 cmd_key_import(int argc, char **argv)
 {
-	static const int ok[] = { O_DB, 0 };
+	static const int ok[] = { O_DB, O_KEYFILE, 0 };
 	struct args a = { 0 };
 	struct key_rec *keys = NULL;
 	size_t n = 0, skipped;
@@ -794,11 +826,13 @@ out:
 static int
 cmd_db_schema(int argc, char **argv, bool migrate)
 {
-	static const int ok[] = { O_DB, 0 };
+	static const int ok[] = { O_DB, O_KEYFILE, 0 };
 	const char *what = migrate ? "migrate" : "init";
 	struct args a = { 0 };
 	struct store *st;
-	int v;
+	char err[512];
+	size_t n = 0;
+	int v, r = 0;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
@@ -807,11 +841,17 @@ cmd_db_schema(int argc, char **argv, bool migrate)
 	if ((st = open_db(a.db, migrate ? STORE_MIGRATE : STORE_CREATE)) == NULL)
 		return 1;
 	v = store_schema_version(st);
+	/* With --key-file, migrate also seals the keys stored in clear. */
+	if (v == STORE_SCHEMA_VERSION && migrate && have_master &&
+	    (r = store_seal_all(st, &n, err, sizeof(err))) != 0)
+		fprintf(stderr, "ykvald: db migrate: %s\n", err);
 	store_close(st);
 	if (v != STORE_SCHEMA_VERSION)
 		return die("db %s: cannot read the schema version", what);
 	printf("%s: schema version %d\n", db_name(a.db), v);
-	return 0;
+	if (migrate && have_master)
+		printf("sealed %zu AES keys\n", n);
+	return r == 0 ? 0 : 1;
 }
 
 /* "db copy --from DB --to DB": into an empty database, all or nothing. */
@@ -866,6 +906,7 @@ main(int argc, char **argv)
 	char **av = argv + 2;
 
 	umask(077);	/* databases, their -wal and -shm, backups */
+	atexit(forget_master);
 	if (strcmp(cmd, "--version") == 0) {
 		printf("ykvald (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;

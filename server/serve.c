@@ -58,6 +58,7 @@ struct pending {
 
 struct server {
 	const char	*dbpath;
+	const unsigned char *master;	/* seals the AES keys, or NULL */
 	struct store	*writer;
 	pthread_t	writer_thread;
 	pthread_mutex_t	lock;
@@ -162,6 +163,8 @@ reader_get(struct server *s)
 	s->nreaders++;
 	pthread_mutex_unlock(&s->pool_lock);
 	st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err));
+	if (st != NULL && s->master != NULL)
+		store_use_master(st, s->master);
 	if (st == NULL) {
 		fprintf(stderr, "ykvald: %s\n", err);
 		pthread_mutex_lock(&s->pool_lock);
@@ -1038,7 +1041,7 @@ wait_signals(const struct serve_opts *o, const sigset_t *sigs)
 int
 serve(const struct serve_opts *o)
 {
-	struct server s = { .dbpath = o->db,
+	struct server s = { .dbpath = o->db, .master = o->master,
 	    .request_timeout = o->request_timeout,
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
@@ -1086,6 +1089,8 @@ serve(const struct serve_opts *o)
 		fprintf(stderr, "ykvald: %s\n", err);
 		goto out;
 	}
+	if (o->master != NULL)
+		store_use_master(s.writer, o->master);
 	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
 		goto out;
 	writer = true;

@@ -9,6 +9,7 @@
 
 struct serve_opts {
 	const char	*db;
+	const unsigned char *master;	/* --key-file, or NULL */
 	const char	*listen[SERVE_MAX_LISTEN];
 	size_t		nlisten;
 	const char	*tls_cert;

@@ -5,13 +5,154 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
+#include "modhex.h"
 #include "store.h"
+
+/* ---- AES keys at rest -------------------------------------------------- */
+
+#define GCM_IV	12
+#define GCM_TAG	16
+
+const unsigned char *
+key_rec_stored(const struct key_rec *k, size_t *len)
+{
+	*len = k->is_sealed ? STORE_SEALED_LEN : YK_AES_LEN;
+	return k->is_sealed ? k->sealed : k->aes;
+}
+
+int
+key_rec_set_stored(struct key_rec *k, const void *b, size_t len)
+{
+	if (b == NULL || (len != YK_AES_LEN && len != STORE_SEALED_LEN))
+		return -1;
+	k->is_sealed = len == STORE_SEALED_LEN;
+	memcpy(k->is_sealed ? k->sealed : k->aes, b, len);
+	return 0;
+}
+
+/* AES-256-GCM of one AES key, its public ID as AAD: 0 or -1. */
+static int
+seal(const unsigned char *master, const char *public_id,
+    const unsigned char aes[YK_AES_LEN], unsigned char out[STORE_SEALED_LEN])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n, r = -1;
+
+	if (c == NULL || RAND_bytes(out, GCM_IV) != 1 ||
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, master, out) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &n, (const unsigned char *)public_id,
+	    (int)strlen(public_id)) != 1 ||
+	    EVP_EncryptUpdate(c, out + GCM_IV, &n, aes, YK_AES_LEN) != 1 ||
+	    n != YK_AES_LEN ||
+	    EVP_EncryptFinal_ex(c, out + GCM_IV + n, &n) != 1 || n != 0 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, GCM_TAG,
+	    out + GCM_IV + YK_AES_LEN) != 1)
+		goto out;
+	r = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+/* The AES key of a sealed one; 0, or -1 (wrong master key, altered, or
+ * another key's row). */
+static int
+unseal(const unsigned char *master, const char *public_id,
+    const unsigned char in[STORE_SEALED_LEN], unsigned char aes[YK_AES_LEN])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	unsigned char tag[GCM_TAG];
+	int n, r = -1;
+
+	memcpy(tag, in + GCM_IV + YK_AES_LEN, GCM_TAG);
+	if (c == NULL ||
+	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, master, in) != 1 ||
+	    EVP_DecryptUpdate(c, NULL, &n, (const unsigned char *)public_id,
+	    (int)strlen(public_id)) != 1 ||
+	    EVP_DecryptUpdate(c, aes, &n, in + GCM_IV, YK_AES_LEN) != 1 ||
+	    n != YK_AES_LEN ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag) != 1 ||
+	    EVP_DecryptFinal_ex(c, aes + n, &n) != 1)
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		explicit_bzero(aes, YK_AES_LEN);
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+void
+store_use_master(struct store *st, const unsigned char *master)
+{
+	memcpy(st->master, master, STORE_MASTER_LEN);
+	st->has_master = true;
+}
+
+int
+store_read_master(const char *path, unsigned char out[STORE_MASTER_LEN],
+    char *errbuf, size_t errlen)
+{
+	char buf[2 * STORE_MASTER_LEN + 2];
+	struct stat sb;
+	ssize_t n;
+	int fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		snprintf(errbuf, errlen, "cannot open the key file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(errbuf, errlen, "the key file %s is not a file", path);
+		goto out;
+	}
+	if (sb.st_mode & S_IROTH) {
+		snprintf(errbuf, errlen, "the key file %s is readable by every "
+		    "user: chmod o-rwx it", path);
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n == 2 * STORE_MASTER_LEN + 1 && buf[n - 1] == '\n')
+		n--;
+	if (n != 2 * STORE_MASTER_LEN ||
+	    hex_decode(buf, STORE_MASTER_LEN, out) != 0) {
+		snprintf(errbuf, errlen, "the key file %s does not hold 64 hex "
+		    "digits (openssl rand -hex 32 makes one)", path);
+		goto out;
+	}
+	r = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return r;
+}
+
+/* Open ks->stored into ks->aes: 0, or -1 (no master key, or it fails). */
+static int
+open_stored(const struct store *st, const char *public_id,
+    struct key_state *ks)
+{
+	if (ks->storedlen == YK_AES_LEN) {
+		memcpy(ks->aes, ks->stored, YK_AES_LEN);
+		return 0;
+	}
+	if (ks->storedlen != STORE_SEALED_LEN || !st->has_master)
+		return -1;
+	return unseal(st->master, public_id, ks->stored, ks->aes);
+}
 
 bool
 store_is_uri(const char *db)
@@ -36,8 +177,10 @@ store_open(const char *db, enum store_open_mode mode, char *errbuf,
 void
 store_close(struct store *st)
 {
-	if (st != NULL)
-		st->ops->close(st);
+	if (st == NULL)
+		return;
+	explicit_bzero(st->master, sizeof(st->master));
+	st->ops->close(st);
 }
 
 int
@@ -71,11 +214,44 @@ store_client_set_key(struct store *st, long id, const char *b64key)
 	return st->ops->client_set_key(st, id, b64key);
 }
 
+/* A copy of keys, sealed when st has a master key; NULL on an error. */
+static struct key_rec *
+sealed_copy(struct store *st, const struct key_rec *keys, size_t n)
+{
+	struct key_rec *c = calloc(n ? n : 1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = keys[i];
+		if (!st->has_master || c[i].is_sealed)
+			continue;
+		if (seal(st->master, c[i].public_id, c[i].aes, c[i].sealed) != 0) {
+			explicit_bzero(c, n * sizeof(*c));
+			free(c);
+			return NULL;
+		}
+		c[i].is_sealed = true;
+		explicit_bzero(c[i].aes, sizeof(c[i].aes));
+	}
+	return c;
+}
+
 int
 store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen)
 {
-	return st->ops->keys_add(st, keys, n, errbuf, errlen);
+	struct key_rec *c = sealed_copy(st, keys, n);
+	int r;
+
+	if (c == NULL) {
+		snprintf(errbuf, errlen, "%s", "cannot seal the AES keys");
+		return -1;
+	}
+	r = st->ops->keys_add(st, c, n, errbuf, errlen);
+	explicit_bzero(c, n * sizeof(*c));
+	free(c);
+	return r;
 }
 
 int
@@ -93,7 +269,53 @@ store_key_delete(struct store *st, const char *public_id)
 int
 store_key_replace(struct store *st, const struct key_rec *k)
 {
-	return st->ops->key_replace(st, k);
+	struct key_rec *c = sealed_copy(st, k, 1);
+	int r;
+
+	if (c == NULL)
+		return -1;
+	r = st->ops->key_replace(st, c);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+	return r;
+}
+
+int
+store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen)
+{
+	struct store_rows rows;
+	struct key_rec k;
+	int r = -1;
+
+	*n = 0;
+	if (!st->has_master) {
+		snprintf(errbuf, errlen, "%s", "no key file");
+		return -1;
+	}
+	if (store_dump(st, &rows, errbuf, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < rows.nkeys; i++) {
+		k = rows.keys[i].k;
+		if (k.is_sealed)
+			continue;
+		if (seal(st->master, k.public_id, k.aes, k.sealed) != 0) {
+			snprintf(errbuf, errlen, "%s", "cannot seal an AES key");
+			goto out;
+		}
+		k.is_sealed = true;
+		/* -2: deleted or sealed meanwhile */
+		if (st->ops->key_seal(st, &k) == -1) {
+			snprintf(errbuf, errlen, "cannot write the sealed key "
+			    "of %s", k.public_id);
+			goto out;
+		}
+		(*n)++;
+	}
+	r = 0;
+out:
+	explicit_bzero(&k, sizeof(k));
+	store_rows_free(&rows);
+	return r;
 }
 
 int
@@ -166,7 +388,10 @@ store_schema_version(struct store *st)
 	return st->ops->schema_version(st);
 }
 
-/* One reading of the OTP: 1 decrypted, 0 not this reading, -1 error. */
+/*
+ * One reading of the OTP: 1 decrypted, 0 not this reading, -1 storage
+ * error, -2 its AES key is sealed and cannot be opened.
+ */
 static int
 try_reading(struct store *st, int (*load)(struct store *, const char *,
     struct key_state *), const char *otp, size_t len, struct cas_item *it,
@@ -179,6 +404,9 @@ try_reading(struct store *st, int (*load)(struct store *, const char *,
 	it->public_id[idlen] = '\0';
 	if ((r = load(st, it->public_id, ks)) <= 0)
 		return r;
+	/* The only place a sealed AES key is opened. */
+	if (open_stored(st, it->public_id, ks) != 0)
+		return -2;
 	if (otp_decrypt(otp + idlen, ks->aes, &it->tok) != 0)
 		return 0;
 	if (CRYPTO_memcmp(it->tok.uid, ks->uid, YK_UID_LEN) != 0)

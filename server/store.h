@@ -14,7 +14,10 @@
 #include "otp.h"
 #include "params.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
+#define STORE_MASTER_LEN	32	/* --key-file: AES-256 */
+/* A sealed AES key: GCM nonce, ciphertext, tag (the public ID is AAD). */
+#define STORE_SEALED_LEN	(12 + YK_AES_LEN + 16)
 #define STORE_DEFAULT_PATH	"/var/lib/ykvald/ykvald.db"
 
 struct store;
@@ -78,9 +81,16 @@ int store_client_set_key(struct store *st, long id, const char *b64key);
 struct key_rec {
 	char		public_id[YK_PUBID_MAX + 1];
 	unsigned char	private_id[YK_UID_LEN];
-	unsigned char	aes[YK_AES_LEN];
+	unsigned char	aes[YK_AES_LEN];	/* when !is_sealed */
 	long		serial;		/* 0 when unknown */
+	bool		is_sealed;	/* the key is in sealed[] instead */
+	unsigned char	sealed[STORE_SEALED_LEN];
 };
+
+/* What the aes_key column holds for k: the plain or the sealed key. */
+const unsigned char *key_rec_stored(const struct key_rec *k, size_t *len);
+/* Set k's key from the aes_key column's bytes: 0, or -1 (a bad length). */
+int key_rec_set_stored(struct key_rec *k, const void *b, size_t len);
 
 /* Inserts keys atomically: all or none.  0, -1 error, -2 a duplicate. */
 int store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
@@ -195,6 +205,22 @@ int store_load(struct store *st, const struct store_rows *rows,
 /* Wipe and free what store_dump gave. */
 void store_rows_free(struct store_rows *rows);
 
+/*
+ * AES keys at rest: from now on st seals the AES keys it writes with
+ * master (AES-256-GCM, the public ID as associated data) and opens the
+ * sealed keys it reads, only inside a verification.  Without a master
+ * key a sealed key cannot be used (BACKEND_ERROR); plain keys still can.
+ */
+void store_use_master(struct store *st, const unsigned char *master);
+/*
+ * Read a master key file: 64 hex digits (and a newline), not readable
+ * by others.  0, or -1 with a reason in errbuf.
+ */
+int store_read_master(const char *path, unsigned char out[STORE_MASTER_LEN],
+    char *errbuf, size_t errlen);
+/* Seal every plain AES key of the database; *n counts them.  0 or -1. */
+int store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen);
+
 /* The schema version of an open database, or -1. */
 int store_schema_version(struct store *st);
 
@@ -241,10 +267,14 @@ struct store_ops {
 	int		(*load)(struct store *st, const struct store_rows *rows,
 			    char *errbuf, size_t errlen);
 	int		(*schema_version)(struct store *st);
+	/* Replace a plain key by its sealed form: 0, -1, -2 no such plain key */
+	int		(*key_seal)(struct store *st, const struct key_rec *k);
 };
 
 struct store {
 	const struct store_ops	*ops;
+	bool			has_master;
+	unsigned char		master[STORE_MASTER_LEN];
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -255,7 +285,9 @@ extern const struct store_ops store_pg_ops;
 /* The stored state of one key, as the CAS transaction sees it. */
 struct key_state {
 	unsigned char	uid[YK_UID_LEN];
-	unsigned char	aes[YK_AES_LEN];
+	unsigned char	aes[YK_AES_LEN];	/* store_identify opens it */
+	unsigned char	stored[STORE_SEALED_LEN];	/* the aes_key column */
+	size_t		storedlen;
 	bool		active;
 	long		counter, use;
 	char		nonce[64];
@@ -266,7 +298,8 @@ struct key_state {
  * OTP (QWERTY, then the alternative keyboard layout): load(st, public_id,
  * ks) gives the key's stored state (1 found, 0 unknown, -1 error).  On
  * 1, it->public_id, it->tok and it->otp_used are set and ks holds the
- * key; 0: no reading decrypts under a known key (a bad OTP); -1: error.
+ * key; 0: no reading decrypts under a known key (a bad OTP); -1: a
+ * storage error; -2: the key is sealed and this store cannot open it.
  * ks is left holding the AES key: the caller wipes it.
  */
 int store_identify(struct store *st, int (*load)(struct store *,

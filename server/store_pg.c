@@ -66,6 +66,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  nonce text NOT NULL DEFAULT '',"
 	"  created bigint NOT NULL,"
 	"  modified bigint NOT NULL DEFAULT -1);",
+	/* 2: an AES key may be sealed (--key-file) */
+	"ALTER TABLE keys DROP CONSTRAINT keys_aes_key_check;"
+	"ALTER TABLE keys ADD CONSTRAINT keys_aes_key_check"
+	"  CHECK (length(aes_key) IN (16, 44));",
 };
 
 static const char sql_get_key[] =
@@ -426,6 +430,19 @@ bytea(const PGresult *res, int row, int col, unsigned char *out, size_t len)
 	return 0;
 }
 
+/* A bytea of 1 to max bytes; its length, or -1. */
+static int
+bytea_var(const PGresult *res, int row, int col, unsigned char *out,
+    size_t max)
+{
+	size_t n = (strlen(PQgetvalue(res, row, col)) - 2) / 2;
+
+	if (PQgetlength(res, row, col) < 4 || n > max ||
+	    bytea(res, row, col, out, n) != 0)
+		return -1;
+	return (int)n;
+}
+
 /* "\x" and hex, for a bytea parameter. */
 static void
 hex(const unsigned char *b, size_t len, char *out)
@@ -712,7 +729,9 @@ pg_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen)
 {
 	struct pg_store *p = PG(st);
-	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * YK_AES_LEN + 1];
+	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * STORE_SEALED_LEN + 1];
+	const unsigned char *b;
+	size_t blen;
 	struct numbuf s, t;
 	const char *v[] = { NULL, priv, aes, NULL, numstr(&t, time(NULL)) };
 	PGresult *res, *bad = NULL;
@@ -725,7 +744,8 @@ pg_keys_add(struct store *st, const struct key_rec *keys, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		v[0] = keys[i].public_id;
 		hex(keys[i].private_id, YK_UID_LEN, priv);
-		hex(keys[i].aes, YK_AES_LEN, aes);
+		b = key_rec_stored(&keys[i], &blen);
+		hex(b, blen, aes);
 		v[3] = numstr(&s, keys[i].serial);
 		res = run(p, false, "INSERT INTO keys (public_id, private_id,"
 		    " aes_key, serial, created) VALUES ($1, $2, $3, $4, $5)",
@@ -774,14 +794,17 @@ pg_key_delete(struct store *st, const char *public_id)
 static int
 pg_key_replace(struct store *st, const struct key_rec *k)
 {
-	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * YK_AES_LEN + 1];
+	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * STORE_SEALED_LEN + 1];
 	struct numbuf s, t;
 	const char *v[] = { k->public_id, priv, aes, numstr(&s, k->serial),
 		numstr(&t, time(NULL)) };
+	const unsigned char *b;
+	size_t blen;
 	int r;
 
 	hex(k->private_id, YK_UID_LEN, priv);
-	hex(k->aes, YK_AES_LEN, aes);
+	b = key_rec_stored(k, &blen);
+	hex(b, blen, aes);
 	r = change_one(PG(st), "UPDATE keys SET private_id = $2, aes_key = $3,"
 	    " serial = $4, counter = -1, session_use = -1, tstamp = -1,"
 	    " nonce = '', modified = -1, created = $5 WHERE public_id = $1",
@@ -855,7 +878,7 @@ load_key(struct store *st, const char *public_id, struct key_state *ks)
 {
 	const char *v[] = { public_id };
 	PGresult *res;
-	int r = -1;
+	int r = -1, n;
 
 	memset(ks, 0, sizeof(*ks));
 	res = run(PG(st), true, "get_key", 1, v, PGRES_TUPLES_OK, NULL);
@@ -866,9 +889,10 @@ load_key(struct store *st, const char *public_id, struct key_state *ks)
 		goto out;
 	}
 	if (bytea(res, 0, 0, ks->uid, YK_UID_LEN) != 0 ||
-	    bytea(res, 0, 1, ks->aes, YK_AES_LEN) != 0 ||
+	    (n = bytea_var(res, 0, 1, ks->stored, sizeof(ks->stored))) < 0 ||
 	    PQgetlength(res, 0, 5) >= (int)sizeof(ks->nonce))
 		goto out;
+	ks->storedlen = (size_t)n;
 	ks->active = flag(res, 0, 2);
 	ks->counter = (long)num(res, 0, 3);
 	ks->use = (long)num(res, 0, 4);
@@ -952,6 +976,10 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		r = store_identify(st, load_key, items[i], &ks);
+		if (r == -2) {
+			items[i]->verdict = SV_BACKEND_ERROR;
+			continue;
+		}
 		if (r < 0)
 			goto fail;
 		if (r == 0 || !ks.active) {
@@ -989,7 +1017,8 @@ pg_dump(struct store *st, struct store_rows *out, char *errbuf, size_t errlen)
 {
 	struct pg_store *p = PG(st);
 	PGresult *c = NULL, *k = NULL;
-	int r = -1, nc, nk;
+	unsigned char blob[STORE_SEALED_LEN];
+	int r = -1, nc, nk, n;
 
 	memset(out, 0, sizeof(*out));
 	if (ensure(p) != 0 || cmd(p, "BEGIN ISOLATION LEVEL REPEATABLE READ"
@@ -1028,7 +1057,8 @@ pg_dump(struct store *st, struct store_rows *out, char *errbuf, size_t errlen)
 		if (PQgetlength(k, i, 0) > YK_PUBID_MAX ||
 		    PQgetlength(k, i, 8) >= (int)sizeof(kr->nonce) ||
 		    bytea(k, i, 1, kr->k.private_id, YK_UID_LEN) != 0 ||
-		    bytea(k, i, 2, kr->k.aes, YK_AES_LEN) != 0)
+		    (n = bytea_var(k, i, 2, blob, sizeof(blob))) < 0 ||
+		    key_rec_set_stored(&kr->k, blob, (size_t)n) != 0)
 			goto bad;
 		snprintf(kr->k.public_id, sizeof(kr->k.public_id), "%s",
 		    PQgetvalue(k, i, 0));
@@ -1049,6 +1079,7 @@ bad:
 out:
 	PQclear(c);
 	PQclear(k);	/* AES keys: libpq frees without wiping */
+	explicit_bzero(blob, sizeof(blob));
 	rollback(p);
 	if (r != 0)
 		store_rows_free(out);
@@ -1058,7 +1089,9 @@ out:
 static int
 load_rows(struct pg_store *p, const struct store_rows *rows)
 {
-	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * YK_AES_LEN + 1];
+	char priv[2 + 2 * YK_UID_LEN + 1], aes[2 + 2 * STORE_SEALED_LEN + 1];
+	const unsigned char *blob;
+	size_t blen;
 	struct numbuf b[8];
 	PGresult *res;
 	int r = -1;
@@ -1084,7 +1117,8 @@ load_rows(struct pg_store *p, const struct store_rows *rows)
 			numstr(&b[4], k->created), numstr(&b[5], k->modified) };
 
 		hex(k->k.private_id, YK_UID_LEN, priv);
-		hex(k->k.aes, YK_AES_LEN, aes);
+		blob = key_rec_stored(&k->k, &blen);
+		hex(blob, blen, aes);
 		res = run(p, false, "INSERT INTO keys (public_id, private_id,"
 		    " aes_key, serial, active, counter, session_use, tstamp,"
 		    " nonce, created, modified) VALUES ($1, $2, $3, $4, $5, $6,"
@@ -1128,6 +1162,19 @@ out:
 	PQclear(res);
 	rollback(p);
 	return r;
+}
+
+static int
+pg_key_seal(struct store *st, const struct key_rec *k)
+{
+	char aes[2 + 2 * STORE_SEALED_LEN + 1];
+	const char *v[] = { k->public_id, aes };
+
+	if (!k->is_sealed)
+		return -1;
+	hex(k->sealed, STORE_SEALED_LEN, aes);
+	return change_one(PG(st), "UPDATE keys SET aes_key = $2 WHERE"
+	    " public_id = $1 AND length(aes_key) = 16", 2, v);
 }
 
 static int
@@ -1195,4 +1242,5 @@ const struct store_ops store_pg_ops = {
 	.dump = pg_dump,
 	.load = pg_load,
 	.schema_version = pg_schema_version,
+	.key_seal = pg_key_seal,
 };

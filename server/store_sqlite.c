@@ -46,6 +46,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  created INTEGER NOT NULL,"
 	"  modified INTEGER NOT NULL DEFAULT -1"
 	") WITHOUT ROWID;",
+	/* 2: an AES key may be sealed (--key-file) */
+	"CREATE TABLE keys2 ("
+	"  public_id TEXT PRIMARY KEY,"
+	"  private_id BLOB NOT NULL CHECK (length(private_id) = 6),"
+	"  aes_key BLOB NOT NULL CHECK (length(aes_key) IN (16, 44)),"
+	"  serial INTEGER NOT NULL DEFAULT 0,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  counter INTEGER NOT NULL DEFAULT -1,"
+	"  session_use INTEGER NOT NULL DEFAULT -1,"
+	"  tstamp INTEGER NOT NULL DEFAULT -1,"
+	"  nonce TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  modified INTEGER NOT NULL DEFAULT -1"
+	") WITHOUT ROWID;"
+	"INSERT INTO keys2 SELECT * FROM keys;"
+	"DROP TABLE keys;"
+	"ALTER TABLE keys2 RENAME TO keys;",
 };
 
 static const char sql_get_key[] =
@@ -323,6 +340,8 @@ sq_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
+	const unsigned char *aes;
+	size_t aeslen;
 	int r = -1, rc;
 
 	if (exec(SQ(st)->db, "BEGIN IMMEDIATE") != 0) {
@@ -339,7 +358,8 @@ sq_keys_add(struct store *st, const struct key_rec *keys, size_t n,
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, keys[i].public_id, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 2, keys[i].private_id, YK_UID_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 3, keys[i].aes, YK_AES_LEN, SQLITE_STATIC);
+		aes = key_rec_stored(&keys[i], &aeslen);
+		sqlite3_bind_blob(s, 3, aes, (int)aeslen, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, keys[i].serial);
 		sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
 		rc = sqlite3_step(s);
@@ -399,6 +419,8 @@ static int
 sq_key_replace(struct store *st, const struct key_rec *k)
 {
 	sqlite3_stmt *s = NULL;
+	const unsigned char *aes;
+	size_t aeslen;
 
 	if (sqlite3_prepare_v2(SQ(st)->db, "UPDATE keys SET private_id = ?2,"
 	    " aes_key = ?3, serial = ?4, counter = -1, session_use = -1,"
@@ -407,7 +429,8 @@ sq_key_replace(struct store *st, const struct key_rec *k)
 		return -1;
 	sqlite3_bind_text(s, 1, k->public_id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, k->private_id, YK_UID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, k->aes, YK_AES_LEN, SQLITE_STATIC);
+	aes = key_rec_stored(k, &aeslen);
+	sqlite3_bind_blob(s, 3, aes, (int)aeslen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, k->serial);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
 	return change_one(st, s);
@@ -499,10 +522,12 @@ load_key(struct store *st, const char *public_id, struct key_state *ks)
 	if (rc != SQLITE_ROW)
 		goto out;
 	if (sqlite3_column_bytes(s, 0) != YK_UID_LEN ||
-	    sqlite3_column_bytes(s, 1) != YK_AES_LEN)
+	    sqlite3_column_bytes(s, 1) < 1 ||
+	    sqlite3_column_bytes(s, 1) > STORE_SEALED_LEN)
 		goto out;
 	memcpy(ks->uid, sqlite3_column_blob(s, 0), YK_UID_LEN);
-	memcpy(ks->aes, sqlite3_column_blob(s, 1), YK_AES_LEN);
+	ks->storedlen = (size_t)sqlite3_column_bytes(s, 1);
+	memcpy(ks->stored, sqlite3_column_blob(s, 1), ks->storedlen);
 	ks->active = sqlite3_column_int(s, 2) != 0;
 	ks->counter = (long)sqlite3_column_int64(s, 3);
 	ks->use = (long)sqlite3_column_int64(s, 4);
@@ -722,12 +747,12 @@ dump_keys(sqlite3 *db, struct store_rows *out)
 		nonce = (const char *)sqlite3_column_text(s, 8);
 		if (pub == NULL || strlen(pub) > YK_PUBID_MAX ||
 		    sqlite3_column_bytes(s, 1) != YK_UID_LEN ||
-		    sqlite3_column_bytes(s, 2) != YK_AES_LEN ||
+		    key_rec_set_stored(&k->k, sqlite3_column_blob(s, 2),
+		    (size_t)sqlite3_column_bytes(s, 2)) != 0 ||
 		    (nonce != NULL && strlen(nonce) >= sizeof(k->nonce)))
 			goto out;
 		snprintf(k->k.public_id, sizeof(k->k.public_id), "%s", pub);
 		memcpy(k->k.private_id, sqlite3_column_blob(s, 1), YK_UID_LEN);
-		memcpy(k->k.aes, sqlite3_column_blob(s, 2), YK_AES_LEN);
 		k->k.serial = (long)sqlite3_column_int64(s, 3);
 		k->active = sqlite3_column_int(s, 4) != 0;
 		k->counter = (long)sqlite3_column_int64(s, 5);
@@ -769,6 +794,8 @@ static int
 load_rows(sqlite3 *db, const struct store_rows *rows)
 {
 	sqlite3_stmt *c = NULL, *k = NULL;
+	const unsigned char *aes;
+	size_t aeslen;
 	int r = -1;
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO clients (id, secret, active,"
@@ -795,7 +822,8 @@ load_rows(sqlite3 *db, const struct store_rows *rows)
 		sqlite3_reset(k);
 		sqlite3_bind_text(k, 1, kr->k.public_id, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(k, 2, kr->k.private_id, YK_UID_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(k, 3, kr->k.aes, YK_AES_LEN, SQLITE_STATIC);
+		aes = key_rec_stored(&kr->k, &aeslen);
+		sqlite3_bind_blob(k, 3, aes, (int)aeslen, SQLITE_STATIC);
 		sqlite3_bind_int64(k, 4, kr->k.serial);
 		sqlite3_bind_int(k, 5, kr->active ? 1 : 0);
 		sqlite3_bind_int64(k, 6, kr->counter);
@@ -842,6 +870,29 @@ out:
 	return r;
 }
 
+/*
+ * The plain key's bytes are overwritten (secure_delete); the WAL is
+ * written back into the file, and removed, when the last user closes it.
+ */
+static int
+sq_key_seal(struct store *st, const struct key_rec *k)
+{
+	sqlite3 *db = SQ(st)->db;
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (!k->is_sealed || exec(db, "PRAGMA secure_delete = ON") != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "UPDATE keys SET aes_key = ?2 WHERE"
+	    " public_id = ?1 AND length(aes_key) = 16", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, k->public_id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, k->sealed, STORE_SEALED_LEN, SQLITE_STATIC);
+		r = change_one(st, s);
+	}
+	exec(db, "PRAGMA secure_delete = OFF");
+	return r;
+}
+
 static int
 sq_schema_version(struct store *st)
 {
@@ -869,4 +920,5 @@ const struct store_ops store_sqlite_ops = {
 	.dump = sq_dump,
 	.load = sq_load,
 	.schema_version = sq_schema_version,
+	.key_seal = sq_key_seal,
 };

@@ -18,10 +18,10 @@ if "$YKVALD" key list --db "$A" >/dev/null 2>"$T/err"; then
 	fail "key list on a database without the schema"
 fi
 grep -q 'db init' "$T/err" || fail "no hint to run db init: $(cat "$T/err")"
-"$YKVALD" db init --db "$A" | grep -q 'schema version 1' || fail "db init"
+"$YKVALD" db init --db "$A" | grep -q 'schema version 2' || fail "db init"
 "$YKVALD" db init --db "$A" >/dev/null || fail "db init twice"
-"$YKVALD" db migrate --db "$A" | grep -q 'schema version 1' || fail "db migrate"
-[ "$(psql_at "$PGPORT" a 'SELECT version FROM ykvald_schema')" = 1 ] ||
+"$YKVALD" db migrate --db "$A" | grep -q 'schema version 2' || fail "db migrate"
+[ "$(psql_at "$PGPORT" a 'SELECT version FROM ykvald_schema')" = 2 ] ||
 	fail "schema version row"
 ok "db init, db migrate"
 
