@@ -28,7 +28,7 @@ static const char usage_text[] =
 "usage: ykvald serve [--db DB] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "                    [--ready-file FILE] [--max-connections N]\n"
 "                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
-"                    [--allow-root] [--key-file FILE]\n"
+"                    [--allow-root] [--key-file FILE] [--rate-limit N]\n"
 "       ykvald client add [--db DB] [--id N] [--json]\n"
 "       ykvald client list [--db DB] [--json]\n"
 "       ykvald client disable|enable [--db DB] ID\n"
@@ -46,7 +46,7 @@ static const char usage_text[] =
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
 	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_ROOT, O_CTR, O_USE,
-	O_SERIAL, O_FROM, O_TO, O_KEYFILE };
+	O_SERIAL, O_FROM, O_TO, O_KEYFILE, O_RATE };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -69,16 +69,17 @@ static const struct option long_opts[] = {
 	{ "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },
 	{ "key-file", required_argument, NULL, O_KEYFILE },
+	{ "rate-limit", required_argument, NULL, O_RATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char	*db, *pub, *priv, *aes, *id, *serial;
-	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to;
+	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to, *rate;
 	bool		json, allow_root;
 	struct serve_opts serve;
-	bool		seen[O_KEYFILE + 1];
+	bool		seen[O_RATE + 1];
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -168,6 +169,7 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_USE: a->use = optarg; break;
 		case O_FROM: a->from = optarg; break;
 		case O_TO: a->to = optarg; break;
+		case O_RATE: a->rate = optarg; break;
 		case O_KEYFILE:
 			if (load_master(optarg) != 0)
 				return -1;
@@ -259,7 +261,7 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
-		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, 0 };
+		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, 0 };
 	struct args a = { 0 };
 	char err[512], note[512];
 
@@ -277,7 +279,9 @@ cmd_serve(int argc, char **argv)
 	    serve_number("max-connections-per-ip", a.maxip, 65536,
 	    SERVE_DEFAULT_MAX_CONNS_PER_IP, &a.serve.max_conns_per_ip) != 0 ||
 	    serve_number("request-timeout", a.rtime, 3600,
-	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0)
+	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0 ||
+	    (a.rate != NULL && serve_number("rate-limit", a.rate, 1000000, 0,
+	    &a.serve.rate_limit) != 0))
 		return 2;
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";

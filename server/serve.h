@@ -18,6 +18,7 @@ struct serve_opts {
 	unsigned	max_conns;		/* on each address */
 	unsigned	max_conns_per_ip;	/* on each address */
 	unsigned	request_timeout;	/* seconds to send a request */
+	unsigned	rate_limit;	/* verifications a second per client, 0 off */
 };
 
 #define SERVE_DEFAULT_MAX_CONNS		512
