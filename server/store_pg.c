@@ -35,6 +35,7 @@ struct pg_store {
 	unsigned	backoff_ms;
 	unsigned long	fail_gen;	/* ok_gen when the last attempt failed */
 	bool		in_batch;	/* every statement ends by batch_end */
+	PGresult	*batch_keys;	/* the batch's keys (get_keys) */
 	struct timespec	batch_end;
 	char		err[256];	/* why the last call failed */
 };
@@ -72,9 +73,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  CHECK (length(aes_key) IN (16, 44));",
 };
 
-static const char sql_get_key[] =
-	"SELECT private_id, aes_key, active, counter, session_use, nonce"
-	" FROM keys WHERE public_id = $1";
+/* Every key a batch may need, in one statement. */
+static const char sql_get_keys[] =
+	"SELECT private_id, aes_key, active, counter, session_use, nonce,"
+	" public_id FROM keys WHERE public_id = ANY ($1::text[])";
 
 /*
  * The compare-and-set: it changes the row only for a strictly greater
@@ -257,7 +259,7 @@ static int
 prepare_all(struct pg_store *p)
 {
 	static const char *const stmts[][2] = {
-		{ "get_key", sql_get_key }, { "cas", sql_cas },
+		{ "get_keys", sql_get_keys }, { "cas", sql_cas },
 		{ "state", sql_state },
 	};
 	PGresult *res;
@@ -872,35 +874,55 @@ out:
 
 /* ---- the verification ------------------------------------------------ */
 
-/* 1 found, 0 unknown, -1 error. */
+/* 1 found, 0 unknown, -1 error: from the batch's keys. */
 static int
 load_key(struct store *st, const char *public_id, struct key_state *ks)
 {
-	const char *v[] = { public_id };
-	PGresult *res;
-	int r = -1, n;
+	const PGresult *res = PG(st)->batch_keys;
+	int row = -1, n;
 
 	memset(ks, 0, sizeof(*ks));
-	res = run(PG(st), true, "get_key", 1, v, PGRES_TUPLES_OK, NULL);
+	for (int i = 0; res != NULL && i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 6), public_id) == 0)
+			row = i;
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 0) {
-		r = 0;
-		goto out;
-	}
-	if (bytea(res, 0, 0, ks->uid, YK_UID_LEN) != 0 ||
-	    (n = bytea_var(res, 0, 1, ks->stored, sizeof(ks->stored))) < 0 ||
-	    PQgetlength(res, 0, 5) >= (int)sizeof(ks->nonce))
-		goto out;
+	if (row < 0)
+		return 0;
+	if (bytea(res, row, 0, ks->uid, YK_UID_LEN) != 0 ||
+	    (n = bytea_var(res, row, 1, ks->stored, sizeof(ks->stored))) < 0 ||
+	    PQgetlength(res, row, 5) >= (int)sizeof(ks->nonce))
+		return -1;
 	ks->storedlen = (size_t)n;
-	ks->active = flag(res, 0, 2);
-	ks->counter = (long)num(res, 0, 3);
-	ks->use = (long)num(res, 0, 4);
-	snprintf(ks->nonce, sizeof(ks->nonce), "%s", PQgetvalue(res, 0, 5));
-	r = 1;
-out:
-	PQclear(res);
-	return r;
+	ks->active = flag(res, row, 2);
+	ks->counter = (long)num(res, row, 3);
+	ks->use = (long)num(res, row, 4);
+	snprintf(ks->nonce, sizeof(ks->nonce), "%s", PQgetvalue(res, row, 5));
+	return 1;
+}
+
+/* The public IDs of both readings of every OTP, as a text[] literal. */
+static char *
+batch_ids(struct cas_item **items, size_t n)
+{
+	char *buf = malloc(n * 2 * (YK_PUBID_MAX + 3) + 3), *w = buf;
+	size_t idlen;
+
+	if (buf == NULL)
+		return NULL;
+	*w++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		idlen = otp_pubid_len(items[i]->otp->len);
+		/* modhex: nothing to escape inside the quotes */
+		w += sprintf(w, "%s\"%.*s\"", i ? "," : "", (int)idlen,
+		    items[i]->otp->otp);
+		if (items[i]->otp->alt[0] != '\0')
+			w += sprintf(w, ",\"%.*s\"", (int)idlen,
+			    items[i]->otp->alt);
+	}
+	*w++ = '}';
+	*w = '\0';
+	return buf;
 }
 
 /* One compare-and-set; -1 when the transaction is lost. */
@@ -966,13 +988,19 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	struct pg_store *p = PG(st);
 	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
 	struct key_state ks;
+	char *ids = NULL;
+	const char *v[1];
 	size_t nc = 0;
 	int r;
 
 	/* One deadline for the whole batch: no answer waits longer. */
 	deadline_in(&p->batch_end, PG_TIMEOUT_MS);
 	p->in_batch = true;
-	if (cand == NULL || begin(p) != 0)
+	if (cand == NULL || begin(p) != 0 || (ids = batch_ids(items, n)) == NULL)
+		goto fail;
+	v[0] = ids;
+	if ((p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
+	    NULL)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		r = store_identify(st, load_key, items[i], &ks);
@@ -992,6 +1020,8 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 		nc++;
 	}
 	explicit_bzero(&ks, sizeof(ks));
+	PQclear(p->batch_keys);	/* AES keys: libpq frees without wiping */
+	p->batch_keys = NULL;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
 	for (size_t i = 0; i < nc; i++)
 		if (cas_one(p, cand[i].it, cand[i].uid) != 0)
@@ -1000,12 +1030,16 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 		goto fail;
 	p->in_batch = false;
 	free(cand);
+	free(ids);
 	return;
 fail:
 	explicit_bzero(&ks, sizeof(ks));
+	PQclear(p->batch_keys);
+	p->batch_keys = NULL;
 	p->in_batch = false;
 	rollback(p);
 	free(cand);
+	free(ids);
 	for (size_t i = 0; i < n; i++)
 		items[i]->verdict = SV_BACKEND_ERROR;
 }
