@@ -29,6 +29,7 @@ static const char usage_text[] =
 "                    [--ready-file FILE] [--max-connections N]\n"
 "                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
 "                    [--allow-root] [--key-file FILE] [--rate-limit N]\n"
+"                    [--db-timeout SECONDS]\n"
 "       ykvald client add [--db DB] [--id N] [--json]\n"
 "       ykvald client list [--db DB] [--json]\n"
 "       ykvald client disable|enable [--db DB] ID\n"
@@ -46,7 +47,7 @@ static const char usage_text[] =
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
 	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_ROOT, O_CTR, O_USE,
-	O_SERIAL, O_FROM, O_TO, O_KEYFILE, O_RATE };
+	O_SERIAL, O_FROM, O_TO, O_KEYFILE, O_RATE, O_DBTIME };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -70,16 +71,18 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, O_TO },
 	{ "key-file", required_argument, NULL, O_KEYFILE },
 	{ "rate-limit", required_argument, NULL, O_RATE },
+	{ "db-timeout", required_argument, NULL, O_DBTIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char	*db, *pub, *priv, *aes, *id, *serial;
-	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to, *rate;
+	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to, *rate,
+			*dbtime;
 	bool		json, allow_root;
 	struct serve_opts serve;
-	bool		seen[O_RATE + 1];
+	bool		seen[O_DBTIME + 1];
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -170,6 +173,7 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_FROM: a->from = optarg; break;
 		case O_TO: a->to = optarg; break;
 		case O_RATE: a->rate = optarg; break;
+		case O_DBTIME: a->dbtime = optarg; break;
 		case O_KEYFILE:
 			if (load_master(optarg) != 0)
 				return -1;
@@ -261,9 +265,10 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
-		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, 0 };
+		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, O_DBTIME, 0 };
 	struct args a = { 0 };
 	char err[512], note[512];
+	unsigned dbtime;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
@@ -281,8 +286,11 @@ cmd_serve(int argc, char **argv)
 	    serve_number("request-timeout", a.rtime, 3600,
 	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0 ||
 	    (a.rate != NULL && serve_number("rate-limit", a.rate, 1000000, 0,
-	    &a.serve.rate_limit) != 0))
+	    &a.serve.rate_limit) != 0) ||
+	    serve_number("db-timeout", a.dbtime, 300,
+	    STORE_DEFAULT_TIMEOUT_MS / 1000, &dbtime) != 0)
 		return 2;
+	store_set_timeout((int)dbtime * 1000);
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
 	a.serve.db = a.db;

@@ -35,6 +35,13 @@ enum store_open_mode {
  */
 bool store_is_uri(const char *db);
 
+/*
+ * How long any one PostgreSQL connect, statement or batch of
+ * verifications may take (set before the stores are used).
+ */
+#define STORE_DEFAULT_TIMEOUT_MS	5000
+void store_set_timeout(int ms);
+
 /* The backend for db: PostgreSQL for a URI, else SQLite. */
 const struct store_ops *store_backend(const char *db);
 

@@ -22,7 +22,6 @@
 
 #include "store.h"
 
-#define PG_TIMEOUT_MS	5000	/* any one connect or statement */
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
 #define PG_BACKOFF_MAX	5000
 #define PG_LOCK_ID	"7945413158"	/* advisory lock: schema changes */
@@ -47,6 +46,15 @@ struct pg_store {
  * handle (the writer, each reader) stops waiting out its back-off.
  */
 static unsigned long ok_gen;
+
+/* Any one connect, statement or batch (store_set_timeout). */
+static int pg_timeout_ms = STORE_DEFAULT_TIMEOUT_MS;
+
+void
+store_set_timeout(int ms)
+{
+	pg_timeout_ms = ms;
+}
 
 /* migrations[v] brings a database from version v to v + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -248,7 +256,7 @@ run_prepare(struct pg_store *p, const char *name, const char *sql)
 {
 	struct timespec t;
 
-	deadline_in(&t, PG_TIMEOUT_MS);
+	deadline_in(&t, pg_timeout_ms);
 	if (!PQsendPrepare(p->conn, name, sql, 0, NULL))
 		return NULL;
 	return collect(p->conn, &t);
@@ -294,7 +302,7 @@ ensure(struct pg_store *p)
 		    "unreachable; waiting before the next attempt");
 		return -1;
 	}
-	if ((p->conn = connect_within(p->uri, PG_TIMEOUT_MS, p->err,
+	if ((p->conn = connect_within(p->uri, pg_timeout_ms, p->err,
 	    sizeof(p->err))) != NULL && prepare_all(p) == 0) {
 		p->backoff_ms = 0;
 		__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
@@ -347,7 +355,7 @@ run(struct pg_store *p, bool prepared, const char *sql, int n,
 	if (p->in_batch)
 		t = p->batch_end;
 	else
-		deadline_in(&t, PG_TIMEOUT_MS);
+		deadline_in(&t, pg_timeout_ms);
 	ok = prepared ? PQsendQueryPrepared(p->conn, sql, n, vals, NULL, NULL, 0) :
 	    n > 0 ? PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0) :
 	    PQsendQuery(p->conn, sql);
@@ -572,7 +580,7 @@ pg_open(const char *uri, enum store_open_mode mode, char *errbuf,
 		goto fail;
 	}
 	p->base.ops = &store_pg_ops;
-	if ((p->conn = connect_within(uri, PG_TIMEOUT_MS, errbuf, errlen)) == NULL)
+	if ((p->conn = connect_within(uri, pg_timeout_ms, errbuf, errlen)) == NULL)
 		goto fail;
 	if (pg_migrate(p, mode, errbuf, errlen) != 0)
 		goto fail;
@@ -994,7 +1002,7 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	int r;
 
 	/* One deadline for the whole batch: no answer waits longer. */
-	deadline_in(&p->batch_end, PG_TIMEOUT_MS);
+	deadline_in(&p->batch_end, pg_timeout_ms);
 	p->in_batch = true;
 	if (cand == NULL || begin(p) != 0 || (ids = batch_ids(items, n)) == NULL)
 		goto fail;

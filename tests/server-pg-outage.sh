@@ -20,8 +20,11 @@ psql_at "$PGPORT" outage "UPDATE clients SET secret = '$CKEY'" >/dev/null
 "$YKVALD" key add --db "$DB" --public-id $PUB --private-id $PRIV \
 	--aes-key $AES >/dev/null || fail "key add"
 
+# node N [SERVE-ARGS]: start node N.
 node() {
-	start_ykvald "$DB"
+	_n=$1; shift
+	start_ykvald "$DB" "$@"
+	set -- "$_n"
 	eval "URL_$1=\$URL PID_$1=\$YKVALD_PID ADDR_$1=\$YKVALD_ADDR"
 }
 node 1; node 2; node 3
@@ -84,24 +87,44 @@ for n in 1 2 3; do
 done
 ok "database back: every node answers OK again, /health 200"
 
+# ---- PostgreSQL stalled (stopped, its sockets open) -----------------------
+# Node 4 has --db-timeout 1: a stalled database holds no verification
+# past that deadline (a statement, then one more connection attempt).
+node 4 --db-timeout 1
+[ "$(verify 4 "stall0nonce0123456789" "$(otp 34 0)")" = OK ] || fail "node 4"
+pm=$(head -n 1 "$PGDIR/data/postmaster.pid")
+pgprocs="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+# shellcheck disable=SC2086 # the pids
+kill -STOP $pgprocs
+t0=$(now_ms)
+s=$(verify 4 "stall1nonce0123456789" "$(otp 34 1)")
+took=$(($(now_ms) - t0))
+# shellcheck disable=SC2086 # the pids
+kill -CONT $pgprocs
+[ "$s" = BACKEND_ERROR ] || fail "node 4 with the database stalled: $s"
+[ $took -lt 4000 ] || fail "node 4 held a verification $took ms (--db-timeout 1)"
+ok "database stalled: BACKEND_ERROR after $took ms (--db-timeout 1)"
+YKVALD_PID=$PID_4
+stop_ykvald
+
 # ---- one node killed under load ----------------------------------------
 printf 'alice:%s\n' $PUB > "$T/authfile"
 service three "auth required $MODULE id=1 key=$CKEY authfile=$T/authfile urllist=$URL_1;$URL_2;$URL_3"
 t0=$(now_ms)
-expect PAM_SUCCESS three alice "$(otp 33 0)"
+expect PAM_SUCCESS three alice "$(otp 36 0)"
 up_ms=$(($(now_ms) - t0))
-"$BURST" "$URL_1,$URL_2,$URL_3" 1 "$CKEY" "$(otp 33 1)" 60 > "$T/tally" &
+"$BURST" "$URL_1,$URL_2,$URL_3" 1 "$CKEY" "$(otp 36 1)" 60 > "$T/tally" &
 load=$!
 kill -9 "$PID_1"
 wait "$load" || :
 [ "$(sed -n 's/^OK //p' "$T/tally")" = 1 ] ||
 	fail "not one OK under load with a node killed: $(tr '\n' ' ' < "$T/tally")"
 for n in 2 3; do
-	[ "$(verify $n "alive${n}nonce0123456789" "$(otp 33 $((n + 1)))")" = OK ] ||
+	[ "$(verify $n "alive${n}nonce0123456789" "$(otp 36 $((n + 1)))")" = OK ] ||
 		fail "node $n after node 1 died"
 done
 t0=$(now_ms)
-expect PAM_SUCCESS three alice "$(otp 33 9)"
+expect PAM_SUCCESS three alice "$(otp 36 9)"
 down_ms=$(($(now_ms) - t0))
 [ $down_ms -lt $((up_ms + 2000)) ] ||
 	fail "a login with one node down took $down_ms ms, $up_ms with all up"
