@@ -746,13 +746,15 @@ post_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 static bool
 over_limit(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	const char *v = params_get(&rq->params, "id");
+	const char *v;
 	char addr[INET6_ADDRSTRLEN];
 	struct timespec now;
-	long id = v != NULL ? strtol(v, NULL, 10) : 0;
+	long id;
 
 	if (s->ratelimit == NULL)
 		return false;
+	v = params_get(&rq->params, "id");
+	id = v != NULL ? strtol(v, NULL, 10) : 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ratelimit_take(s->ratelimit, id, &now))
 		return false;
