@@ -933,52 +933,123 @@ batch_ids(struct cas_item **items, size_t n)
 	return buf;
 }
 
-/* One compare-and-set; -1 when the transaction is lost. */
-static int
-cas_one(struct pg_store *p, struct cas_item *it, const unsigned char *uid)
-{
-	char priv[2 + 2 * YK_UID_LEN + 1];
-	struct numbuf c, u, ts, m;
-	long ctr = it->tok.ctr & 0x7fff, use = it->tok.use;
-	const char *v[] = { it->public_id, numstr(&c, ctr), numstr(&u, use),
-		numstr(&ts, (long long)otp_timestamp(&it->tok)), it->nonce,
-		numstr(&m, time(NULL)), priv };
-	struct key_state now = { .active = true };
-	PGresult *res;
-
-	hex(uid, YK_UID_LEN, priv);
-	res = run(p, true, "cas", 7, v, PGRES_COMMAND_OK, NULL);
-	if (res == NULL)
-		return -1;
-	if (strcmp(PQcmdTuples(res), "1") == 0) {
-		it->verdict = SV_OK;
-	} else {
-		/*
-		 * The statement's snapshot may predate the transaction it
-		 * waited for (the same request, on another node): read the
-		 * row again, as committed now.
-		 */
-		PQclear(res);
-		res = run(p, true, "state", 1, v, PGRES_TUPLES_OK, NULL);
-		if (res == NULL)
-			return -1;
-		if (PQntuples(res) == 1) {
-			now.counter = (long)num(res, 0, 0);
-			now.use = (long)num(res, 0, 1);
-			snprintf(now.nonce, sizeof(now.nonce), "%s",
-			    PQgetvalue(res, 0, 2));
-		}
-		it->verdict = store_not_newer(&now, ctr, use, it->nonce);
-	}
-	PQclear(res);
-	return 0;
-}
-
 struct cand {
 	struct cas_item	*it;
 	size_t		order;
 	unsigned char	uid[YK_UID_LEN];
 };
+
+/*
+ * The verdict of a compare-and-set that changed nothing, from the key's
+ * state as committed now (after the batch's own commit: it may have
+ * waited for another node's transaction, whose nonce decides between
+ * REPLAYED_REQUEST and REPLAYED_OTP).  -1 when the connection is lost.
+ */
+static int
+not_newer(struct pg_store *p, struct cas_item *it)
+{
+	const char *v[] = { it->public_id };
+	struct key_state now = { .active = true };
+	PGresult *res;
+
+	res = run(p, true, "state", 1, v, PGRES_TUPLES_OK, NULL);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		now.counter = (long)num(res, 0, 0);
+		now.use = (long)num(res, 0, 1);
+		snprintf(now.nonce, sizeof(now.nonce), "%s", PQgetvalue(res, 0, 2));
+	}
+	it->verdict = store_not_newer(&now, it->tok.ctr & 0x7fff, it->tok.use,
+	    it->nonce);
+	PQclear(res);
+	return 0;
+}
+
+/* Send one compare-and-set into the pipeline: 0 or -1. */
+static int
+send_cas(struct pg_store *p, const struct cas_item *it,
+    const unsigned char *uid)
+{
+	char priv[2 + 2 * YK_UID_LEN + 1];
+	struct numbuf c, u, ts, m;
+	const char *v[] = { it->public_id, numstr(&c, it->tok.ctr & 0x7fff),
+		numstr(&u, it->tok.use),
+		numstr(&ts, (long long)otp_timestamp(&it->tok)), it->nonce,
+		numstr(&m, time(NULL)), priv };
+
+	hex(uid, YK_UID_LEN, priv);
+	return PQsendQueryPrepared(p->conn, "cas", 7, v, NULL, NULL, 0) ? 0 : -1;
+}
+
+/* The next result in the pipeline, when its status is want; else NULL. */
+static PGresult *
+pipe_result(struct pg_store *p, ExecStatusType want)
+{
+	PGresult *res = collect(p->conn, &p->batch_end);
+
+	if (res != NULL && PQresultStatus(res) == want)
+		return res;
+	set_pg_err(p->err, sizeof(p->err), "PostgreSQL", p->conn, res);
+	PQclear(res);
+	return NULL;
+}
+
+/* The pipeline's sync point: 0, or -1. */
+static int
+pipe_sync(struct pg_store *p)
+{
+	PGresult *res;
+	int r;
+
+	while (PQisBusy(p->conn))
+		if (wait_sock(p->conn, false, &p->batch_end) != 0 ||
+		    !PQconsumeInput(p->conn))
+			return -1;
+	res = PQgetResult(p->conn);
+	r = res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC ? 0 : -1;
+	PQclear(res);
+	return r;
+}
+
+/*
+ * Every compare-and-set of the batch and its COMMIT in one pipeline: one
+ * round trip.  ok[i] says whether cand i changed its row.  On any error
+ * the connection is dropped, which rolls the transaction back.  0 or -1.
+ */
+static int
+cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
+{
+	PGresult *res;
+	bool committed;
+
+	if (!PQenterPipelineMode(p->conn))
+		goto lost;
+	for (size_t i = 0; i < nc; i++)
+		if (send_cas(p, cand[i].it, cand[i].uid) != 0)
+			goto lost;
+	if (!PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQpipelineSync(p->conn))
+		goto lost;
+	for (size_t i = 0; i < nc; i++) {
+		if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
+			goto lost;
+		ok[i] = strcmp(PQcmdTuples(res), "1") == 0;
+		PQclear(res);
+	}
+	/* A transaction that failed "commits" as ROLLBACK. */
+	if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
+		goto lost;
+	committed = strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	PQclear(res);
+	if (!committed || pipe_sync(p) != 0 || !PQexitPipelineMode(p->conn))
+		goto lost;
+	return 0;
+lost:
+	drop_conn(p);
+	return -1;
+}
+
 
 /* Rows are locked in public ID order in every transaction: no deadlock. */
 static int
@@ -995,6 +1066,7 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 {
 	struct pg_store *p = PG(st);
 	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
+	bool *ok = calloc(n ? n : 1, sizeof(*ok));
 	struct key_state ks;
 	char *ids = NULL;
 	const char *v[1];
@@ -1004,7 +1076,8 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	/* One deadline for the whole batch: no answer waits longer. */
 	deadline_in(&p->batch_end, pg_timeout_ms);
 	p->in_batch = true;
-	if (cand == NULL || begin(p) != 0 || (ids = batch_ids(items, n)) == NULL)
+	if (cand == NULL || ok == NULL || begin(p) != 0 ||
+	    (ids = batch_ids(items, n)) == NULL)
 		goto fail;
 	v[0] = ids;
 	if ((p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
@@ -1031,13 +1104,18 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	PQclear(p->batch_keys);	/* AES keys: libpq frees without wiping */
 	p->batch_keys = NULL;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
-	for (size_t i = 0; i < nc; i++)
-		if (cas_one(p, cand[i].it, cand[i].uid) != 0)
-			goto fail;
-	if (cmd(p, "COMMIT") != 0)
+	if (cas_pipeline(p, cand, nc, ok) != 0)
 		goto fail;
+	/* Committed: what changed its row is OK, whatever follows. */
+	for (size_t i = 0; i < nc; i++)
+		if (ok[i])
+			cand[i].it->verdict = SV_OK;
+	for (size_t i = 0; i < nc; i++)
+		if (!ok[i] && not_newer(p, cand[i].it) != 0)
+			cand[i].it->verdict = SV_REPLAYED_OTP;
 	p->in_batch = false;
 	free(cand);
+	free(ok);
 	free(ids);
 	return;
 fail:
@@ -1047,6 +1125,7 @@ fail:
 	p->in_batch = false;
 	rollback(p);
 	free(cand);
+	free(ok);
 	free(ids);
 	for (size_t i = 0; i < n; i++)
 		items[i]->verdict = SV_BACKEND_ERROR;
