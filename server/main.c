@@ -42,7 +42,7 @@ static const char usage_text[] =
 "       ykvald key bump [--db DB] --counter N [--use N] PUBLIC_ID\n"
 "       ykvald backup [--db DB] FILE\n"
 "       ykvald db init|migrate [--db DB] [--key-file FILE]\n"
-"       ykvald db copy --from DB --to DB\n"
+"       ykvald db copy --from DB --to DB [--key-file FILE]\n"
 "       ykvald --version\n";
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
@@ -870,7 +870,7 @@ cmd_db_schema(int argc, char **argv, bool migrate)
 static int
 cmd_db_copy(int argc, char **argv)
 {
-	static const int ok[] = { O_FROM, O_TO, 0 };
+	static const int ok[] = { O_FROM, O_TO, O_KEYFILE, 0 };
 	struct args a = { 0 };
 	struct store *from = NULL, *to = NULL;
 	char err[512];
@@ -887,6 +887,7 @@ cmd_db_copy(int argc, char **argv)
 	if ((from = open_db(a.from, STORE_EXISTING)) == NULL ||
 	    (to = open_db(a.to, STORE_MIGRATE)) == NULL)
 		goto out;
+	/* --key-file: open_db gave it to "to", whose load seals the keys. */
 	if (copy_rows(from, to, err, sizeof(err)) != 0)
 		fprintf(stderr, "ykvald: db copy: %s; nothing was copied\n", err);
 	else

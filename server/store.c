@@ -366,7 +366,36 @@ int
 store_load(struct store *st, const struct store_rows *rows, char *errbuf,
     size_t errlen)
 {
-	return st->ops->load(st, rows, errbuf, errlen);
+	struct store_rows sealed = *rows;
+	struct key_row *k;
+	int r;
+
+	if (!st->has_master || rows->nkeys == 0)
+		return st->ops->load(st, rows, errbuf, errlen);
+	/* With a master key, no key reaches this database in clear. */
+	if ((k = calloc(rows->nkeys, sizeof(*k))) == NULL) {
+		snprintf(errbuf, errlen, "%s", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < rows->nkeys; i++) {
+		k[i] = rows->keys[i];
+		if (k[i].k.is_sealed)
+			continue;
+		if (seal(st->master, k[i].k.public_id, k[i].k.aes,
+		    k[i].k.sealed) != 0) {
+			snprintf(errbuf, errlen, "%s", "cannot seal an AES key");
+			r = -1;
+			goto out;
+		}
+		k[i].k.is_sealed = true;
+		explicit_bzero(k[i].k.aes, sizeof(k[i].k.aes));
+	}
+	sealed.keys = k;
+	r = st->ops->load(st, &sealed, errbuf, errlen);
+out:
+	explicit_bzero(k, rows->nkeys * sizeof(*k));
+	free(k);
+	return r;
 }
 
 void

@@ -205,7 +205,9 @@ int store_dump(struct store *st, struct store_rows *out, char *errbuf,
     size_t errlen);
 /*
  * Write rows into a database that holds no client and no key, in one
- * transaction: all or none.  0, -1 error, -2 the database is not empty.
+ * transaction: all or none; with a master key (store_use_master) the
+ * keys in clear are sealed first.  0, -1 error, -2 the database is not
+ * empty.
  */
 int store_load(struct store *st, const struct store_rows *rows,
     char *errbuf, size_t errlen);

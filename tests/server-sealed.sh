@@ -102,4 +102,15 @@ clear_of "$T/pgdump.sql" "pg_dump"
 [ "$(serve_status "$DB" "$(otp 1 1)" pgnokey0123456789)" = BACKEND_ERROR ] ||
 	fail "sealed (pg), without a key file"
 ok "PostgreSQL: migrate from version 1 seals, pg_dump holds no AES key"
+
+# db copy --key-file: a SQLite site in clear moves to PostgreSQL sealed.
+new_db "$T/plain.db"
+psql_at "$PGPORT" postgres "CREATE DATABASE moved" >/dev/null
+"$YKVALD" db copy --from "$T/plain.db" --to "postgresql://ykvald@127.0.0.1:$PGPORT/moved" \
+	--key-file "$KF" >/dev/null || fail "db copy --key-file"
+"$PGBIN/pg_dump" -h 127.0.0.1 -p "$PGPORT" -U ykvald moved > "$T/moved.sql" ||
+	fail "pg_dump moved"
+grep -q "$PUB" "$T/moved.sql" || fail "the copy holds no key"
+clear_of "$T/moved.sql" "pg_dump after db copy --key-file"
+ok "db copy --key-file seals the keys it moves"
 echo "server-sealed: all passed"
