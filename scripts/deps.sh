@@ -9,7 +9,7 @@ PACKAGES=(
 	gcc make autoconf automake libtool pkg-config
 	libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev
 	libykpers-1-dev libyubikey-dev libmicrohttpd-dev libsqlite3-dev
-	libp11-kit-dev libgnutls28-dev
+	libp11-kit-dev libgnutls28-dev libpq-dev
 	# tests and demo
 	sqlite3 curl openssl ca-certificates iproute2 python3
 	pamtester libpam-wrapper libnss-wrapper libuid-wrapper libpam-yubico
@@ -21,6 +21,8 @@ PACKAGES=(
 	# real stacks: the tests start their own sshd and run sudo and the
 	# screen locker vlock
 	openssh-server openssh-client sudo vlock
+	# ykvald's PostgreSQL backend: the tests run their own servers
+	postgresql
 	# the Debian packages (tests/packages.sh): build, lintian
 	build-essential dpkg-dev debhelper fakeroot lintian
 )
@@ -46,5 +48,13 @@ if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy"
 	chmod 755 "$policy"
 	trap 'rm -f "$policy"' EXIT
+fi
+# Installing postgresql would create (and start) a "main" cluster on port
+# 5432; the tests never use one (tests/pg-lib.sh starts its own), so do
+# not make it (postgresql-common's createcluster.conf reads this directory).
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+	mkdir -p /etc/postgresql-common/createcluster.d
+	printf 'create_main_cluster = false\n' \
+		>/etc/postgresql-common/createcluster.d/pam_yk-no-main.conf
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -23,27 +23,31 @@
 
 #define MAX_IMPORT	100000
 
+/* DB is a SQLite file, or a PostgreSQL URI (postgresql://...). */
 static const char usage_text[] =
-"usage: ykvald serve [--db FILE] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
+"usage: ykvald serve [--db DB] [--listen ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "                    [--ready-file FILE] [--max-connections N]\n"
 "                    [--max-connections-per-ip N] [--request-timeout SECONDS]\n"
-"                    [--allow-root]\n"
-"       ykvald client add [--db FILE] [--id N] [--json]\n"
-"       ykvald client list [--db FILE] [--json]\n"
-"       ykvald client disable|enable [--db FILE] ID\n"
-"       ykvald client rotate-key [--db FILE] [--json] ID\n"
-"       ykvald key add|replace [--db FILE] --public-id MODHEX --private-id HEX\n"
-"                      --aes-key HEX [--serial N]\n"
-"       ykvald key import [--db FILE] FILE\n"
-"       ykvald key list [--db FILE] [--json]\n"
-"       ykvald key disable|enable|delete [--db FILE] PUBLIC_ID\n"
-"       ykvald key bump [--db FILE] --counter N [--use N] PUBLIC_ID\n"
-"       ykvald backup [--db FILE] FILE\n"
+"                    [--allow-root] [--key-file FILE] [--rate-limit N]\n"
+"                    [--db-timeout SECONDS]\n"
+"       ykvald client add [--db DB] [--id N] [--json]\n"
+"       ykvald client list [--db DB] [--json]\n"
+"       ykvald client disable|enable [--db DB] ID\n"
+"       ykvald client rotate-key [--db DB] [--json] ID\n"
+"       ykvald key add|replace [--db DB] --public-id MODHEX --private-id HEX\n"
+"                      --aes-key HEX [--serial N] [--key-file FILE]\n"
+"       ykvald key import [--db DB] [--key-file FILE] FILE\n"
+"       ykvald key list [--db DB] [--json]\n"
+"       ykvald key disable|enable|delete [--db DB] PUBLIC_ID\n"
+"       ykvald key bump [--db DB] --counter N [--use N] PUBLIC_ID\n"
+"       ykvald backup [--db DB] FILE\n"
+"       ykvald db init|migrate [--db DB] [--key-file FILE]\n"
+"       ykvald db copy --from DB --to DB [--key-file FILE]\n"
 "       ykvald --version\n";
 
 enum { O_DB = 256, O_LISTEN, O_CERT, O_KEY, O_READY, O_MAXC, O_MAXIP,
 	O_RTIME, O_ID, O_JSON, O_PUB, O_PRIV, O_AES, O_ROOT, O_CTR, O_USE,
-	O_SERIAL };
+	O_SERIAL, O_FROM, O_TO, O_KEYFILE, O_RATE, O_DBTIME };
 
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -63,17 +67,46 @@ static const struct option long_opts[] = {
 	{ "allow-root", no_argument, NULL, O_ROOT },
 	{ "counter", required_argument, NULL, O_CTR },
 	{ "use", required_argument, NULL, O_USE },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "to", required_argument, NULL, O_TO },
+	{ "key-file", required_argument, NULL, O_KEYFILE },
+	{ "rate-limit", required_argument, NULL, O_RATE },
+	{ "db-timeout", required_argument, NULL, O_DBTIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char	*db, *pub, *priv, *aes, *id, *serial;
-	const char	*maxc, *maxip, *rtime, *ctr, *use;
+	const char	*maxc, *maxip, *rtime, *ctr, *use, *from, *to, *rate,
+			*dbtime;
 	bool		json, allow_root;
 	struct serve_opts serve;
-	bool		seen[O_SERIAL + 1];
+	bool		seen[O_DBTIME + 1];
 };
+
+/* --key-file: the master key that seals the AES keys at rest. */
+static unsigned char master[STORE_MASTER_LEN];
+static bool have_master;
+
+static int
+load_master(const char *path)
+{
+	char err[512];
+
+	if (store_read_master(path, master, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ykvald: %s\n", err);
+		return -1;
+	}
+	have_master = true;
+	return 0;
+}
+
+static void
+forget_master(void)
+{
+	explicit_bzero(master, sizeof(master));
+}
 
 /* Parse options; 'allowed' lists the ones this command takes. */
 static int
@@ -116,6 +149,14 @@ parse_opts(int argc, char **argv, const int *allowed, struct args *a)
 		case O_ROOT: a->allow_root = true; break;
 		case O_CTR: a->ctr = optarg; break;
 		case O_USE: a->use = optarg; break;
+		case O_FROM: a->from = optarg; break;
+		case O_TO: a->to = optarg; break;
+		case O_RATE: a->rate = optarg; break;
+		case O_DBTIME: a->dbtime = optarg; break;
+		case O_KEYFILE:
+			if (load_master(optarg) != 0)
+				return -1;
+			break;
 		case O_LISTEN:
 			if (a->serve.nlisten == SERVE_MAX_LISTEN) {
 				fprintf(stderr, "ykvald: at most %d --listen\n",
@@ -153,8 +194,15 @@ show_note(const char *note)
 		fprintf(stderr, "ykvald: %s\n", note);
 }
 
+/* How messages name a database: a URI may hold a password. */
+static const char *
+db_name(const char *db)
+{
+	return store_is_uri(db) ? "the PostgreSQL database" : db;
+}
+
 /*
- * Every command opens the database here: as its owner (see
+ * Every command opens the database here: a SQLite file as its owner (see
  * dbdir_prepare), after whatever it had to read as the caller.
  */
 static struct store *
@@ -163,14 +211,18 @@ open_db(const char *path, enum store_open_mode mode)
 	char err[512], note[512];
 	struct store *st;
 
-	if (dbdir_prepare(path, mode == STORE_CREATE ? DBDIR_ADMIN_CREATE :
-	    DBDIR_ADMIN, err, sizeof(err), note, sizeof(note)) != 0) {
+	if (!store_is_uri(path) && dbdir_prepare(path, mode == STORE_EXISTING ?
+	    DBDIR_ADMIN : DBDIR_ADMIN_CREATE, err, sizeof(err), note,
+	    sizeof(note)) != 0) {
 		fprintf(stderr, "ykvald: %s\n", err);
 		return NULL;
 	}
-	show_note(note);
+	if (!store_is_uri(path))
+		show_note(note);
 	if ((st = store_open(path, mode, err, sizeof(err))) == NULL)
 		fprintf(stderr, "ykvald: %s\n", err);
+	else if (have_master)
+		store_use_master(st, master);
 	return st;
 }
 
@@ -192,9 +244,10 @@ static int
 cmd_serve(int argc, char **argv)
 {
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
-		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, 0 };
+		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, O_DBTIME, 0 };
 	struct args a = { 0 };
 	char err[512], note[512];
+	unsigned dbtime;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;
@@ -210,11 +263,19 @@ cmd_serve(int argc, char **argv)
 	    serve_number("max-connections-per-ip", a.maxip, 65536,
 	    SERVE_DEFAULT_MAX_CONNS_PER_IP, &a.serve.max_conns_per_ip) != 0 ||
 	    serve_number("request-timeout", a.rtime, 3600,
-	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0)
+	    SERVE_DEFAULT_REQUEST_TIMEOUT, &a.serve.request_timeout) != 0 ||
+	    (a.rate != NULL && serve_number("rate-limit", a.rate, 1000000, 0,
+	    &a.serve.rate_limit) != 0) ||
+	    serve_number("db-timeout", a.dbtime, 300,
+	    STORE_DEFAULT_TIMEOUT_MS / 1000, &dbtime) != 0)
 		return 2;
+	store_set_timeout((int)dbtime * 1000);
 	if (a.serve.nlisten == 0)
 		a.serve.listen[a.serve.nlisten++] = "127.0.0.1:8000";
 	a.serve.db = a.db;
+	a.serve.master = have_master ? master : NULL;
+	if (store_is_uri(a.db))
+		return serve(&a.serve);
 	if (dbdir_prepare(a.db, DBDIR_SERVE, err, sizeof(err), note,
 	    sizeof(note)) != 0)
 		return cli_fail("serve: %s", err);
@@ -272,7 +333,7 @@ cmd_client_add(int argc, char **argv)
 	if (r == -2)
 		return cli_fail("client add: client id %s already exists", a.id);
 	if (r != 0)
-		return cli_fail("client add: cannot write to %s", a.db);
+		return cli_fail("client add: cannot write to %s", db_name(a.db));
 	print_client_key(id, b64, a.json);
 	explicit_bzero(b64, sizeof(b64));
 	return 0;
@@ -393,7 +454,8 @@ key_from_args(const char *what, const struct args *a, struct key_rec *k)
 static int
 cmd_key_add(int argc, char **argv, bool replace)
 {
-	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL, 0 };
+	static const int ok[] = { O_DB, O_PUB, O_PRIV, O_AES, O_SERIAL,
+		O_KEYFILE, 0 };
 	const char *what = replace ? "replace" : "add";
 	struct args a = { 0 };
 	struct key_rec k = { 0 };
@@ -493,7 +555,7 @@ out:
 static int
 cmd_key_import(int argc, char **argv)
 {
-	static const int ok[] = { O_DB, 0 };
+	static const int ok[] = { O_DB, O_KEYFILE, 0 };
 	struct args a = { 0 };
 	struct key_rec *keys = NULL;
 	size_t n = 0, skipped;
@@ -664,6 +726,41 @@ cmd_key_bump(int argc, char **argv)
 	return 0;
 }
 
+/* Every row of from into the empty database to.  0, or -1 with err. */
+static int
+copy_rows(struct store *from, struct store *to, char *err, size_t errlen)
+{
+	struct store_rows rows;
+	int r;
+
+	if (store_dump(from, &rows, err, errlen) != 0)
+		return -1;
+	r = store_load(to, &rows, err, errlen);
+	if (r == 0)
+		printf("copied %zu clients and %zu keys\n", rows.nclients,
+		    rows.nkeys);
+	store_rows_free(&rows);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * A database that has no image of its own (PostgreSQL) is backed up as
+ * a SQLite database, in the empty file made for it: "db copy --from" it
+ * restores it.  0, or 1 with err.
+ */
+static int
+backup_to_sqlite(struct store *st, const char *out, char *err, size_t errlen)
+{
+	struct store *to;
+	int r;
+
+	if ((to = store_open(out, STORE_EXISTING, err, errlen)) == NULL)
+		return 1;
+	r = copy_rows(st, to, err, errlen) == 0 ? 0 : 1;
+	store_close(to);
+	return r;
+}
+
 /*
  * The copy is created by the caller (so root may write it where the
  * service user may not), never over an existing file or through a
@@ -698,19 +795,85 @@ cmd_backup(int argc, char **argv)
 	}
 	if ((st = open_db(a.db, STORE_EXISTING)) == NULL)
 		goto out;
-	if (store_backup(st, fd, err, sizeof(err)) == 0)
-		r = 0;
+	if (store_is_uri(a.db))
+		r = backup_to_sqlite(st, out, err, sizeof(err));
 	else
+		r = store_backup(st, fd, err, sizeof(err)) == 0 ? 0 : 1;
+	if (r != 0)
 		fprintf(stderr, "ykvald: backup: %s: %s\n", out, err);
 	store_close(st);
 out:
 	if (close(fd) != 0 && r == 0)
 		r = cli_fail("backup: %s: %s", out, strerror(errno));
 	if (r == 0)
-		printf("backed up %s to %s\n", a.db, out);
+		printf("backed up %s to %s\n", db_name(a.db), out);
 	else if (unlink(out) != 0)
 		fprintf(stderr, "ykvald: backup: remove %s, it is not a "
 		    "backup\n", out);
+	return r;
+}
+
+/* "db init" creates the schema, "db migrate" also upgrades an old one. */
+static int
+cmd_db_schema(int argc, char **argv, bool migrate)
+{
+	static const int ok[] = { O_DB, O_KEYFILE, 0 };
+	const char *what = migrate ? "migrate" : "init";
+	struct args a = { 0 };
+	struct store *st;
+	char err[512];
+	size_t n = 0;
+	int v, r = 0;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return cli_fail("db %s: unexpected argument '%s'", what, argv[optind]);
+	if ((st = open_db(a.db, migrate ? STORE_MIGRATE : STORE_CREATE)) == NULL)
+		return 1;
+	v = store_schema_version(st);
+	/* With --key-file, migrate also seals the keys stored in clear. */
+	if (v == STORE_SCHEMA_VERSION && migrate && have_master &&
+	    (r = store_seal_all(st, &n, err, sizeof(err))) != 0)
+		fprintf(stderr, "ykvald: db migrate: %s\n", err);
+	store_close(st);
+	if (v != STORE_SCHEMA_VERSION)
+		return cli_fail("db %s: cannot read the schema version", what);
+	printf("%s: schema version %d\n", db_name(a.db), v);
+	if (migrate && have_master)
+		printf("sealed %zu AES keys\n", n);
+	return r == 0 ? 0 : 1;
+}
+
+/* "db copy --from DB --to DB": into an empty database, all or nothing. */
+static int
+cmd_db_copy(int argc, char **argv)
+{
+	static const int ok[] = { O_FROM, O_TO, O_KEYFILE, 0 };
+	struct args a = { 0 };
+	struct store *from = NULL, *to = NULL;
+	char err[512];
+	int r = 1;
+
+	if (parse_opts(argc, argv, ok, &a) != 0)
+		return 2;
+	if (optind != argc)
+		return cli_fail("db copy: unexpected argument '%s'", argv[optind]);
+	if (a.from == NULL || a.to == NULL)
+		return cli_fail("%s", "db copy: --from and --to are required");
+	if (strcmp(a.from, a.to) == 0)
+		return cli_fail("%s", "db copy: --from and --to name the same database");
+	if ((from = open_db(a.from, STORE_EXISTING)) == NULL ||
+	    (to = open_db(a.to, STORE_MIGRATE)) == NULL)
+		goto out;
+	/* --key-file: open_db gave it to "to", whose load seals the keys. */
+	if (copy_rows(from, to, err, sizeof(err)) != 0)
+		fprintf(stderr, "ykvald: db copy: %s; nothing was copied\n", err);
+	else
+		r = 0;
+out:
+	store_close(from);
+	store_close(to);
 	return r;
 }
 
@@ -736,6 +899,7 @@ main(int argc, char **argv)
 
 	cli_init("ykvald", usage_text);
 	umask(077);	/* databases, their -wal and -shm, backups */
+	atexit(forget_master);
 	if (strcmp(cmd, "--version") == 0) {
 		printf("ykvald (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
@@ -778,6 +942,14 @@ main(int argc, char **argv)
 		if (strcmp(sub, "bump") == 0)
 			return cmd_key_bump(ac, av);
 	}
+	if (strcmp(cmd, "db") == 0) {
+		if (strcmp(sub, "init") == 0)
+			return cmd_db_schema(ac, av, false);
+		if (strcmp(sub, "migrate") == 0)
+			return cmd_db_schema(ac, av, true);
+		if (strcmp(sub, "copy") == 0)
+			return cmd_db_copy(ac, av);
+	}
 	return unknown(cmd, strcmp(cmd, "client") == 0 ||
-	    strcmp(cmd, "key") == 0 ? sub : "");
+	    strcmp(cmd, "key") == 0 || strcmp(cmd, "db") == 0 ? sub : "");
 }

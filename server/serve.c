@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "mono.h"
+#include "metrics.h"
 #include "serve.h"
 #include "store.h"
 #include "tls.h"
@@ -59,6 +60,7 @@ struct pending {
 
 struct server {
 	const char	*dbpath;
+	const unsigned char *master;	/* seals the AES keys, or NULL */
 	struct store	*writer;
 	pthread_t	writer_thread;
 	pthread_mutex_t	lock;
@@ -79,6 +81,8 @@ struct server {
 	bool		sweep_stop;
 	pthread_t	sweep_thread;
 	struct health	*health;
+	struct metrics	*metrics;
+	struct ratelimit *ratelimit;	/* NULL: no limit */
 	pthread_mutex_t	log_lock;
 	time_t		log_sec;
 	unsigned	log_n;
@@ -86,6 +90,16 @@ struct server {
 };
 
 /* ---- group commit ---------------------------------------------------- */
+
+/* Did the batch's transaction fail (every item a backend error)? */
+static bool
+batch_failed(struct cas_item **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i]->verdict != SV_BACKEND_ERROR)
+			return false;
+	return n > 0;
+}
 
 static void *
 writer_main(void *arg)
@@ -110,6 +124,7 @@ writer_main(void *arg)
 			s->tail = &s->head;
 		pthread_mutex_unlock(&s->lock);
 		store_cas_batch(s->writer, items, n);
+		metrics_batch(s->metrics, n, batch_failed(items, n));
 		pthread_mutex_lock(&s->lock);
 		/* Wake only this batch's waiters, each on its own. */
 		for (size_t i = 0; i < n; i++) {
@@ -163,6 +178,8 @@ reader_get(struct server *s)
 	s->nreaders++;
 	pthread_mutex_unlock(&s->pool_lock);
 	st = store_open(s->dbpath, STORE_EXISTING, err, sizeof(err));
+	if (st != NULL && s->master != NULL)
+		store_use_master(st, s->master);
 	if (st == NULL) {
 		fprintf(stderr, "ykvald: %s\n", err);
 		pthread_mutex_lock(&s->pool_lock);
@@ -189,10 +206,14 @@ backend_client_get(void *arg, long id, struct client *out)
 	struct store *st;
 	int r;
 
-	if ((st = reader_get(s)) == NULL)
+	if ((st = reader_get(s)) == NULL) {
+		metrics_db_error(s->metrics);
 		return -1;
+	}
 	r = store_client_get(st, id, out);
 	reader_put(s, st);
+	if (r < 0)
+		metrics_db_error(s->metrics);
 	return r;
 }
 
@@ -704,6 +725,51 @@ post_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/*
+ * --rate-limit: a client id over its rate gets 429, which clients take
+ * as no answer (never a verdict), before anything is decided.
+ */
+static bool
+over_limit(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	const char *v;
+	char addr[INET6_ADDRSTRLEN];
+	struct timespec now;
+	long id;
+
+	if (s->ratelimit == NULL)
+		return false;
+	v = params_get(&rq->params, "id");
+	id = v != NULL ? strtol(v, NULL, 10) : 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ratelimit_take(s->ratelimit, id, &now))
+		return false;
+	metrics_limited(s->metrics);
+	fprintf(stderr, "ykvald: verify client=%ld status=RATE_LIMITED addr=%s\n",
+	    id, client_addr(c, addr, sizeof(addr)));
+	return true;
+}
+
+/* Prometheus text: verifications, latency, batches, errors, connections. */
+static enum MHD_Result
+serve_metrics(struct server *s, struct MHD_Connection *c)
+{
+	char buf[8192];
+	unsigned long http = 0, db;
+	int n;
+
+	pthread_mutex_lock(&s->conn_lock);
+	for (const struct conn *k = s->conns; k != NULL; k = k->next)
+		http += !k->cut;
+	pthread_mutex_unlock(&s->conn_lock);
+	pthread_mutex_lock(&s->pool_lock);
+	db = (unsigned long)s->nreaders + 1;
+	pthread_mutex_unlock(&s->pool_lock);
+	if ((n = metrics_format(s->metrics, http, db, buf, sizeof(buf))) < 0)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "", 0);
+	return reply(c, MHD_HTTP_OK, buf, (size_t)n);
+}
+
 static enum MHD_Result
 serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
@@ -718,7 +784,11 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 	int n;
 	enum MHD_Result ret;
 
+	if (over_limit(s, c, rq))
+		return reply_hdr(c, MHD_HTTP_TOO_MANY_REQUESTS, "", 0,
+		    MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	verify_request(&rq->params, &be, &res);
+	metrics_verify(s->metrics, res.status, ms_since(&rq->start) / 1e3);
 	clock_gettime(CLOCK_REALTIME, &now);
 	n = verify_reply(&res, &now, body, sizeof(body));
 	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
@@ -813,6 +883,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
 	if (strcmp(url, "/health") == 0 && !post)
 		return serve_health(s, c);
+	if (strcmp(url, "/metrics") == 0 && !post)
+		return serve_metrics(s, c);
 	if (!verify)
 		return reply(c, MHD_HTTP_NOT_FOUND, "", 0);
 	/* Every verify spends the OTP: HEAD is not one (RFC 9110, 9.3.2). */
@@ -1024,7 +1096,7 @@ wait_signals(const struct serve_opts *o, const sigset_t *sigs)
 int
 serve(const struct serve_opts *o)
 {
-	struct server s = { .dbpath = o->db,
+	struct server s = { .dbpath = o->db, .master = o->master,
 	    .request_timeout = o->request_timeout,
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
@@ -1054,7 +1126,10 @@ serve(const struct serve_opts *o)
 	s.tail = &s.head;
 	if (fit_nofile(o) != 0)
 		goto out;
-	if ((s.health = health_new(o->db)) == NULL)
+	if ((s.health = health_new(o->db)) == NULL ||
+	    (s.metrics = metrics_new()) == NULL ||
+	    (o->rate_limit > 0 &&
+	    (s.ratelimit = ratelimit_new(o->rate_limit)) == NULL))
 		goto out;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
@@ -1072,6 +1147,8 @@ serve(const struct serve_opts *o)
 		fprintf(stderr, "ykvald: %s\n", err);
 		goto out;
 	}
+	if (o->master != NULL)
+		store_use_master(s.writer, o->master);
 	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
 		goto out;
 	writer = true;
@@ -1122,6 +1199,8 @@ out:
 		store_close(s.pool[--s.npool]);
 	store_close(s.writer);
 	health_free(s.health);
+	metrics_free(s.metrics);
+	ratelimit_free(s.ratelimit);
 	tls_free();
 	return rc;
 }

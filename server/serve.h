@@ -9,6 +9,7 @@
 
 struct serve_opts {
 	const char	*db;
+	const unsigned char *master;	/* --key-file, or NULL */
 	const char	*listen[SERVE_MAX_LISTEN];
 	size_t		nlisten;
 	const char	*tls_cert;
@@ -17,6 +18,7 @@ struct serve_opts {
 	unsigned	max_conns;		/* on each address */
 	unsigned	max_conns_per_ip;	/* on each address */
 	unsigned	request_timeout;	/* seconds to send a request */
+	unsigned	rate_limit;	/* verifications a second per client, 0 off */
 };
 
 #define SERVE_DEFAULT_MAX_CONNS		512

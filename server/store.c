@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store.c - ykvald's SQLite storage: clients, keys and counters */
+/*
+ * store.c - the storage interface: pick a backend by the form of --db,
+ * dispatch to it, and the decisions every backend makes the same way.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -7,172 +10,168 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <sqlite3.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "modhex.h"
 #include "store.h"
 
-struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*get_key;
-	sqlite3_stmt	*cas;
-};
+/* ---- AES keys at rest -------------------------------------------------- */
 
-/* migrations[v] brings a database from version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-	"CREATE TABLE clients ("
-	"  id INTEGER PRIMARY KEY CHECK (id > 0),"
-	"  secret TEXT NOT NULL,"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE keys ("
-	"  public_id TEXT PRIMARY KEY,"
-	"  private_id BLOB NOT NULL CHECK (length(private_id) = 6),"
-	"  aes_key BLOB NOT NULL CHECK (length(aes_key) = 16),"
-	"  serial INTEGER NOT NULL DEFAULT 0,"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  counter INTEGER NOT NULL DEFAULT -1,"
-	"  session_use INTEGER NOT NULL DEFAULT -1,"
-	"  tstamp INTEGER NOT NULL DEFAULT -1,"
-	"  nonce TEXT NOT NULL DEFAULT '',"
-	"  created INTEGER NOT NULL,"
-	"  modified INTEGER NOT NULL DEFAULT -1"
-	") WITHOUT ROWID;",
-};
+#define GCM_IV	12
+#define GCM_TAG	16
 
-static const char sql_get_key[] =
-	"SELECT private_id, aes_key, active, counter, session_use, nonce"
-	" FROM keys WHERE public_id = ?1";
-
-/* The compare-and-set: it changes a row only for a strictly greater pair. */
-static const char sql_cas[] =
-	"UPDATE keys SET counter = ?2, session_use = ?3, tstamp = ?4,"
-	" nonce = ?5, modified = ?6"
-	" WHERE public_id = ?1 AND active = 1"
-	" AND (counter < ?2 OR (counter = ?2 AND session_use < ?3))";
-
-static void
-set_err(char *buf, size_t len, const char *what, sqlite3 *db)
+const unsigned char *
+key_rec_stored(const struct key_rec *k, size_t *len)
 {
-	snprintf(buf, len, "%s: %s", what, db ? sqlite3_errmsg(db) :
-	    "out of memory");
+	*len = k->is_sealed ? STORE_SEALED_LEN : YK_AES_LEN;
+	return k->is_sealed ? k->sealed : k->aes;
 }
 
-static int
-exec(sqlite3 *db, const char *sql)
+int
+key_rec_set_stored(struct key_rec *k, const void *b, size_t len)
 {
-	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-static int
-schema_version(sqlite3 *db)
-{
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+	if (b == NULL || (len != YK_AES_LEN && len != STORE_SEALED_LEN))
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	k->is_sealed = len == STORE_SEALED_LEN;
+	memcpy(k->is_sealed ? k->sealed : k->aes, b, len);
+	return 0;
 }
 
+/* AES-256-GCM of one AES key, its public ID as AAD: 0 or -1. */
 static int
-migrate(sqlite3 *db, char *errbuf, size_t errlen)
+seal(const unsigned char *master, const char *public_id,
+    const unsigned char aes[YK_AES_LEN], unsigned char out[STORE_SEALED_LEN])
 {
-	char sql[64];
-	int v;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n, r = -1;
 
-	/* The common case takes no write lock. */
-	if (schema_version(db) == STORE_SCHEMA_VERSION)
-		return 0;
-	if (exec(db, "BEGIN IMMEDIATE") != 0) {
-		set_err(errbuf, errlen, "cannot lock the database", db);
+	if (c == NULL || RAND_bytes(out, GCM_IV) != 1 ||
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, master, out) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &n, (const unsigned char *)public_id,
+	    (int)strlen(public_id)) != 1 ||
+	    EVP_EncryptUpdate(c, out + GCM_IV, &n, aes, YK_AES_LEN) != 1 ||
+	    n != YK_AES_LEN ||
+	    EVP_EncryptFinal_ex(c, out + GCM_IV + n, &n) != 1 || n != 0 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, GCM_TAG,
+	    out + GCM_IV + YK_AES_LEN) != 1)
+		goto out;
+	r = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+/* The AES key of a sealed one; 0, or -1 (wrong master key, altered, or
+ * another key's row). */
+static int
+unseal(const unsigned char *master, const char *public_id,
+    const unsigned char in[STORE_SEALED_LEN], unsigned char aes[YK_AES_LEN])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	unsigned char tag[GCM_TAG];
+	int n, r = -1;
+
+	memcpy(tag, in + GCM_IV + YK_AES_LEN, GCM_TAG);
+	if (c == NULL ||
+	    EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, master, in) != 1 ||
+	    EVP_DecryptUpdate(c, NULL, &n, (const unsigned char *)public_id,
+	    (int)strlen(public_id)) != 1 ||
+	    EVP_DecryptUpdate(c, aes, &n, in + GCM_IV, YK_AES_LEN) != 1 ||
+	    n != YK_AES_LEN ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag) != 1 ||
+	    EVP_DecryptFinal_ex(c, aes + n, &n) != 1)
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		explicit_bzero(aes, YK_AES_LEN);
+	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+void
+store_use_master(struct store *st, const unsigned char *master)
+{
+	memcpy(st->master, master, STORE_MASTER_LEN);
+	st->has_master = true;
+}
+
+int
+store_read_master(const char *path, unsigned char out[STORE_MASTER_LEN],
+    char *errbuf, size_t errlen)
+{
+	char buf[2 * STORE_MASTER_LEN + 2];
+	struct stat sb;
+	ssize_t n;
+	int fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		snprintf(errbuf, errlen, "cannot open the key file %s: %s", path,
+		    strerror(errno));
 		return -1;
 	}
-	if ((v = schema_version(db)) < 0) {
-		set_err(errbuf, errlen, "cannot read the schema version", db);
-		goto fail;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(errbuf, errlen, "the key file %s is not a file", path);
+		goto out;
 	}
-	if (v > STORE_SCHEMA_VERSION) {
-		snprintf(errbuf, errlen, "database schema version %d is newer "
-		    "than this ykvald (%d)", v, STORE_SCHEMA_VERSION);
-		goto fail;
+	if (sb.st_mode & S_IROTH) {
+		snprintf(errbuf, errlen, "the key file %s is readable by every "
+		    "user: chmod o-rwx it", path);
+		goto out;
 	}
-	for (; v < STORE_SCHEMA_VERSION; v++) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (exec(db, migrations[v]) != 0 || exec(db, sql) != 0) {
-			set_err(errbuf, errlen, "schema migration failed", db);
-			goto fail;
-		}
+	n = read(fd, buf, sizeof(buf));
+	if (n == 2 * STORE_MASTER_LEN + 1 && buf[n - 1] == '\n')
+		n--;
+	if (n != 2 * STORE_MASTER_LEN ||
+	    hex_decode(buf, STORE_MASTER_LEN, out) != 0) {
+		snprintf(errbuf, errlen, "the key file %s does not hold 64 hex "
+		    "digits (openssl rand -hex 32 makes one)", path);
+		goto out;
 	}
-	if (exec(db, "COMMIT") == 0)
-		return 0;
-	set_err(errbuf, errlen, "schema migration failed", db);
-fail:
-	exec(db, "ROLLBACK");
-	return -1;
+	r = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return r;
 }
 
-/* SQLite would create the file 0644; a key store must be 0600. */
+/* Open ks->stored into ks->aes: 0, or -1 (no master key, or it fails). */
 static int
-create_private(const char *path, char *errbuf, size_t errlen)
+open_stored(const struct store *st, const char *public_id,
+    struct key_state *ks)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-
-	if (fd >= 0) {
-		close(fd);
+	if (ks->storedlen == YK_AES_LEN) {
+		memcpy(ks->aes, ks->stored, YK_AES_LEN);
 		return 0;
 	}
-	if (errno == EEXIST)
-		return 0;
-	snprintf(errbuf, errlen, "cannot create %s: %s", path, strerror(errno));
-	return -1;
+	if (ks->storedlen != STORE_SEALED_LEN || !st->has_master)
+		return -1;
+	return unseal(st->master, public_id, ks->stored, ks->aes);
+}
+
+bool
+store_is_uri(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0;
+}
+
+const struct store_ops *
+store_backend(const char *db)
+{
+	return store_is_uri(db) ? &store_pg_ops : &store_sqlite_ops;
 }
 
 struct store *
-store_open(const char *path, enum store_open_mode mode, char *errbuf,
+store_open(const char *db, enum store_open_mode mode, char *errbuf,
     size_t errlen)
 {
-	struct store *st = calloc(1, sizeof(*st));
-
-	if (st == NULL) {
-		set_err(errbuf, errlen, "store_open", NULL);
-		return NULL;
-	}
-	if (mode == STORE_CREATE && create_private(path, errbuf, errlen) != 0)
-		goto fail;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		snprintf(errbuf, errlen, "cannot open database %s: %s", path,
-		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 5000);
-	if (exec(st->db, "PRAGMA journal_mode = WAL") != 0 ||
-	    exec(st->db, "PRAGMA synchronous = FULL") != 0) {
-		set_err(errbuf, errlen, "cannot configure the database", st->db);
-		goto fail;
-	}
-	if (migrate(st->db, errbuf, errlen) != 0)
-		goto fail;
-	if (sqlite3_prepare_v3(st->db, sql_get_key, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st->get_key, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db, sql_cas, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st->cas, NULL) != SQLITE_OK) {
-		set_err(errbuf, errlen, "cannot prepare statements", st->db);
-		goto fail;
-	}
-	return st;
-fail:
-	store_close(st);
-	return NULL;
+	return store_backend(db)->open(db, mode, errbuf, errlen);
 }
 
 void
@@ -180,355 +179,263 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->get_key);
-	sqlite3_finalize(st->cas);
-	sqlite3_close(st->db);
-	free(st);
+	explicit_bzero(st->master, sizeof(st->master));
+	st->ops->close(st);
 }
 
 int
 store_client_get(struct store *st, long id, struct client *out)
 {
-	sqlite3_stmt *s = NULL;
-	const char *secret;
-	int r = -1, rc, n;
-
-	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(st->db, "SELECT secret FROM clients"
-	    " WHERE id = ?1 AND active = 1", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		r = 0;
-		goto out;
-	}
-	if (rc != SQLITE_ROW || (secret = (const char *)sqlite3_column_text(s, 0)) == NULL)
-		goto out;
-	if ((n = b64_decode(secret, out->key, sizeof(out->key))) < 0)
-		goto out;
-	out->keylen = (size_t)n;
-	out->id = id;
-	out->active = true;
-	r = 1;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return st->ops->client_get(st, id, out);
 }
 
 int
 store_client_add(struct store *st, long *id, const char *b64key)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1, rc;
-
-	if (sqlite3_prepare_v2(st->db, *id > 0 ?
-	    "INSERT INTO clients (id, secret, created) VALUES (?1, ?2, ?3)" :
-	    "INSERT INTO clients (id, secret, created) VALUES"
-	    " ((SELECT coalesce(max(id), 0) + 1 FROM clients), ?2, ?3)",
-	    -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (*id > 0)
-		sqlite3_bind_int64(s, 1, *id);
-	sqlite3_bind_text(s, 2, b64key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_CONSTRAINT) {
-		r = -2;
-		goto out;
-	}
-	if (rc != SQLITE_DONE)
-		goto out;
-	*id = (long)sqlite3_last_insert_rowid(st->db);
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return st->ops->client_add(st, id, b64key);
 }
 
 int
 store_clients_foreach(struct store *st,
     int (*cb)(const struct client_info *, void *), void *arg)
 {
-	sqlite3_stmt *s = NULL;
-	struct client_info ci;
-	int rc, r = -1;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT id, active, created FROM clients"
-	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ci.id = (long)sqlite3_column_int64(s, 0);
-		ci.active = sqlite3_column_int(s, 1) != 0;
-		ci.created = sqlite3_column_int64(s, 2);
-		if (cb(&ci, arg) != 0)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
-}
-
-/* Run an UPDATE or DELETE of one row: 0, -1 error, -2 no such row. */
-static int
-change_one(struct store *st, sqlite3_stmt *s)
-{
-	int r = -1;
-
-	if (sqlite3_step(s) == SQLITE_DONE)
-		r = sqlite3_changes(st->db) == 1 ? 0 : -2;
-	sqlite3_finalize(s);
-	return r;
+	return st->ops->clients_foreach(st, cb, arg);
 }
 
 int
 store_client_set_active(struct store *st, long id, bool on)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, "UPDATE clients SET active = ?2"
-	    " WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, on ? 1 : 0);
-	return change_one(st, s);
+	return st->ops->client_set_active(st, id, on);
 }
 
 int
 store_client_set_key(struct store *st, long id, const char *b64key)
 {
-	sqlite3_stmt *s = NULL;
+	return st->ops->client_set_key(st, id, b64key);
+}
 
-	if (sqlite3_prepare_v2(st->db, "UPDATE clients SET secret = ?2"
-	    " WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, b64key, -1, SQLITE_STATIC);
-	return change_one(st, s);
+/* A copy of keys, sealed when st has a master key; NULL on an error. */
+static struct key_rec *
+sealed_copy(struct store *st, const struct key_rec *keys, size_t n)
+{
+	struct key_rec *c = calloc(n ? n : 1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = keys[i];
+		if (!st->has_master || c[i].is_sealed)
+			continue;
+		if (seal(st->master, c[i].public_id, c[i].aes, c[i].sealed) != 0) {
+			explicit_bzero(c, n * sizeof(*c));
+			free(c);
+			return NULL;
+		}
+		c[i].is_sealed = true;
+		explicit_bzero(c[i].aes, sizeof(c[i].aes));
+	}
+	return c;
 }
 
 int
 store_keys_add(struct store *st, const struct key_rec *keys, size_t n,
     char *errbuf, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1, rc;
+	struct key_rec *c = sealed_copy(st, keys, n);
+	int r;
 
-	if (exec(st->db, "BEGIN IMMEDIATE") != 0) {
-		set_err(errbuf, errlen, "cannot lock the database", st->db);
+	if (c == NULL) {
+		snprintf(errbuf, errlen, "%s", "cannot seal the AES keys");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO keys (public_id, private_id,"
-	    " aes_key, serial, created) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &s,
-	    NULL) != SQLITE_OK) {
-		set_err(errbuf, errlen, "cannot add keys", st->db);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, keys[i].public_id, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, keys[i].private_id, YK_UID_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 3, keys[i].aes, YK_AES_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, keys[i].serial);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_CONSTRAINT) {
-			snprintf(errbuf, errlen, "public ID %s is already in "
-			    "the database", keys[i].public_id);
-			r = -2;
-			goto out;
-		}
-		if (rc != SQLITE_DONE) {
-			set_err(errbuf, errlen, "cannot add keys", st->db);
-			goto out;
-		}
-	}
-	if (exec(st->db, "COMMIT") != 0) {
-		set_err(errbuf, errlen, "cannot commit", st->db);
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	if (r != 0)
-		exec(st->db, "ROLLBACK");
+	r = st->ops->keys_add(st, c, n, errbuf, errlen);
+	explicit_bzero(c, n * sizeof(*c));
+	free(c);
 	return r;
 }
 
 int
 store_key_set_active(struct store *st, const char *public_id, bool on)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(st->db, "UPDATE keys SET active = ?2"
-	    " WHERE public_id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, on ? 1 : 0);
-	if (sqlite3_step(s) == SQLITE_DONE)
-		r = sqlite3_changes(st->db) == 1 ? 0 : -2;
-	sqlite3_finalize(s);
-	return r;
+	return st->ops->key_set_active(st, public_id, on);
 }
 
 int
 store_key_delete(struct store *st, const char *public_id)
 {
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM keys WHERE public_id = ?1",
-	    -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
-	return change_one(st, s);
+	return st->ops->key_delete(st, public_id);
 }
 
 int
 store_key_replace(struct store *st, const struct key_rec *k)
 {
-	sqlite3_stmt *s = NULL;
+	struct key_rec *c = sealed_copy(st, k, 1);
+	int r;
 
-	if (sqlite3_prepare_v2(st->db, "UPDATE keys SET private_id = ?2,"
-	    " aes_key = ?3, serial = ?4, counter = -1, session_use = -1,"
-	    " tstamp = -1, nonce = '', modified = -1, created = ?5"
-	    " WHERE public_id = ?1", -1, &s, NULL) != SQLITE_OK)
+	if (c == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, k->public_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, k->private_id, YK_UID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, k->aes, YK_AES_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, k->serial);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
-	return change_one(st, s);
+	r = st->ops->key_replace(st, c);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+	return r;
+}
+
+int
+store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen)
+{
+	struct store_rows rows;
+	struct key_rec k;
+	int r = -1;
+
+	*n = 0;
+	if (!st->has_master) {
+		snprintf(errbuf, errlen, "%s", "no key file");
+		return -1;
+	}
+	if (store_dump(st, &rows, errbuf, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < rows.nkeys; i++) {
+		k = rows.keys[i].k;
+		if (k.is_sealed)
+			continue;
+		if (seal(st->master, k.public_id, k.aes, k.sealed) != 0) {
+			snprintf(errbuf, errlen, "%s", "cannot seal an AES key");
+			goto out;
+		}
+		k.is_sealed = true;
+		/* -2: deleted or sealed meanwhile */
+		if (st->ops->key_seal(st, &k) == -1) {
+			snprintf(errbuf, errlen, "cannot write the sealed key "
+			    "of %s", k.public_id);
+			goto out;
+		}
+		(*n)++;
+	}
+	r = 0;
+out:
+	explicit_bzero(&k, sizeof(k));
+	store_rows_free(&rows);
+	return r;
 }
 
 int
 store_key_bump(struct store *st, const char *public_id, long counter,
     long use)
 {
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	if (exec(st->db, "BEGIN IMMEDIATE") != 0)
-		return -1;
-	/* The same order as the compare-and-set: (counter, use) pairs. */
-	if (sqlite3_prepare_v2(st->db, "UPDATE keys SET counter = ?2,"
-	    " session_use = ?3, nonce = '', modified = ?4 WHERE public_id = ?1"
-	    " AND (counter < ?2 OR (counter = ?2 AND session_use < ?3))",
-	    -1, &s, NULL) != SQLITE_OK) {
-		exec(st->db, "ROLLBACK");
-		return -1;
-	}
-	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, counter);
-	sqlite3_bind_int64(s, 3, use);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
-	r = change_one(st, s);
-	if (r == -2) {
-		/* Already that high is fine; an unknown key is not. */
-		if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM keys WHERE"
-		    " public_id = ?1", -1, &s, NULL) != SQLITE_OK) {
-			r = -1;
-		} else {
-			sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
-			r = sqlite3_step(s) == SQLITE_ROW ? 0 : -2;
-			sqlite3_finalize(s);
-		}
-	}
-	if (r == 0 && exec(st->db, "COMMIT") == 0)
-		return 0;
-	exec(st->db, "ROLLBACK");
-	return r == 0 ? -1 : r;
+	return st->ops->key_bump(st, public_id, counter, use);
 }
 
 int
 store_keys_foreach(struct store *st,
     int (*cb)(const struct key_info *, void *), void *arg)
 {
-	sqlite3_stmt *s = NULL;
-	struct key_info ki;
-	int rc, r = -1;
+	return st->ops->keys_foreach(st, cb, arg);
+}
 
-	if (sqlite3_prepare_v2(st->db, "SELECT public_id, serial, active,"
-	    " counter, session_use, created, modified FROM keys"
-	    " ORDER BY public_id", -1, &s, NULL) != SQLITE_OK)
+void
+store_cas_batch(struct store *st, struct cas_item **items, size_t n)
+{
+	st->ops->cas_batch(st, items, n);
+}
+
+int
+store_backup(struct store *st, int fd, char *errbuf, size_t errlen)
+{
+	if (st->ops->backup == NULL) {
+		snprintf(errbuf, errlen, "a %s database has no file image",
+		    st->ops->name);
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ki.public_id = (const char *)sqlite3_column_text(s, 0);
-		ki.serial = (long)sqlite3_column_int64(s, 1);
-		ki.active = sqlite3_column_int(s, 2) != 0;
-		ki.counter = (long)sqlite3_column_int64(s, 3);
-		ki.use = (long)sqlite3_column_int64(s, 4);
-		ki.created = sqlite3_column_int64(s, 5);
-		ki.modified = sqlite3_column_int64(s, 6);
-		if (ki.public_id == NULL || cb(&ki, arg) != 0)
-			goto out;
 	}
-	if (rc == SQLITE_DONE)
-		r = 0;
+	return st->ops->backup(st, fd, errbuf, errlen);
+}
+
+int
+store_check(const char *db, int timeout_ms, char *errbuf, size_t errlen)
+{
+	return store_backend(db)->check(db, timeout_ms, errbuf, errlen);
+}
+
+int
+store_dump(struct store *st, struct store_rows *out, char *errbuf,
+    size_t errlen)
+{
+	return st->ops->dump(st, out, errbuf, errlen);
+}
+
+int
+store_load(struct store *st, const struct store_rows *rows, char *errbuf,
+    size_t errlen)
+{
+	struct store_rows sealed = *rows;
+	struct key_row *k;
+	int r;
+
+	if (!st->has_master || rows->nkeys == 0)
+		return st->ops->load(st, rows, errbuf, errlen);
+	/* With a master key, no key reaches this database in clear. */
+	if ((k = calloc(rows->nkeys, sizeof(*k))) == NULL) {
+		snprintf(errbuf, errlen, "%s", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < rows->nkeys; i++) {
+		k[i] = rows->keys[i];
+		if (k[i].k.is_sealed)
+			continue;
+		if (seal(st->master, k[i].k.public_id, k[i].k.aes,
+		    k[i].k.sealed) != 0) {
+			snprintf(errbuf, errlen, "%s", "cannot seal an AES key");
+			r = -1;
+			goto out;
+		}
+		k[i].k.is_sealed = true;
+		explicit_bzero(k[i].k.aes, sizeof(k[i].k.aes));
+	}
+	sealed.keys = k;
+	r = st->ops->load(st, &sealed, errbuf, errlen);
 out:
-	sqlite3_finalize(s);
+	explicit_bzero(k, rows->nkeys * sizeof(*k));
+	free(k);
 	return r;
 }
 
-/* The stored state of one key, as the CAS transaction sees it. */
-struct key_state {
-	unsigned char	uid[YK_UID_LEN];
-	unsigned char	aes[YK_AES_LEN];
-	bool		active;
-	long		counter, use;
-	char		nonce[64];
-};
-
-/* 1 found, 0 unknown, -1 error. */
-static int
-load_key(struct store *st, const char *public_id, struct key_state *ks)
+void
+store_rows_free(struct store_rows *rows)
 {
-	sqlite3_stmt *s = st->get_key;
-	const char *nonce;
-	int rc, r = -1;
+	if (rows->clients != NULL)
+		explicit_bzero(rows->clients, rows->nclients *
+		    sizeof(*rows->clients));
+	if (rows->keys != NULL)
+		explicit_bzero(rows->keys, rows->nkeys * sizeof(*rows->keys));
+	free(rows->clients);
+	free(rows->keys);
+	memset(rows, 0, sizeof(*rows));
+}
 
-	memset(ks, 0, sizeof(*ks));
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		r = 0;
-	if (rc != SQLITE_ROW)
-		goto out;
-	if (sqlite3_column_bytes(s, 0) != YK_UID_LEN ||
-	    sqlite3_column_bytes(s, 1) != YK_AES_LEN)
-		goto out;
-	memcpy(ks->uid, sqlite3_column_blob(s, 0), YK_UID_LEN);
-	memcpy(ks->aes, sqlite3_column_blob(s, 1), YK_AES_LEN);
-	ks->active = sqlite3_column_int(s, 2) != 0;
-	ks->counter = (long)sqlite3_column_int64(s, 3);
-	ks->use = (long)sqlite3_column_int64(s, 4);
-	nonce = (const char *)sqlite3_column_text(s, 5);
-	snprintf(ks->nonce, sizeof(ks->nonce), "%s", nonce ? nonce : "");
-	r = 1;
-out:
-	sqlite3_reset(s);
-	return r;
+int
+store_schema_version(struct store *st)
+{
+	return st->ops->schema_version(st);
 }
 
 /*
- * Try one reading of the OTP: find its key, decrypt, check CRC and UID.
- * 1 decrypted, 0 not this reading, -1 backend error.
+ * One reading of the OTP: 1 decrypted, 0 not this reading, -1 storage
+ * error, -2 its AES key is sealed and cannot be opened.
  */
 static int
-try_reading(struct store *st, const char *otp, size_t len,
-    struct cas_item *it, struct key_state *ks)
+try_reading(struct store *st, int (*load)(struct store *, const char *,
+    struct key_state *), const char *otp, size_t len, struct cas_item *it,
+    struct key_state *ks)
 {
 	size_t idlen = otp_pubid_len(len);
 	int r;
 
 	memcpy(it->public_id, otp, idlen);
 	it->public_id[idlen] = '\0';
-	if ((r = load_key(st, it->public_id, ks)) <= 0)
+	if ((r = load(st, it->public_id, ks)) <= 0)
 		return r;
+	/* The only place a sealed AES key is opened. */
+	if (open_stored(st, it->public_id, ks) != 0)
+		return -2;
 	if (otp_decrypt(otp + idlen, ks->aes, &it->tok) != 0)
 		return 0;
 	if (CRYPTO_memcmp(it->tok.uid, ks->uid, YK_UID_LEN) != 0)
@@ -537,148 +444,22 @@ try_reading(struct store *st, const char *otp, size_t len,
 	return 1;
 }
 
-static enum store_verdict
-cas_one(struct store *st, struct cas_item *it)
+int
+store_identify(struct store *st, int (*load)(struct store *, const char *,
+    struct key_state *), struct cas_item *it, struct key_state *ks)
 {
-	struct key_state ks;
-	sqlite3_stmt *s = st->cas;
-	long ctr, use;
-	int r, rc;
-	enum store_verdict v = SV_BACKEND_ERROR;
+	int r = try_reading(st, load, it->otp->otp, it->otp->len, it, ks);
 
-	r = try_reading(st, it->otp->otp, it->otp->len, it, &ks);
 	if (r == 0 && it->otp->alt[0] != '\0')
-		r = try_reading(st, it->otp->alt, it->otp->len, it, &ks);
-	if (r <= 0) {
-		v = r == 0 ? SV_BAD_OTP : SV_BACKEND_ERROR;
-		goto out;
-	}
-	if (!ks.active) {
-		v = SV_BAD_OTP;
-		goto out;
-	}
-	ctr = it->tok.ctr & 0x7fff;
-	use = it->tok.use;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, it->public_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, ctr);
-	sqlite3_bind_int64(s, 3, use);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)otp_timestamp(&it->tok));
-	sqlite3_bind_text(s, 5, it->nonce, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		goto out;
-	if (sqlite3_changes(st->db) == 1)
-		v = SV_OK;
-	else if (ks.counter == ctr && ks.use == use &&
-	    strcmp(ks.nonce, it->nonce) == 0)
-		v = SV_REPLAYED_REQUEST;
-	else
-		v = SV_REPLAYED_OTP;
-out:
-	explicit_bzero(&ks, sizeof(ks));
-	return v;
-}
-
-void
-store_cas_batch(struct store *st, struct cas_item **items, size_t n)
-{
-	if (exec(st->db, "BEGIN IMMEDIATE") != 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		items[i]->verdict = cas_one(st, items[i]);
-		/* An I/O error may have rolled the transaction back. */
-		if (sqlite3_get_autocommit(st->db))
-			goto fail;
-	}
-	if (exec(st->db, "COMMIT") == 0)
-		return;
-	exec(st->db, "ROLLBACK");
-fail:
-	for (size_t i = 0; i < n; i++)
-		items[i]->verdict = SV_BACKEND_ERROR;
-}
-
-int
-store_backup(struct store *st, int fd, char *errbuf, size_t errlen)
-{
-	sqlite3_int64 size = 0;
-	unsigned char *img;
-	size_t off = 0;
-	ssize_t n;
-	int r = -1;
-
-	/* One read transaction: a snapshot, while verifications go on. */
-	if ((img = sqlite3_serialize(st->db, "main", &size, 0)) == NULL) {
-		set_err(errbuf, errlen, "cannot read the database", st->db);
-		return -1;
-	}
-	while (off < (size_t)size) {
-		n = write(fd, img + off, (size_t)size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(errbuf, errlen, "write: %s",
-			    strerror(n < 0 ? errno : EIO));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		snprintf(errbuf, errlen, "fsync: %s", strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	explicit_bzero(img, (size_t)size);	/* AES keys */
-	sqlite3_free(img);
+		r = try_reading(st, load, it->otp->alt, it->otp->len, it, ks);
 	return r;
 }
 
-/* The first row's integer of sql, or -1. */
-static long long
-query_int(sqlite3 *db, const char *sql)
+enum store_verdict
+store_not_newer(const struct key_state *ks, long ctr, long use,
+    const char *nonce)
 {
-	sqlite3_stmt *s;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
-int
-store_check(const char *path, int timeout_ms, char *errbuf, size_t errlen)
-{
-	sqlite3 *db = NULL;
-	int r = -1;
-
-	/* SQLite reuses a descriptor this process holds on the same file. */
-	if (access(path, R_OK | W_OK) != 0) {
-		snprintf(errbuf, errlen, "cannot open the database: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		set_err(errbuf, errlen, "cannot open the database", db);
-		goto out;
-	}
-	sqlite3_busy_timeout(db, timeout_ms);
-	if (exec(db, "BEGIN") != 0 ||
-	    query_int(db, "PRAGMA user_version") != STORE_SCHEMA_VERSION ||
-	    query_int(db, "SELECT count(*) FROM clients") < 0 ||
-	    query_int(db, "SELECT count(*) FROM keys") < 0) {
-		set_err(errbuf, errlen, "cannot read the database", db);
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_close(db);	/* rolls the read transaction back */
-	return r;
+	if (ks->counter == ctr && ks->use == use && strcmp(ks->nonce, nonce) == 0)
+		return SV_REPLAYED_REQUEST;
+	return SV_REPLAYED_OTP;
 }

@@ -2,9 +2,12 @@
 /*
  * burst.c - test helper: N requests carrying one OTP, fired at once.
  *
- *   burst URL ID B64KEY OTP N
+ *   burst URL[,URL...] ID[,ID...] B64KEY OTP N [NONCE]
  *
- * Each request has its own nonce and is signed.  Prints how many replies
+ * Each request has its own nonce and is signed; request i goes to the
+ * i-th URL and client ID of the lists, round robin (every client ID
+ * shares the key).  With NONCE, every request carries that one nonce (a
+ * client asking several servers at once).  Prints how many replies
  * had each status ("OK 1", "REPLAYED_OTP 49", ...), counting only replies
  * whose signature checks out; a reply that does not is "FORGED".
  */
@@ -22,8 +25,11 @@
 
 #define MAX_N 256
 
+#define MAX_LIST 16
+
 static pthread_barrier_t start;
-static const char *url, *id, *otp;
+static const char *urls[MAX_LIST], *ids[MAX_LIST], *otp, *one_nonce;
+static int nurls, nids;
 static unsigned char key[64];
 static int klen;
 
@@ -55,9 +61,13 @@ run(void *arg)
 	struct yk_params req = { .n = 0 }, rep = { .n = 0 };
 	char nonce[48], h[YK_HMAC_B64_LEN + 1], full[1024], *e;
 	const char *errstr;
+	const char *url = urls[j->i % nurls], *id = ids[j->i % nids];
 	CURL *cu = curl_easy_init();
 
-	snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
+	if (one_nonce != NULL)
+		snprintf(nonce, sizeof(nonce), "%s", one_nonce);
+	else
+		snprintf(nonce, sizeof(nonce), "burstnonce%08dxyz", j->i);
 	params_set(&req, "id", id);
 	params_set(&req, "otp", otp);
 	params_set(&req, "nonce", nonce);
@@ -85,6 +95,20 @@ run(void *arg)
 	return NULL;
 }
 
+/* Split a comma-separated list in place; its length, or -1. */
+static int
+split(char *s, const char **out)
+{
+	int n = 0;
+
+	for (char *t = strtok(s, ","); t != NULL; t = strtok(NULL, ",")) {
+		if (n == MAX_LIST)
+			return -1;
+		out[n++] = t;
+	}
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -92,10 +116,11 @@ main(int argc, char **argv)
 	pthread_t th[MAX_N];
 	int n;
 
-	if (argc != 6 || (n = atoi(argv[5])) < 1 || n > MAX_N)
+	if ((argc != 6 && argc != 7) || (n = atoi(argv[5])) < 1 || n > MAX_N)
 		return 2;
-	url = argv[1];
-	id = argv[2];
+	one_nonce = argc == 7 ? argv[6] : NULL;
+	if ((nurls = split(argv[1], urls)) < 1 || (nids = split(argv[2], ids)) < 1)
+		return 2;
 	otp = argv[4];
 	if ((klen = b64_decode(argv[3], key, sizeof(key))) < 0)
 		return 2;

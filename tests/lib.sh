@@ -38,13 +38,23 @@ PRIV=609963eae7b5
 AES=c68c9df8cbfe7d2f994cb904046c7218
 CKEY=EHmo8FMxuhumBlTinC4uYL0Mgwg=
 
+# The test's database FILE: what --db gets for it, SQL run in it, and
+# making it.  SQLite here; tests/pg-lib.sh redefines them for YK_DB=pg.
+db_arg() { printf '%s' "$1"; }
+db_sql() { sqlite3 "$1" "$2"; }
+db_create() { :; }
+
 # new_db FILE: a database with client 1 and the test key.
 new_db() {
-	"$YKVALD" client add --db "$1" --id 1 >/dev/null
-	sqlite3 "$1" "UPDATE clients SET secret='$CKEY' WHERE id=1"
-	"$YKVALD" key add --db "$1" --public-id $PUB --private-id $PRIV \
+	db_create "$1"
+	"$YKVALD" client add --db "$(db_arg "$1")" --id 1 >/dev/null
+	db_sql "$1" "UPDATE clients SET secret='$CKEY' WHERE id=1"
+	"$YKVALD" key add --db "$(db_arg "$1")" --public-id $PUB --private-id $PRIV \
 		--aes-key $AES >/dev/null
 }
+
+# YK_DB=pg: the test's databases live in a PostgreSQL server of its own.
+[ "${YK_DB:-sqlite}" != pg ] || . "$top_srcdir/tests/pg-lib.sh"
 
 # otp CTR USE: a fresh OTP for the test key.
 otp() { "$OTPGEN" $PUB $PRIV $AES "$1" "$2" "${3:-0x0f8d40}"; }
@@ -65,7 +75,7 @@ wait_for_file() {
 start_ykvald() {
 	_db=$1; shift
 	_ready=$T/ready.$$.$(date +%s%N)
-	"$YKVALD" serve $ALLOW_ROOT --db "$_db" --listen 127.0.0.1:0 \
+	"$YKVALD" serve $ALLOW_ROOT --db "$(db_arg "$_db")" --listen 127.0.0.1:0 \
 		--ready-file "$_ready" "$@" 2>>"$T/ykvald.log" &
 	YKVALD_PID=$!
 	_pids="$_pids $YKVALD_PID"

@@ -93,13 +93,13 @@ token=$(printf '%s' "$o1" | cut -c13-)
 ok "log lines"
 
 # A storage failure answers BACKEND_ERROR (and never OK).
-sqlite3 "$T/db" "DROP TABLE keys"
+db_sql "$T/db" "DROP TABLE keys"
 check BACKEND_ERROR ok none -k "$CKEY" "$URL" 1 "$(otp 9 0)"
 
 # IPv6 loopback, when the machine has it.
 if [ -n "$(ip -6 addr show lo 2>/dev/null | grep ::1)" ]; then
 	new_db "$T/db6"
-	"$YKVALD" serve $ALLOW_ROOT --db "$T/db6" --listen '[::1]:0' --ready-file "$T/r6" \
+	"$YKVALD" serve $ALLOW_ROOT --db "$(db_arg "$T/db6")" --listen '[::1]:0' --ready-file "$T/r6" \
 		2>>"$T/ykvald.log" &
 	p6=$!; _pids="$_pids $p6"
 	wait_for_file "$T/r6" $p6 || fail "no IPv6 listener"

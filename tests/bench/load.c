@@ -73,7 +73,8 @@ struct worker {
 };
 
 static struct {
-	const char		*url, *id;
+	const char		*url[8], *id;	/* workers take turns */
+	int			nurl;
 	unsigned char		key[YK_KEY_MAX];
 	size_t			keylen;
 	struct bench_key	keys[MAX_KEYS];
@@ -257,7 +258,8 @@ send_one(struct worker *w, CURL *cu, const char *otp, const char *nonce)
 	if (params_sign(&req, g.key, g.keylen, h) != 0 ||
 	    (e = curl_easy_escape(cu, h, 0)) == NULL)
 		goto out;
-	snprintf(url, sizeof(url), "%s?id=%s&otp=%s&nonce=%s&h=%s", g.url, g.id,
+	snprintf(url, sizeof(url), "%s?id=%s&otp=%s&nonce=%s&h=%s",
+	    g.url[w->id % g.nurl], g.id,
 	    otp, nonce, e);
 	curl_free(e);
 	curl_easy_setopt(cu, CURLOPT_URL, url);
@@ -381,7 +383,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: load [-t THREADS] [-d SECONDS] [-w WARMUP] "
-	    "[-r RATE] [-b CTR] URL ID B64KEY KEYS.csv\n");
+	    "[-r RATE] [-b CTR] URL[,URL...] ID B64KEY KEYS.csv\n");
 	return 2;
 }
 
@@ -405,7 +407,12 @@ main(int argc, char **argv)
 	if (argc - optind != 4 || g.nthreads < 1 || g.nthreads > MAX_THREADS ||
 	    secs <= 0 || warm < 0 || g.rate < 0 || g.ctr_base < 1)
 		return usage();
-	g.url = argv[optind];
+	/* URL[,URL...]: worker i asks the i-th (several ykvald nodes) */
+	for (char *t = strtok(argv[optind], ","); t != NULL && g.nurl < 8;
+	    t = strtok(NULL, ","))
+		g.url[g.nurl++] = t;
+	if (g.nurl == 0)
+		return usage();
 	g.id = argv[optind + 1];
 	if ((klen = b64_decode(argv[optind + 2], g.key, sizeof(g.key))) < 0)
 		return usage();

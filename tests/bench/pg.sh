@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# pg.sh - ykvald on PostgreSQL, by "make bench-pg"; never by "make check".
+#
+# On one PostgreSQL server of its own (fsync on, synchronous_commit on):
+# 1. baseline: pgbench's own single-row UPDATE rate (a custom script, one
+#    row of NKEYS chosen at random per transaction) at 16 and 64 clients;
+# 2. ykvald: durable OK validations/s with 1, 2 and 3 nodes at 16 and 64
+#    concurrent clients (tests/bench/load, closed loop, spread over the
+#    nodes), and the ratio to the baseline at the same concurrency;
+# 3. latency with one node at half its peak (paced).
+# Environment: BENCH_SECONDS [5], BENCH_WARMUP [1], BENCH_CONNS [16 64].
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$here/../..}
+top_builddir=${top_builddir:-$top_srcdir/build}
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+
+LOAD=$top_builddir/tests/bench/load
+SECS=${BENCH_SECONDS:-5}
+WARM=${BENCH_WARMUP:-1}
+CONNS=${BENCH_CONNS:-16 64}
+NKEYS=64
+for c in $CONNS; do [ "$c" -le "$NKEYS" ] || NKEYS=$c; done
+[ -x "$LOAD" ] || fail "$LOAD is not built (make bench-pg builds it)"
+[ -x "$PGBIN/pgbench" ] || fail "no pgbench"
+
+val() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# NKEYS lines serial,public_id,private_id,aes_key, public IDs distinct.
+od -An -v -tx1 -N $((NKEYS * 26)) /dev/urandom | tr -d ' \n' |
+awk -v n="$NKEYS" '
+function modhex(h,  i, m) {
+	for (i = 1; i <= length(h); i++)
+		m = m substr("cbdefghijklnrtuv", index("0123456789abcdef", substr(h, i, 1)), 1)
+	return m
+}
+{
+	for (i = 0; i < n; i++) {
+		r = substr($0, i * 52 + 1, 52)
+		printf "%d,%s,%s,%s\n", i + 1, modhex(sprintf("%04x", i) substr(r, 1, 8)),
+		    substr(r, 9, 12), substr(r, 21, 32)
+	}
+}' > "$T/keys.csv"
+
+pg_start "fsync = on" "synchronous_commit = on"
+echo "bench-pg: $(nproc) CPUs; PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }')" \
+	"at $PGDIR, fsync on, synchronous_commit on"
+
+# ---- 1. pgbench baseline ------------------------------------------------
+psql_at "$PGPORT" postgres "CREATE DATABASE pgb" >/dev/null
+psql_at "$PGPORT" pgb "CREATE TABLE k (id integer PRIMARY KEY, c integer NOT NULL);
+	INSERT INTO k SELECT g, 0 FROM generate_series(1, $NKEYS) g" >/dev/null
+printf '\\set id random(1, %d)\nUPDATE k SET c = c + 1 WHERE id = :id;\n' \
+	"$NKEYS" > "$T/update.sql"
+for c in $CONNS; do
+	out=$("$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PGPORT" -U ykvald -c "$c" \
+		-j 2 -T "$SECS" -f "$T/update.sql" pgb 2>&1) || fail "pgbench: $out"
+	tps=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
+	eval "BASE_$c=\$tps"
+	echo "pgbench: single-row UPDATE, $c clients: $(printf %.0f "$tps") tps"
+done
+
+# ---- 2. ykvald nodes --------------------------------------------------
+psql_at "$PGPORT" postgres "CREATE DATABASE ykval" >/dev/null
+DB=postgresql://ykvald@127.0.0.1:$PGPORT/ykval
+"$YKVALD" key import --db "$DB" "$T/keys.csv" >/dev/null
+ckey=$("$YKVALD" client add --db "$DB" --id 1 | sed -n 's/^key=//p')
+urls=""
+ctr=1
+for n in 1 2 3; do
+	start_ykvald "$DB"
+	urls=${urls:+$urls,}$URL
+	for c in $CONNS; do
+		out=$("$LOAD" -t "$c" -d "$SECS" -w "$WARM" -b "$ctr" "$urls" 1 \
+			"$ckey" "$T/keys.csv") || fail "load: $out"
+		ctr=$((ctr + 1024))
+		r=$(val rate "$out")
+		base=$(eval "printf %s \"\$BASE_$c\"")
+		echo "ykvald: $n node(s), $c clients: $(printf %.0f "$r") validations/s," \
+			"pgbench $(printf %.0f "$base") tps, ratio" \
+			"$(awk -v a="$r" -v b="$base" 'BEGIN { printf "%.2f", a / b }')" \
+			"[p50 $(val p50_ms "$out") ms, p99 $(val p99_ms "$out") ms]"
+		if [ "$n" = 1 ]; then
+			best1=$(awk -v a="$r" -v b="${best1:-0}" 'BEGIN { print (a > b ? a : b) }')
+			[ "$r" != "$best1" ] || bestc=$c
+		fi
+	done
+	[ "$n" != 1 ] || url1=$URL
+done
+
+# ---- 3. latency at half the one-node peak ---------------------------------
+half=$(awk -v r="$best1" 'BEGIN { printf "%d", r / 2 }')
+out=$("$LOAD" -t "$bestc" -r "$half" -d "$SECS" -w "$WARM" -b "$ctr" "$url1" 1 \
+	"$ckey" "$T/keys.csv") || fail "load: $out"
+echo "ykvald: 1 node paced at $half/s: p50 $(val p50_ms "$out") ms," \
+	"p99 $(val p99_ms "$out") ms (achieved $(printf %.0f "$(val rate "$out")")/s)"

@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# ykvald nodes on PostgreSQL when things fail.
+#  - PostgreSQL restarted (as after a crash) under load: every OTP is sent
+#    to two nodes at once; none gets two OKs, and every OK survives (the
+#    OTP is a replay afterwards).
+#  - PostgreSQL down: verifications answer BACKEND_ERROR at once, never
+#    OK, and /health says 503; once it is back every node answers OK
+#    again by itself.
+#  - One node killed under load: the others answer, and pam_yk with the
+#    three nodes in urllist= logs in with one down, as fast as with all up.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/pg-lib.sh"
+pg_start
+
+psql_at "$PGPORT" postgres "CREATE DATABASE outage" || fail "createdb"
+DB=postgresql://ykvald@127.0.0.1:$PGPORT/outage
+"$YKVALD" client add --db "$DB" --id 1 >/dev/null || fail "client add"
+psql_at "$PGPORT" outage "UPDATE clients SET secret = '$CKEY'" >/dev/null
+"$YKVALD" key add --db "$DB" --public-id $PUB --private-id $PRIV \
+	--aes-key $AES >/dev/null || fail "key add"
+
+# node N [SERVE-ARGS]: start node N.
+node() {
+	_n=$1; shift
+	start_ykvald "$DB" "$@"
+	set -- "$_n"
+	eval "URL_$1=\$URL PID_$1=\$YKVALD_PID ADDR_$1=\$YKVALD_ADDR"
+}
+node 1; node 2; node 3
+url() { eval "printf '%s' \"\$URL_$1\""; }
+addr() { eval "printf '%s' \"\$ADDR_$1\""; }
+verify() { "$VCLIENT" -k "$CKEY" -n "$2" "$(url "$1")" 1 "$3" | field status; }
+health() { curl -s -o /dev/null -w '%{http_code}' "http://$(addr "$1")/health"; }
+
+# ---- restart under load ----------------------------------------------
+: > "$T/oks"
+( sleep 0.5; pg_down "$PGDIR" immediate; pg_up "$PGDIR" ) &
+restarter=$!
+k=1 errors=0
+while [ $k -le 120 ]; do
+	a=$((k % 3 + 1)) b=$(((k + 1) % 3 + 1))
+	o=$(otp 30 "$k")
+	"$BURST" "$(url $a),$(url $b)" 1 "$CKEY" "$o" 2 > "$T/tally"
+	grep -qx 'OK 2' "$T/tally" && fail "OTP $k: two OKs"
+	if grep -q '^OK 1$' "$T/tally"; then
+		echo "$o" >> "$T/oks"
+	fi
+	# BACKEND_ERROR is signed with the empty key when the client's key
+	# could not be read: the client sees a reply it cannot trust.
+	grep -v '^OK \|^REPLAYED_OTP \|^BACKEND_ERROR \|^FORGED ' "$T/tally" &&
+		fail "OTP $k: $(tr '\n' ' ' < "$T/tally")"
+	grep -q '^BACKEND_ERROR\|^FORGED' "$T/tally" && errors=$((errors + 1))
+	k=$((k + 1))
+done
+wait $restarter || fail "restart"
+n=0
+while read -r o; do
+	s=$(verify $((n % 3 + 1)) "again${n}nonce0123456789" "$o")
+	[ "$s" = REPLAYED_OTP ] || fail "an OTP accepted before the restart: $s"
+	n=$((n + 1))
+done < "$T/oks"
+[ "$n" -gt 0 ] || fail "no OK at all"
+ok "PostgreSQL restarted under load: $n OKs, each once and kept; $errors OTPs met an error"
+
+# ---- PostgreSQL down ---------------------------------------------------
+pg_down "$PGDIR"
+for n in 1 2 3; do
+	t0=$(now_ms)
+	s=$(verify $n "down${n}nonce0123456789" "$(otp 31 "$n")")
+	[ "$s" = BACKEND_ERROR ] || fail "node $n with the database down: $s"
+	[ $(($(now_ms) - t0)) -lt 6000 ] || fail "node $n held a verification $(($(now_ms) - t0)) ms"
+	[ "$(health $n)" = 503 ] || fail "node $n: /health with the database down"
+done
+grep -q 'health .*status=UNAVAILABLE reason=cannot connect to PostgreSQL' "$T/ykvald.log" ||
+	fail "no health line: $(tail -n 3 "$T/ykvald.log")"
+ok "database down: BACKEND_ERROR at once, /health 503"
+pg_up "$PGDIR"
+for n in 1 2 3; do
+	w=0
+	until [ "$(verify $n "up${n}x${w}nonce0123456789" "$(otp 32 $((n * 20 + w)))")" = OK ]; do
+		w=$((w + 1))
+		[ $w -lt 100 ] || fail "node $n did not come back"
+		sleep 0.1
+	done
+	[ "$(health $n)" = 200 ] || fail "node $n: /health after the restart"
+done
+ok "database back: every node answers OK again, /health 200"
+
+# ---- PostgreSQL stalled (stopped, its sockets open) -----------------------
+# Node 4 has --db-timeout 1: a stalled database holds no verification
+# past that deadline (a statement, then one more connection attempt).
+node 4 --db-timeout 1
+[ "$(verify 4 "stall0nonce0123456789" "$(otp 34 0)")" = OK ] || fail "node 4"
+pm=$(head -n 1 "$PGDIR/data/postmaster.pid")
+pgprocs="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+# shellcheck disable=SC2086 # the pids
+kill -STOP $pgprocs
+t0=$(now_ms)
+s=$(verify 4 "stall1nonce0123456789" "$(otp 34 1)")
+took=$(($(now_ms) - t0))
+# shellcheck disable=SC2086 # the pids
+kill -CONT $pgprocs
+[ "$s" = BACKEND_ERROR ] || fail "node 4 with the database stalled: $s"
+[ $took -lt 4000 ] || fail "node 4 held a verification $took ms (--db-timeout 1)"
+ok "database stalled: BACKEND_ERROR after $took ms (--db-timeout 1)"
+YKVALD_PID=$PID_4
+stop_ykvald
+
+# ---- one node killed under load ----------------------------------------
+printf 'alice:%s\n' $PUB > "$T/authfile"
+service three "auth required $MODULE id=1 key=$CKEY authfile=$T/authfile urllist=$URL_1;$URL_2;$URL_3"
+t0=$(now_ms)
+expect PAM_SUCCESS three alice "$(otp 36 0)"
+up_ms=$(($(now_ms) - t0))
+"$BURST" "$URL_1,$URL_2,$URL_3" 1 "$CKEY" "$(otp 36 1)" 60 > "$T/tally" &
+load=$!
+kill -9 "$PID_1"
+wait "$load" || :
+[ "$(sed -n 's/^OK //p' "$T/tally")" = 1 ] ||
+	fail "not one OK under load with a node killed: $(tr '\n' ' ' < "$T/tally")"
+for n in 2 3; do
+	[ "$(verify $n "alive${n}nonce0123456789" "$(otp 36 $((n + 1)))")" = OK ] ||
+		fail "node $n after node 1 died"
+done
+t0=$(now_ms)
+expect PAM_SUCCESS three alice "$(otp 36 9)"
+down_ms=$(($(now_ms) - t0))
+[ $down_ms -lt $((up_ms + 2000)) ] ||
+	fail "a login with one node down took $down_ms ms, $up_ms with all up"
+ok "node 1 killed: the others answer; a login took $down_ms ms ($up_ms with all up)"
+
+for n in 2 3; do
+	eval "YKVALD_PID=\$PID_$n"
+	stop_ykvald
+done
+echo "server-pg-outage: all passed"
