@@ -788,7 +788,7 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return reply_hdr(c, MHD_HTTP_TOO_MANY_REQUESTS, "", 0,
 		    MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	verify_request(&rq->params, &be, &res);
-	metrics_verify(s->metrics, res.status, ms_since(&rq->start) / 1e3);
+	metrics_verify(s->metrics, res.status, mono_ms_since(&rq->start) / 1e3);
 	clock_gettime(CLOCK_REALTIME, &now);
 	n = verify_reply(&res, &now, body, sizeof(body));
 	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
