@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fuzz_http.c - bytes as an HTTP request to ykvald: libmicrohttpd and our
+ * layer on top of it (handle, request_start, the framing checks, get_arg,
+ * post_arg's assembly of a chunked or form POST, completed, the verify
+ * path to the store).  At start-up the real serve() runs on a thread of
+ * this process, on 127.0.0.1 port 0 with a fresh database under $TMPDIR
+ * holding client 1 and one key (the request harness's); each input is
+ * sent on a new connection, the write side shut, and the answer read to
+ * its end.  ykvald's log lines go to stderr, as they do in service.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "import.h"
+#include "serve.h"
+#include "store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[4000], db[4100], ready[4100];
+static struct serve_opts opts;
+static struct sockaddr_in addr;
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+	fprintf(stderr, "fuzz_http: %s\n", what);
+	abort();
+}
+
+static void
+cleanup(void)
+{
+	static const char *const f[] = { "ykvald.db", "ykvald.db-wal",
+	    "ykvald.db-shm", "ykvald.db-journal", "ready", NULL };
+	char p[4200];
+
+	for (int i = 0; f[i] != NULL; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, f[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void *
+server(void *arg)
+{
+	serve(&opts);
+	die("serve() returned");
+	return NULL;
+}
+
+/* The database: client 1 and the key of the request seeds. */
+static void
+make_db(void)
+{
+	static const char line[] = "123,idkfefrdhtru,609963eae7b5,"
+	    "c68c9df8cbfe7d2f994cb904046c7218,000000000000,"
+	    "2008-04-07T12:00:00,";
+	struct store *st;
+	struct key_rec k;
+	const char *why;
+	char err[512];
+	long id = 0;
+
+	if ((st = store_open(db, STORE_CREATE, err, sizeof(err))) == NULL ||
+	    store_client_add(st, &id, "EHmo8FMxuhumBlTinC4uYL0Mgwg=") != 0 ||
+	    id != 1 || import_parse_line(line, &k, &why) != IMPORT_KEY ||
+	    store_keys_add(st, &k, 1, err, sizeof(err)) != 0)
+		die("cannot make the database");
+	store_close(st);
+}
+
+static void
+setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	pthread_t t;
+	char buf[128], *colon;
+	FILE *f = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz_http.XXXXXX",
+	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		die("cannot make a directory");
+	atexit(cleanup);
+	snprintf(db, sizeof(db), "%s/ykvald.db", dir);
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	make_db();
+	opts.db = db;
+	opts.listen[0] = "127.0.0.1:0";
+	opts.nlisten = 1;
+	opts.ready_file = ready;
+	opts.max_conns = 64;
+	opts.max_conns_per_ip = 64;
+	opts.request_timeout = 5;
+	if (pthread_create(&t, NULL, server, NULL) != 0)
+		die("cannot start the server thread");
+	for (int i = 0; i < 500 && (f = fopen(ready, "r")) == NULL; i++)
+		usleep(20000);
+	if (f == NULL || fgets(buf, sizeof(buf), f) == NULL ||
+	    (colon = strrchr(buf, ':')) == NULL)
+		die("the server did not start");
+	fclose(f);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)atoi(colon + 1));
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char buf[4096];
+	size_t off = 0;
+	int fd;
+
+	if (addr.sin_port == 0)
+		setup();
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+		die("cannot connect to the server");
+	/* The server may answer and close before it has read it all. */
+	while (off < size) {
+		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		/* request_timeout is 5 s: the server closes by then. */
+		if (poll(&p, 1, 10000) != 1)
+			die("no answer within 10 s");
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			break;
+	}
+	close(fd);
+	return 0;
+}
