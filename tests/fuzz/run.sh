@@ -6,7 +6,9 @@
 # timeout, running out of memory).  Its work directory is
 # tests/fuzz/run/NAME/ (corpus/, the log, crash-* and the like); the seeds
 # in the source tree are never written.  One line per harness: executions,
-# executions per second, coverage (libFuzzer's cov: and ft:).
+# executions per second, coverage (libFuzzer's cov: and ft:).  What the
+# code under test prints is dropped (-close_fd_mask=3); sanitizer and
+# libFuzzer reports still reach the log.
 set -eu
 b=${top_builddir:-.}/tests/fuzz
 c=${top_srcdir:-.}/tests/fuzz/corpus
@@ -23,6 +25,7 @@ for name in "$@"; do
 	rc=0
 	TMPDIR=$(cd "$w/tmp" && pwd) "$b/fuzz_$name" -max_total_time="$secs" \
 		-timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+		-close_fd_mask=3 \
 		-artifact_prefix="$w/" "$w/corpus" >"$w/log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$w/log")
