@@ -144,13 +144,23 @@ setup(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint32_t conns;
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	char buf[4096];
 	size_t off = 0;
 	int fd;
 
 	if (addr.sin_port == 0)
 		setup();
+	/*
+	 * Each connection from another address of 127/8: from one address,
+	 * hundreds of connections a second run out of ports, or meet the
+	 * server's TIME_WAIT of an earlier one, and connect stalls or fails.
+	 */
+	conns = conns % 0xfffffd + 1;
+	from.sin_addr.s_addr = htonl(0x7f000000 | (conns + 1));
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
 	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		die("cannot connect to the server");
 	/* The server may answer and close before it has read it all. */
