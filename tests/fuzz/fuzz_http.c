@@ -124,9 +124,9 @@ setup(void)
 	opts.listen[0] = "127.0.0.1:0";
 	opts.nlisten = 1;
 	opts.ready_file = ready;
-	opts.max_conns = 64;
-	opts.max_conns_per_ip = 64;
-	opts.request_timeout = 5;
+	opts.max_conns = SERVE_DEFAULT_MAX_CONNS;
+	opts.max_conns_per_ip = SERVE_DEFAULT_MAX_CONNS_PER_IP;
+	opts.request_timeout = SERVE_DEFAULT_REQUEST_TIMEOUT;
 	if (pthread_create(&thread, NULL, server, NULL) != 0)
 		die("cannot start the server thread");
 	atexit(stop);	/* before cleanup, which was registered first */
@@ -176,9 +176,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pollfd p = { fd, POLLIN, 0 };
 
 		/*
-		 * An idle connection is closed after request_timeout (5 s);
-		 * a verify may wait 5 s for a busy database twice (its
-		 * reader, then the writer).  libFuzzer's -timeout is 25 s.
+		 * A request not sent whole is cut after request_timeout
+		 * (10 s); a verify may wait 5 s for a busy database twice
+		 * (its reader, then the writer).  libFuzzer's -timeout is 25 s.
 		 */
 		if (poll(&p, 1, 20000) != 1)
 			die("no answer within 20 s");
