@@ -25,6 +25,9 @@ PACKAGES=(
 	postgresql
 	# the Debian packages (tests/packages.sh): build, lintian
 	build-essential dpkg-dev debhelper fakeroot lintian
+	# make fuzz (--enable-fuzzing): clang and its libFuzzer, ASan and
+	# UBSan runtimes (only recommended by clang, and recommends are off)
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -112,7 +112,7 @@ gate_fuzz() {
 		echo "no make fuzz-run target yet: fuzz run skipped"
 		return 77
 	fi
-	make -s -j"$jobs" fuzz-run SECONDS=60
+	make -s -j"$jobs" fuzz-run SECONDS=60 FUZZ_JOBS="$jobs"
 }
 
 gate clang gate_clang

@@ -247,7 +247,7 @@ cmd_serve(int argc, char **argv)
 		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, O_DBTIME, 0 };
 	struct args a = { 0 };
 	char err[512], note[512];
-	unsigned dbtime;
+	unsigned dbtime = 0;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
 		return 2;

@@ -32,12 +32,13 @@ struct pam_lines {
 	size_t		n;
 	char		problems[4][512];	/* includes that cannot be read */
 	size_t		nproblems;
+	size_t		nfiles;		/* files read, includes counted */
 };
 
 /*
  * Read path's auth lines, following "auth include|substack NAME" and
  * "@include NAME" (relative names next to the including file), at most 8
- * deep.  Comments run from '#' to the end of the line, a final '\' joins
+ * deep and 64 files in all.  Comments run from '#' to the end of the line, a final '\' joins
  * the next line, "[...]" is one field.  0, or -1 with err when path itself
  * cannot be read.
  */

@@ -29,6 +29,7 @@
 #define TAR		"/bin/tar"
 
 #define MAX_DEPTH	8
+#define MAX_FILES	64	/* a file that includes itself twice: 2^8 */
 #define MAX_LINES	1024
 #define MAX_FIELDS	256
 
@@ -207,6 +208,10 @@ include(const char *from, unsigned lineno, const char *name, int depth,
 		problem(out, from, lineno, "includes nested too deeply", name);
 		return;
 	}
+	if (out->nfiles >= MAX_FILES) {
+		problem(out, from, lineno, "more than 64 files included", name);
+		return;
+	}
 	if (read_file(path, depth + 1, out, err, sizeof(err)) != 0)
 		problem(out, from, lineno, err, NULL);
 }
@@ -301,6 +306,7 @@ read_file(const char *path, int depth, struct pam_lines *out, char *err,
 		    strerror(errno));
 		return -1;
 	}
+	out->nfiles++;
 	while ((r = logical_line(f, &buf, &cap, &lineno, &first)) == 1) {
 		if (one_line(path, first, buf, depth, out) != 0) {
 			why = "more than 1024 auth lines, or out of memory";

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* fuzz_args.c - bytes as PAM module arguments through cfg_parse */
+/*
+ * fuzz_args.c - bytes as PAM module arguments through cfg_parse: one
+ * argument a line, so that an argument may hold spaces (libpam's
+ * "[a b]").  conf= is kept: it opens what it names (fuzz_conf.c feeds
+ * such files).
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,13 +13,15 @@
 
 #include "cfg.h"
 
+#define MAX_ARGS	32
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *argv[16];
-	char *s = malloc(size + 1), *save = NULL, err[256];
+	const char *argv[MAX_ARGS];
+	char *s = malloc(size + 1), err[256];
 	struct cfg cfg;
 	int argc = 0;
 
@@ -22,12 +29,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	/* conf= would read files: the harness keeps to the arguments. */
-	for (char *a = strtok_r(s, " \n", &save); a != NULL && argc < 16;
-	    a = strtok_r(NULL, " \n", &save))
-		if (strncmp(a, "conf=", 5) != 0 && strncmp(a, "debug_file=", 11) != 0)
-			argv[argc++] = a;
-	cfg_parse(argc, argv, &cfg, err, sizeof(err));
+	for (char *a = s; a <= s + size && argc < MAX_ARGS;) {
+		char *nl = strchr(a, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		argv[argc++] = a;
+		if (nl == NULL)
+			break;
+		a = nl + 1;
+	}
+	err[0] = '\0';
+	if (cfg_parse(argc, argv, &cfg, err, sizeof(err)) != 0 && err[0] == '\0')
+		abort();	/* every refusal says why */
 	cfg_free(&cfg);
 	free(s);
 	return 0;

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* replay.c - run a libFuzzer harness over files, without libFuzzer */
+/*
+ * replay.c - run a libFuzzer harness over files, without libFuzzer.  As
+ * libFuzzer's -timeout, an input that takes more than REPLAY_TIMEOUT
+ * seconds fails (SIGALRM kills the replay).
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#define REPLAY_TIMEOUT	20
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +29,9 @@ main(int argc, char **argv)
 		}
 		len = fread(buf, 1, 1 << 20, f);
 		fclose(f);
+		alarm(REPLAY_TIMEOUT);
 		LLVMFuzzerTestOneInput(buf, len);
+		alarm(0);
 		free(buf);
 		n++;
 	}

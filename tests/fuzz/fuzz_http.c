@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fuzz_http.c - bytes as an HTTP request to ykvald: libmicrohttpd and our
+ * layer on top of it (handle, request_start, the framing checks, get_arg,
+ * post_arg's assembly of a chunked or form POST, completed, the verify
+ * path to the store).  At start-up the real serve() runs on a thread of
+ * this process, on 127.0.0.1 port 0 with a fresh database under $TMPDIR
+ * holding client 1 and one key (the request harness's); each input is
+ * sent on a new connection, the write side shut, and the answer read to
+ * its end.  ykvald's log lines go to stderr, as they do in service.  At
+ * exit the server is stopped as SIGTERM stops it, and its thread joined,
+ * so that LeakSanitizer sees what serve() left behind, not what a
+ * connection's thread was in the middle of.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "import.h"
+#include "serve.h"
+#include "store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[4000], db[4100], ready[4100];
+static struct serve_opts opts;
+static struct sockaddr_in addr;
+static pthread_t thread;
+static volatile int stopping;
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+	fprintf(stderr, "fuzz_http: %s\n", what);
+	abort();
+}
+
+static void
+cleanup(void)
+{
+	static const char *const f[] = { "ykvald.db", "ykvald.db-wal",
+	    "ykvald.db-shm", "ykvald.db-journal", "ready", NULL };
+	char p[4200];
+
+	for (int i = 0; f[i] != NULL; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, f[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void *
+server(void *arg)
+{
+	serve(&opts);
+	if (!stopping)
+		die("serve() returned");
+	return NULL;
+}
+
+static void
+stop(void)
+{
+	stopping = 1;
+	if (pthread_kill(thread, SIGTERM) == 0)
+		pthread_join(thread, NULL);
+}
+
+/* The database: client 1 and the key of the request seeds. */
+static void
+make_db(void)
+{
+	static const char line[] = "123,idkfefrdhtru,609963eae7b5,"
+	    "c68c9df8cbfe7d2f994cb904046c7218,000000000000,"
+	    "2008-04-07T12:00:00,";
+	struct store *st;
+	struct key_rec k;
+	const char *why;
+	char err[512];
+	long id = 0;
+
+	if ((st = store_open(db, STORE_CREATE, err, sizeof(err))) == NULL ||
+	    store_client_add(st, &id, "EHmo8FMxuhumBlTinC4uYL0Mgwg=") != 0 ||
+	    id != 1 || import_parse_line(line, &k, &why) != IMPORT_KEY ||
+	    store_keys_add(st, &k, 1, err, sizeof(err)) != 0)
+		die("cannot make the database");
+	store_close(st);
+}
+
+static void
+setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char buf[128], *colon;
+	FILE *f = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz_http.XXXXXX",
+	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		die("cannot make a directory");
+	atexit(cleanup);
+	/*
+	 * libcrypto first, on this thread: OpenSSL 3.0 never frees the error
+	 * state of a thread that runs its initialisation (here it would be
+	 * the writer, on the first OTP it decrypts) when that thread exits.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	snprintf(db, sizeof(db), "%s/ykvald.db", dir);
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	make_db();
+	opts.db = db;
+	opts.listen[0] = "127.0.0.1:0";
+	opts.nlisten = 1;
+	opts.ready_file = ready;
+	opts.max_conns = SERVE_DEFAULT_MAX_CONNS;
+	opts.max_conns_per_ip = SERVE_DEFAULT_MAX_CONNS_PER_IP;
+	opts.request_timeout = SERVE_DEFAULT_REQUEST_TIMEOUT;
+	if (pthread_create(&thread, NULL, server, NULL) != 0)
+		die("cannot start the server thread");
+	atexit(stop);	/* before cleanup, which was registered first */
+	for (int i = 0; i < 500 && (f = fopen(ready, "r")) == NULL; i++)
+		usleep(20000);
+	if (f == NULL || fgets(buf, sizeof(buf), f) == NULL ||
+	    (colon = strrchr(buf, ':')) == NULL)
+		die("the server did not start");
+	fclose(f);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)atoi(colon + 1));
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint32_t conns;
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	char buf[4096];
+	size_t off = 0;
+	int fd;
+
+	if (addr.sin_port == 0)
+		setup();
+	/*
+	 * Each connection from another address of 127/8: from one address,
+	 * hundreds of connections a second run out of ports, or meet the
+	 * server's TIME_WAIT of an earlier one, and connect stalls or fails.
+	 */
+	conns = conns % 0xfffffd + 1;
+	from.sin_addr.s_addr = htonl(0x7f000000 | (conns + 1));
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+		die("cannot connect to the server");
+	/* The server may answer and close before it has read it all. */
+	while (off < size) {
+		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		/*
+		 * A request not sent whole is cut after request_timeout
+		 * (10 s); a verify may wait 5 s for a busy database twice
+		 * (its reader, then the writer).  libFuzzer's -timeout is 25 s.
+		 */
+		if (poll(&p, 1, 20000) != 1)
+			die("no answer within 20 s");
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			break;
+	}
+	close(fd);
+	return 0;
+}
