@@ -18,12 +18,27 @@
 #include <unistd.h>
 
 static jmp_buf exited;
+static volatile int parsing;
 
-#define exit(code)	longjmp(exited, 1)
+/*
+ * -h/--help print the usage and exit (common/cli.c): linked with
+ * -Wl,--wrap=exit, an exit while parsing returns to the harness instead.
+ * libFuzzer's own exits go on to the real exit.
+ */
+void __real_exit(int code) __attribute__((noreturn));
+void __wrap_exit(int code) __attribute__((noreturn));
+
+void
+__wrap_exit(int code)
+{
+	if (parsing)
+		longjmp(exited, 1);
+	__real_exit(code);
+}
+
 int ykpamcfg_main(int argc, char **argv);
 #define main		ykpamcfg_main
 #include "../../tools/ykpamcfg.c"
-#undef exit
 #undef main
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,12 +65,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opterr = 0;
 	(void)getopt(1, reset, "");
 	optind = 1;
+	parsing = 1;
 	if (setjmp(exited) == 0 && parse(argc, argv, &o) == 0) {
 		if ((o.slot != 1 && o.slot != 2) || o.iterations < 1 ||
 		    o.iterations > CR_ITER_MAX ||
 		    (o.dir != NULL && cfg_chalresp_path_bad(o.dir) != NULL))
 			abort();
 	}
+	parsing = 0;
 	opterr = 1;
 	free(s);
 	return 0;

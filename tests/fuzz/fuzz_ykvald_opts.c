@@ -19,12 +19,27 @@
 #include <unistd.h>
 
 static jmp_buf exited;
+static volatile int parsing;
 
-#define exit(code)	longjmp(exited, 1)
+/*
+ * -h/--help print the usage and exit (common/cli.c): linked with
+ * -Wl,--wrap=exit, an exit while parsing returns to the harness instead.
+ * libFuzzer's own exits go on to the real exit.
+ */
+void __real_exit(int code) __attribute__((noreturn));
+void __wrap_exit(int code) __attribute__((noreturn));
+
+void
+__wrap_exit(int code)
+{
+	if (parsing)
+		longjmp(exited, 1);
+	__real_exit(code);
+}
+
 int ykvald_main(int argc, char **argv);
 #define main		ykvald_main
 #include "../../server/main.c"
-#undef exit
 #undef main
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	optind = 0;
 	opterr = 0;
 	(void)getopt_long(1, reset, "", long_opts, NULL);
+	parsing = 1;
 	if (setjmp(exited) == 0 && parse_opts(argc, argv, all, &a) == 0) {
 		(void)parse_pos(a.maxc, 65536);
 		(void)parse_pos(a.rtime, 3600);
@@ -65,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (a.serve.nlisten > SERVE_MAX_LISTEN)
 			abort();
 	}
+	parsing = 0;
 	opterr = 1;
 	free(s);
 	return 0;
