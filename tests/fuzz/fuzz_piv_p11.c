@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "login.h"
 #include "piv_login.h"
 #include "fuzzp11.h"
 
@@ -177,7 +178,6 @@ ask_pin(void *arg, const char *prompt)
 	return strdup(arg != NULL ? "1234" : "123456");
 }
 
-#ifdef YK_LOGIN_H
 /* piv_login with the login context and the conversation (login.h). */
 static enum yk_result
 ask(void *arg, bool echo, const char *prompt, char **answer)
@@ -185,7 +185,6 @@ ask(void *arg, bool echo, const char *prompt, char **answer)
 	*answer = ask_pin(arg, prompt);
 	return *answer != NULL ? YK_OK : YK_NOMEM;
 }
-#endif
 
 static const char *
 authtok(void *arg)
@@ -209,14 +208,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct yk_log log;
 	struct piv_probe probe;
 	unsigned opt = size > 0 ? data[0] : 0;
-#ifdef YK_LOGIN_H
 	struct login lg = { &cfg, &log, "alice", &pw };
 	struct conv cv = { .ask = ask, .authtok = authtok, .info = say,
 	    .error = say, .arg = opt & 0x80 ? &cfg : NULL };
-#else
-	struct piv_ui ui = { ask_pin, authtok, say, say,
-	    opt & 0x80 ? &cfg : NULL };
-#endif
 	enum yk_result r;
 
 	if (feed == NULL)
@@ -244,11 +238,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((r == YK_OK) != (probe.why == NULL))
 			abort();
 	} else {
-#ifdef YK_LOGIN_H
 		r = piv_login(&lg, &cv);
-#else
-		r = piv_login(&cfg, &log, "alice", &pw, &ui);
-#endif
 		/* Only the key's own signature over our challenge logs in. */
 		if (r == YK_OK && !card.signed_honestly)
 			abort();
