@@ -208,7 +208,7 @@ db_name(const char *db)
 static struct store *
 open_db(const char *path, enum store_open_mode mode)
 {
-	char err[512], note[512];
+	char err[512], note[512] = "";
 	struct store *st;
 
 	if (!store_is_uri(path) && dbdir_prepare(path, mode == STORE_EXISTING ?
@@ -246,7 +246,7 @@ cmd_serve(int argc, char **argv)
 	static const int ok[] = { O_DB, O_LISTEN, O_CERT, O_KEY, O_READY,
 		O_MAXC, O_MAXIP, O_RTIME, O_ROOT, O_KEYFILE, O_RATE, O_DBTIME, 0 };
 	struct args a = { 0 };
-	char err[512], note[512];
+	char err[512], note[512] = "";
 	unsigned dbtime = 0;
 
 	if (parse_opts(argc, argv, ok, &a) != 0)
