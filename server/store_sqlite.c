@@ -216,7 +216,7 @@ sq_client_get(struct store *st, long id, struct client *out)
 {
 	sqlite3_stmt *s = NULL;
 	const char *secret;
-	int r = -1, rc, n;
+	int r = -1, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT secret FROM clients"
@@ -230,12 +230,7 @@ sq_client_get(struct store *st, long id, struct client *out)
 	}
 	if (rc != SQLITE_ROW || (secret = (const char *)sqlite3_column_text(s, 0)) == NULL)
 		goto out;
-	if ((n = b64_decode(secret, out->key, sizeof(out->key))) < 0)
-		goto out;
-	out->keylen = (size_t)n;
-	out->id = id;
-	out->active = true;
-	r = 1;
+	r = store_client_found(out, id, secret);
 out:
 	sqlite3_finalize(s);
 	return r;
@@ -291,19 +286,10 @@ each_row(sqlite3 *db, const char *sql, int (*row)(sqlite3_stmt *, void *),
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A *_foreach's callback and its argument, for each_row. */
-struct walk {
-	union {
-		int	(*client)(const struct client_info *, void *);
-		int	(*key)(const struct key_info *, void *);
-	} cb;
-	void	*arg;
-};
-
 static int
 client_info_row(sqlite3_stmt *s, void *arg)
 {
-	const struct walk *w = arg;
+	const struct store_walk *w = arg;
 	const struct client_info ci = {
 		.id = (long)sqlite3_column_int64(s, 0),
 		.active = sqlite3_column_int(s, 1) != 0,
@@ -314,13 +300,10 @@ client_info_row(sqlite3_stmt *s, void *arg)
 }
 
 static int
-sq_clients_foreach(struct store *st,
-    int (*cb)(const struct client_info *, void *), void *arg)
+sq_clients_foreach(struct store *st, struct store_walk *w)
 {
-	struct walk w = { .cb.client = cb, .arg = arg };
-
 	return each_row(SQ(st)->db, "SELECT id, active, created FROM clients"
-	    " ORDER BY id", client_info_row, &w);
+	    " ORDER BY id", client_info_row, w);
 }
 
 /* Run an UPDATE or DELETE of one row: 0, -1 error, -2 no such row. */
@@ -500,7 +483,7 @@ sq_key_bump(struct store *st, const char *public_id, long counter,
 static int
 key_info_row(sqlite3_stmt *s, void *arg)
 {
-	const struct walk *w = arg;
+	const struct store_walk *w = arg;
 	struct key_info ki;
 
 	ki.public_id = (const char *)sqlite3_column_text(s, 0);
@@ -514,14 +497,11 @@ key_info_row(sqlite3_stmt *s, void *arg)
 }
 
 static int
-sq_keys_foreach(struct store *st,
-    int (*cb)(const struct key_info *, void *), void *arg)
+sq_keys_foreach(struct store *st, struct store_walk *w)
 {
-	struct walk w = { .cb.key = cb, .arg = arg };
-
 	return each_row(SQ(st)->db, "SELECT public_id, serial, active, counter,"
 	    " session_use, created, modified FROM keys ORDER BY public_id",
-	    key_info_row, &w);
+	    key_info_row, w);
 }
 
 /* 1 found, 0 unknown, -1 error. */
