@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "mono.h"
 #include "store.h"
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
@@ -105,29 +106,21 @@ static const char sql_state[] =
 
 /* ---- time ------------------------------------------------------------ */
 
+/* ms (never negative) from now. */
 static void
 deadline_in(struct timespec *t, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
+	*t = mono_add(*t, (unsigned long)ms);
 }
 
-/* Milliseconds left until t (0 when passed). */
+/* Milliseconds left until t (0 when passed), at most an hour: for poll. */
 static int
 ms_left(const struct timespec *t)
 {
-	struct timespec now;
-	long long ms;
+	long ms = mono_ms_left(t);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
-	    (t->tv_nsec - now.tv_nsec) / 1000000;
-	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+	return ms > 3600000 ? 3600000 : (int)ms;
 }
 
 /* Wait until the connection's socket is ready; 0, or -1 past t. */
