@@ -918,6 +918,28 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start-up -------------------------------------------------------- */
 
+/* host (an address of family af) and port into ss: 0, or -1. */
+static int
+fill_addr(struct sockaddr_storage *ss, socklen_t *sl, int af,
+    const char *host, long port)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	void *addr;
+
+	ss->ss_family = (sa_family_t)af;
+	if (af == AF_INET6) {
+		a6->sin6_port = htons((uint16_t)port);
+		addr = &a6->sin6_addr;
+		*sl = sizeof(*a6);
+	} else {
+		a4->sin_port = htons((uint16_t)port);
+		addr = &a4->sin_addr;
+		*sl = sizeof(*a4);
+	}
+	return inet_pton(af, host, addr) == 1 ? 0 : -1;
+}
+
 /* "127.0.0.1:8000", "[::1]:8000"; port 0 picks a free port. */
 static int
 bind_addr(const char *spec, char *bound, size_t boundlen)
@@ -928,6 +950,7 @@ bind_addr(const char *spec, char *bound, size_t boundlen)
 	const char *colon = strrchr(spec, ':');
 	char *end;
 	long port;
+	size_t hostlen;
 	int fd = -1, one = 1;
 	bool v6 = spec[0] == '[';
 
@@ -936,32 +959,14 @@ bind_addr(const char *spec, char *bound, size_t boundlen)
 	port = strtol(colon + 1, &end, 10);
 	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
 		goto bad;
-	if (v6) {
-		if (colon - spec < 2 || colon[-1] != ']')
-			goto bad;
-		memcpy(host, spec + 1, (size_t)(colon - spec - 2));
-		host[colon - spec - 2] = '\0';
-	} else {
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-	}
-	if (v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			goto bad;
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			goto bad;
-		sl = sizeof(*a);
-	}
+	if (v6 && (colon - spec < 2 || colon[-1] != ']'))
+		goto bad;
+	/* The address, without the brackets of an IPv6 one. */
+	hostlen = (size_t)(colon - spec) - (v6 ? 2 : 0);
+	memcpy(host, spec + (v6 ? 1 : 0), hostlen);
+	host[hostlen] = '\0';
+	if (fill_addr(&ss, &sl, v6 ? AF_INET6 : AF_INET, host, port) != 0)
+		goto bad;
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
