@@ -1098,6 +1098,125 @@ wait_signals(const struct serve_opts *o, const sigset_t *sigs)
 	return 0;
 }
 
+/* Block the signals wait_signals takes, in this thread and those to come. */
+static void
+block_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The server's locks, conditions and queue, before any thread starts. */
+static void
+server_init(struct server *s)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_cond_init(&s->pool_free, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sweep_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	s->tail = &s->head;
+}
+
+/*
+ * What the server needs before its database: the descriptor limit,
+ * health, metrics, the rate limit and TLS.  0, or -1 (said on stderr).
+ */
+static int
+server_prepare(struct server *s, const struct serve_opts *o, bool tls)
+{
+	char err[512];
+
+	if (fit_nofile(o) != 0)
+		return -1;
+	if ((s->health = health_new(o->db)) == NULL ||
+	    (s->metrics = metrics_new()) == NULL ||
+	    (o->rate_limit > 0 &&
+	    (s->ratelimit = ratelimit_new(o->rate_limit)) == NULL))
+		return -1;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
+	if (tls && !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
+		fprintf(stderr, "ykvald: TLS is not available in libmicrohttpd\n");
+		return -1;
+	}
+	if (tls && tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ykvald: TLS: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* An HTTP daemon on every --listen address: 0, or -1 (said on stderr). */
+static int
+listen_all(struct server *s, const struct serve_opts *o, bool tls,
+    struct MHD_Daemon **d, char bound[][80])
+{
+	for (size_t i = 0; i < o->nlisten; i++) {
+		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
+
+		if (fd < 0)
+			return -1;
+		if ((d[i] = start_daemon(s, o, fd, o->listen[i][0] == '[',
+		    tls)) == NULL) {
+			close(fd);
+			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
+			    bound[i]);
+			return -1;
+		}
+		fprintf(stderr, "ykvald: listening on %s://%s\n",
+		    tls ? "https" : "http", bound[i]);
+	}
+	return 0;
+}
+
+/* Set *stop under lock, wake the thread that waits on cond, and join it. */
+static void
+stop_thread(pthread_mutex_t *lock, pthread_cond_t *cond, bool *stop,
+    pthread_t thread)
+{
+	pthread_mutex_lock(lock);
+	*stop = true;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(lock);
+	pthread_join(thread, NULL);
+}
+
+/* Stop the daemons, then the threads serve started; free the server. */
+static void
+server_stop(struct server *s, struct MHD_Daemon **d, bool writer,
+    bool sweeper)
+{
+	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
+		if (d[i] != NULL)
+			MHD_stop_daemon(d[i]);
+	if (sweeper)
+		stop_thread(&s->conn_lock, &s->sweep_wake, &s->sweep_stop,
+		    s->sweep_thread);
+	if (writer)
+		stop_thread(&s->lock, &s->work, &s->stop, s->writer_thread);
+	while (s->npool > 0)
+		store_close(s->pool[--s->npool]);
+	store_close(s->writer);
+	health_free(s->health);
+	metrics_free(s->metrics);
+	ratelimit_free(s->ratelimit);
+	tls_free();
+}
+
 int
 serve(const struct serve_opts *o)
 {
@@ -1109,45 +1228,12 @@ serve(const struct serve_opts *o)
 	sigset_t sigs;
 	int rc = 1;
 	bool writer = false, sweeper = false, tls = o->tls_cert != NULL;
-	pthread_condattr_t ca;
 
 	/* Blocked in every thread: only sigwait() below sees them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_mutex_init(&s.pool_lock, NULL);
-	pthread_cond_init(&s.pool_free, NULL);
-	pthread_cond_init(&s.work, NULL);
-	pthread_mutex_init(&s.conn_lock, NULL);
-	pthread_mutex_init(&s.log_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s.sweep_wake, &ca);
-	pthread_condattr_destroy(&ca);
-	s.tail = &s.head;
-	if (fit_nofile(o) != 0)
+	block_signals(&sigs);
+	server_init(&s);
+	if (server_prepare(&s, o, tls) != 0)
 		goto out;
-	if ((s.health = health_new(o->db)) == NULL ||
-	    (s.metrics = metrics_new()) == NULL ||
-	    (o->rate_limit > 0 &&
-	    (s.ratelimit = ratelimit_new(o->rate_limit)) == NULL))
-		goto out;
-	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
-		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
-		goto out;
-	}
-	if (tls && !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
-		fprintf(stderr, "ykvald: TLS is not available in libmicrohttpd\n");
-		goto out;
-	}
-	if (tls && tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ykvald: TLS: %s\n", err);
-		goto out;
-	}
 	if ((s.writer = store_open(o->db, STORE_CREATE, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ykvald: %s\n", err);
 		goto out;
@@ -1160,21 +1246,8 @@ serve(const struct serve_opts *o)
 	if (pthread_create(&s.sweep_thread, NULL, sweep_main, &s) != 0)
 		goto out;
 	sweeper = true;
-	for (size_t i = 0; i < o->nlisten; i++) {
-		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
-
-		if (fd < 0)
-			goto out;
-		if ((d[i] = start_daemon(&s, o, fd, o->listen[i][0] == '[',
-		    tls)) == NULL) {
-			close(fd);
-			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
-			    bound[i]);
-			goto out;
-		}
-		fprintf(stderr, "ykvald: listening on %s://%s\n",
-		    tls ? "https" : "http", bound[i]);
-	}
+	if (listen_all(&s, o, tls, d, bound) != 0)
+		goto out;
 	if (o->ready_file != NULL && write_ready(o->ready_file, bound,
 	    o->nlisten) != 0) {
 		fprintf(stderr, "ykvald: cannot write %s\n", o->ready_file);
@@ -1183,29 +1256,6 @@ serve(const struct serve_opts *o)
 	if (wait_signals(o, &sigs) == 0)
 		rc = 0;
 out:
-	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
-		if (d[i] != NULL)
-			MHD_stop_daemon(d[i]);
-	if (sweeper) {
-		pthread_mutex_lock(&s.conn_lock);
-		s.sweep_stop = true;
-		pthread_cond_signal(&s.sweep_wake);
-		pthread_mutex_unlock(&s.conn_lock);
-		pthread_join(s.sweep_thread, NULL);
-	}
-	if (writer) {
-		pthread_mutex_lock(&s.lock);
-		s.stop = true;
-		pthread_cond_signal(&s.work);
-		pthread_mutex_unlock(&s.lock);
-		pthread_join(s.writer_thread, NULL);
-	}
-	while (s.npool > 0)
-		store_close(s.pool[--s.npool]);
-	store_close(s.writer);
-	health_free(s.health);
-	metrics_free(s.metrics);
-	ratelimit_free(s.ratelimit);
-	tls_free();
+	server_stop(&s, d, writer, sweeper);
 	return rc;
 }
