@@ -918,6 +918,28 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start-up -------------------------------------------------------- */
 
+/* host (an address of family af) and port into ss: 0, or -1. */
+static int
+fill_addr(struct sockaddr_storage *ss, socklen_t *sl, int af,
+    const char *host, long port)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	void *addr;
+
+	ss->ss_family = (sa_family_t)af;
+	if (af == AF_INET6) {
+		a6->sin6_port = htons((uint16_t)port);
+		addr = &a6->sin6_addr;
+		*sl = sizeof(*a6);
+	} else {
+		a4->sin_port = htons((uint16_t)port);
+		addr = &a4->sin_addr;
+		*sl = sizeof(*a4);
+	}
+	return inet_pton(af, host, addr) == 1 ? 0 : -1;
+}
+
 /* "127.0.0.1:8000", "[::1]:8000"; port 0 picks a free port. */
 static int
 bind_addr(const char *spec, char *bound, size_t boundlen)
@@ -928,6 +950,7 @@ bind_addr(const char *spec, char *bound, size_t boundlen)
 	const char *colon = strrchr(spec, ':');
 	char *end;
 	long port;
+	size_t hostlen;
 	int fd = -1, one = 1;
 	bool v6 = spec[0] == '[';
 
@@ -936,32 +959,14 @@ bind_addr(const char *spec, char *bound, size_t boundlen)
 	port = strtol(colon + 1, &end, 10);
 	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
 		goto bad;
-	if (v6) {
-		if (colon - spec < 2 || colon[-1] != ']')
-			goto bad;
-		memcpy(host, spec + 1, (size_t)(colon - spec - 2));
-		host[colon - spec - 2] = '\0';
-	} else {
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-	}
-	if (v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			goto bad;
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			goto bad;
-		sl = sizeof(*a);
-	}
+	if (v6 && (colon - spec < 2 || colon[-1] != ']'))
+		goto bad;
+	/* The address, without the brackets of an IPv6 one. */
+	hostlen = (size_t)(colon - spec) - (v6 ? 2 : 0);
+	memcpy(host, spec + (v6 ? 1 : 0), hostlen);
+	host[hostlen] = '\0';
+	if (fill_addr(&ss, &sl, v6 ? AF_INET6 : AF_INET, host, port) != 0)
+		goto bad;
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
@@ -1093,6 +1098,125 @@ wait_signals(const struct serve_opts *o, const sigset_t *sigs)
 	return 0;
 }
 
+/* Block the signals wait_signals takes, in this thread and those to come. */
+static void
+block_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The server's locks, conditions and queue, before any thread starts. */
+static void
+server_init(struct server *s)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_cond_init(&s->pool_free, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sweep_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	s->tail = &s->head;
+}
+
+/*
+ * What the server needs before its database: the descriptor limit,
+ * health, metrics, the rate limit and TLS.  0, or -1 (said on stderr).
+ */
+static int
+server_prepare(struct server *s, const struct serve_opts *o, bool tls)
+{
+	char err[512];
+
+	if (fit_nofile(o) != 0)
+		return -1;
+	if ((s->health = health_new(o->db)) == NULL ||
+	    (s->metrics = metrics_new()) == NULL ||
+	    (o->rate_limit > 0 &&
+	    (s->ratelimit = ratelimit_new(o->rate_limit)) == NULL))
+		return -1;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
+	if (tls && !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
+		fprintf(stderr, "ykvald: TLS is not available in libmicrohttpd\n");
+		return -1;
+	}
+	if (tls && tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ykvald: TLS: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* An HTTP daemon on every --listen address: 0, or -1 (said on stderr). */
+static int
+listen_all(struct server *s, const struct serve_opts *o, bool tls,
+    struct MHD_Daemon **d, char bound[][80])
+{
+	for (size_t i = 0; i < o->nlisten; i++) {
+		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
+
+		if (fd < 0)
+			return -1;
+		if ((d[i] = start_daemon(s, o, fd, o->listen[i][0] == '[',
+		    tls)) == NULL) {
+			close(fd);
+			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
+			    bound[i]);
+			return -1;
+		}
+		fprintf(stderr, "ykvald: listening on %s://%s\n",
+		    tls ? "https" : "http", bound[i]);
+	}
+	return 0;
+}
+
+/* Set *stop under lock, wake the thread that waits on cond, and join it. */
+static void
+stop_thread(pthread_mutex_t *lock, pthread_cond_t *cond, bool *stop,
+    pthread_t thread)
+{
+	pthread_mutex_lock(lock);
+	*stop = true;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(lock);
+	pthread_join(thread, NULL);
+}
+
+/* Stop the daemons, then the threads serve started; free the server. */
+static void
+server_stop(struct server *s, struct MHD_Daemon **d, bool writer,
+    bool sweeper)
+{
+	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
+		if (d[i] != NULL)
+			MHD_stop_daemon(d[i]);
+	if (sweeper)
+		stop_thread(&s->conn_lock, &s->sweep_wake, &s->sweep_stop,
+		    s->sweep_thread);
+	if (writer)
+		stop_thread(&s->lock, &s->work, &s->stop, s->writer_thread);
+	while (s->npool > 0)
+		store_close(s->pool[--s->npool]);
+	store_close(s->writer);
+	health_free(s->health);
+	metrics_free(s->metrics);
+	ratelimit_free(s->ratelimit);
+	tls_free();
+}
+
 int
 serve(const struct serve_opts *o)
 {
@@ -1104,45 +1228,12 @@ serve(const struct serve_opts *o)
 	sigset_t sigs;
 	int rc = 1;
 	bool writer = false, sweeper = false, tls = o->tls_cert != NULL;
-	pthread_condattr_t ca;
 
 	/* Blocked in every thread: only sigwait() below sees them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_mutex_init(&s.pool_lock, NULL);
-	pthread_cond_init(&s.pool_free, NULL);
-	pthread_cond_init(&s.work, NULL);
-	pthread_mutex_init(&s.conn_lock, NULL);
-	pthread_mutex_init(&s.log_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s.sweep_wake, &ca);
-	pthread_condattr_destroy(&ca);
-	s.tail = &s.head;
-	if (fit_nofile(o) != 0)
+	block_signals(&sigs);
+	server_init(&s);
+	if (server_prepare(&s, o, tls) != 0)
 		goto out;
-	if ((s.health = health_new(o->db)) == NULL ||
-	    (s.metrics = metrics_new()) == NULL ||
-	    (o->rate_limit > 0 &&
-	    (s.ratelimit = ratelimit_new(o->rate_limit)) == NULL))
-		goto out;
-	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
-		fprintf(stderr, "ykvald: --tls-cert and --tls-key go together\n");
-		goto out;
-	}
-	if (tls && !MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
-		fprintf(stderr, "ykvald: TLS is not available in libmicrohttpd\n");
-		goto out;
-	}
-	if (tls && tls_load(o->tls_cert, o->tls_key, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ykvald: TLS: %s\n", err);
-		goto out;
-	}
 	if ((s.writer = store_open(o->db, STORE_CREATE, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ykvald: %s\n", err);
 		goto out;
@@ -1155,21 +1246,8 @@ serve(const struct serve_opts *o)
 	if (pthread_create(&s.sweep_thread, NULL, sweep_main, &s) != 0)
 		goto out;
 	sweeper = true;
-	for (size_t i = 0; i < o->nlisten; i++) {
-		int fd = bind_addr(o->listen[i], bound[i], sizeof(bound[i]));
-
-		if (fd < 0)
-			goto out;
-		if ((d[i] = start_daemon(&s, o, fd, o->listen[i][0] == '[',
-		    tls)) == NULL) {
-			close(fd);
-			fprintf(stderr, "ykvald: cannot start HTTP on %s\n",
-			    bound[i]);
-			goto out;
-		}
-		fprintf(stderr, "ykvald: listening on %s://%s\n",
-		    tls ? "https" : "http", bound[i]);
-	}
+	if (listen_all(&s, o, tls, d, bound) != 0)
+		goto out;
 	if (o->ready_file != NULL && write_ready(o->ready_file, bound,
 	    o->nlisten) != 0) {
 		fprintf(stderr, "ykvald: cannot write %s\n", o->ready_file);
@@ -1178,29 +1256,6 @@ serve(const struct serve_opts *o)
 	if (wait_signals(o, &sigs) == 0)
 		rc = 0;
 out:
-	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
-		if (d[i] != NULL)
-			MHD_stop_daemon(d[i]);
-	if (sweeper) {
-		pthread_mutex_lock(&s.conn_lock);
-		s.sweep_stop = true;
-		pthread_cond_signal(&s.sweep_wake);
-		pthread_mutex_unlock(&s.conn_lock);
-		pthread_join(s.sweep_thread, NULL);
-	}
-	if (writer) {
-		pthread_mutex_lock(&s.lock);
-		s.stop = true;
-		pthread_cond_signal(&s.work);
-		pthread_mutex_unlock(&s.lock);
-		pthread_join(s.writer_thread, NULL);
-	}
-	while (s.npool > 0)
-		store_close(s.pool[--s.npool]);
-	store_close(s.writer);
-	health_free(s.health);
-	metrics_free(s.metrics);
-	ratelimit_free(s.ratelimit);
-	tls_free();
+	server_stop(&s, d, writer, sweeper);
 	return rc;
 }

@@ -190,6 +190,19 @@ store_client_get(struct store *st, long id, struct client *out)
 }
 
 int
+store_client_found(struct client *out, long id, const char *secret)
+{
+	int n;
+
+	if ((n = b64_decode(secret, out->key, sizeof(out->key))) < 0)
+		return -1;
+	out->keylen = (size_t)n;
+	out->id = id;
+	out->active = true;
+	return 1;
+}
+
+int
 store_client_add(struct store *st, long *id, const char *b64key)
 {
 	return st->ops->client_add(st, id, b64key);
@@ -199,7 +212,8 @@ int
 store_clients_foreach(struct store *st,
     int (*cb)(const struct client_info *, void *), void *arg)
 {
-	return st->ops->clients_foreach(st, cb, arg);
+	return st->ops->clients_foreach(st,
+	    &(struct store_walk){ .cb.client = cb, .arg = arg });
 }
 
 int
@@ -329,7 +343,8 @@ int
 store_keys_foreach(struct store *st,
     int (*cb)(const struct key_info *, void *), void *arg)
 {
-	return st->ops->keys_foreach(st, cb, arg);
+	return st->ops->keys_foreach(st,
+	    &(struct store_walk){ .cb.key = cb, .arg = arg });
 }
 
 void

@@ -22,6 +22,7 @@
 
 struct store;
 struct store_ops;
+struct store_walk;
 
 enum store_open_mode {
 	STORE_EXISTING,		/* the database must exist */
@@ -247,8 +248,7 @@ struct store_ops {
 	int		(*client_add)(struct store *st, long *id,
 			    const char *b64key);
 	int		(*clients_foreach)(struct store *st,
-			    int (*cb)(const struct client_info *, void *),
-			    void *arg);
+			    struct store_walk *w);
 	int		(*client_set_active)(struct store *st, long id, bool on);
 	int		(*client_set_key)(struct store *st, long id,
 			    const char *b64key);
@@ -262,8 +262,7 @@ struct store_ops {
 	int		(*key_bump)(struct store *st, const char *public_id,
 			    long counter, long use);
 	int		(*keys_foreach)(struct store *st,
-			    int (*cb)(const struct key_info *, void *),
-			    void *arg);
+			    struct store_walk *w);
 	void		(*cas_batch)(struct store *st, struct cas_item **items,
 			    size_t n);
 	/* NULL: the backend has no image of its own (see store_backup) */
@@ -300,6 +299,21 @@ struct key_state {
 	bool		active;
 	long		counter, use;
 	char		nonce[64];
+};
+
+/*
+ * A client_get that found its row: out is the active client id, its key
+ * the base64 secret.  1, or -1 (the secret is not base64).
+ */
+int store_client_found(struct client *out, long id, const char *secret);
+
+/* A *_foreach's callback and its argument, as the backends get them. */
+struct store_walk {
+	union {
+		int	(*client)(const struct client_info *, void *);
+		int	(*key)(const struct key_info *, void *);
+	} cb;
+	void	*arg;
 };
 
 /*

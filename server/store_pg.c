@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "mono.h"
 #include "store.h"
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
@@ -105,29 +106,21 @@ static const char sql_state[] =
 
 /* ---- time ------------------------------------------------------------ */
 
+/* ms (never negative) from now. */
 static void
 deadline_in(struct timespec *t, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
+	*t = mono_add(*t, (unsigned long)ms);
 }
 
-/* Milliseconds left until t (0 when passed). */
+/* Milliseconds left until t (0 when passed), at most an hour: for poll. */
 static int
 ms_left(const struct timespec *t)
 {
-	struct timespec now;
-	long long ms;
+	long ms = mono_ms_left(t);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
-	    (t->tv_nsec - now.tv_nsec) / 1000000;
-	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+	return ms > 3600000 ? 3600000 : (int)ms;
 }
 
 /* Wait until the connection's socket is ready; 0, or -1 past t. */
@@ -603,7 +596,7 @@ pg_client_get(struct store *st, long id, struct client *out)
 	struct numbuf b;
 	const char *v[] = { numstr(&b, id) };
 	PGresult *res;
-	int r = -1, n;
+	int r = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (ensure(p) != 0)
@@ -620,13 +613,7 @@ pg_client_get(struct store *st, long id, struct client *out)
 		r = 0;
 		goto out;
 	}
-	if ((n = b64_decode(PQgetvalue(res, 0, 0), out->key,
-	    sizeof(out->key))) < 0)
-		goto out;
-	out->keylen = (size_t)n;
-	out->id = id;
-	out->active = true;
-	r = 1;
+	r = store_client_found(out, id, PQgetvalue(res, 0, 0));
 out:
 	PQclear(res);
 	return r;
@@ -668,32 +655,45 @@ out:
 	return r;
 }
 
+/*
+ * Run a query without parameters, calling row(res, i, arg) on each row i
+ * until it returns nonzero.  0 when every row was taken, else -1.
+ */
 static int
-pg_clients_foreach(struct store *st,
-    int (*cb)(const struct client_info *, void *), void *arg)
+each_row(struct pg_store *p, const char *sql,
+    int (*row)(const PGresult *, int, void *), void *arg)
 {
-	struct pg_store *p = PG(st);
-	struct client_info ci;
-	PGresult *res;
+	PGresult *res = NULL;
 	int r = -1;
 
-	if (ensure(p) != 0)
-		return -1;
-	res = run(p, false, "SELECT id, active, created FROM clients ORDER BY"
-	    " id", 0, NULL, PGRES_TUPLES_OK, NULL);
-	if (res == NULL)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		ci.id = (long)num(res, i, 0);
-		ci.active = flag(res, i, 1);
-		ci.created = num(res, i, 2);
-		if (cb(&ci, arg) != 0)
-			goto out;
-	}
-	r = 0;
-out:
+	if (ensure(p) == 0 && (res = run(p, false, sql, 0, NULL,
+	    PGRES_TUPLES_OK, NULL)) != NULL)
+		r = 0;
+	for (int i = 0; r == 0 && i < PQntuples(res); i++)
+		if (row(res, i, arg) != 0)
+			r = -1;
 	PQclear(res);
 	return r;
+}
+
+static int
+client_info_row(const PGresult *res, int i, void *arg)
+{
+	const struct store_walk *w = arg;
+	const struct client_info ci = {
+		.id = (long)num(res, i, 0),
+		.active = flag(res, i, 1),
+		.created = num(res, i, 2),
+	};
+
+	return w->cb.client(&ci, w->arg);
+}
+
+static int
+pg_clients_foreach(struct store *st, struct store_walk *w)
+{
+	return each_row(PG(st), "SELECT id, active, created FROM clients"
+	    " ORDER BY id", client_info_row, w);
 }
 
 /* One UPDATE or DELETE of one row: 0, -1 error, -2 no such row. */
@@ -848,36 +848,27 @@ pg_key_bump(struct store *st, const char *public_id, long counter, long use)
 }
 
 static int
-pg_keys_foreach(struct store *st,
-    int (*cb)(const struct key_info *, void *), void *arg)
+key_info_row(const PGresult *res, int i, void *arg)
 {
-	struct pg_store *p = PG(st);
+	const struct store_walk *w = arg;
 	struct key_info ki;
-	PGresult *res;
-	int r = -1;
 
-	if (ensure(p) != 0)
-		return -1;
-	res = run(p, false, "SELECT public_id, serial, active, counter,"
+	ki.public_id = PQgetvalue(res, i, 0);
+	ki.serial = (long)num(res, i, 1);
+	ki.active = flag(res, i, 2);
+	ki.counter = (long)num(res, i, 3);
+	ki.use = (long)num(res, i, 4);
+	ki.created = num(res, i, 5);
+	ki.modified = num(res, i, 6);
+	return w->cb.key(&ki, w->arg);
+}
+
+static int
+pg_keys_foreach(struct store *st, struct store_walk *w)
+{
+	return each_row(PG(st), "SELECT public_id, serial, active, counter,"
 	    " session_use, created, modified FROM keys ORDER BY public_id",
-	    0, NULL, PGRES_TUPLES_OK, NULL);
-	if (res == NULL)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		ki.public_id = PQgetvalue(res, i, 0);
-		ki.serial = (long)num(res, i, 1);
-		ki.active = flag(res, i, 2);
-		ki.counter = (long)num(res, i, 3);
-		ki.use = (long)num(res, i, 4);
-		ki.created = num(res, i, 5);
-		ki.modified = num(res, i, 6);
-		if (cb(&ki, arg) != 0)
-			goto out;
-	}
-	r = 0;
-out:
-	PQclear(res);
-	return r;
+	    key_info_row, w);
 }
 
 /* ---- the verification ------------------------------------------------ */

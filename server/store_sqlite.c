@@ -26,6 +26,22 @@ struct sqlite_store {
 /* Here a struct store is always the start of a struct sqlite_store. */
 #define SQ(st)	((struct sqlite_store *)(void *)(st))
 
+/* The keys table, named name, whose aes_key has a length in lengths. */
+#define KEYS_TABLE(name, lengths)					\
+	"CREATE TABLE " name " ("					\
+	"  public_id TEXT PRIMARY KEY,"					\
+	"  private_id BLOB NOT NULL CHECK (length(private_id) = 6),"	\
+	"  aes_key BLOB NOT NULL CHECK (length(aes_key) " lengths "),"	\
+	"  serial INTEGER NOT NULL DEFAULT 0,"				\
+	"  active INTEGER NOT NULL DEFAULT 1,"				\
+	"  counter INTEGER NOT NULL DEFAULT -1,"			\
+	"  session_use INTEGER NOT NULL DEFAULT -1,"			\
+	"  tstamp INTEGER NOT NULL DEFAULT -1,"				\
+	"  nonce TEXT NOT NULL DEFAULT '',"				\
+	"  created INTEGER NOT NULL,"					\
+	"  modified INTEGER NOT NULL DEFAULT -1"			\
+	") WITHOUT ROWID;"
+
 /* migrations[v] brings a database from version v to v + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE clients ("
@@ -33,33 +49,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  secret TEXT NOT NULL,"
 	"  active INTEGER NOT NULL DEFAULT 1,"
 	"  created INTEGER NOT NULL);"
-	"CREATE TABLE keys ("
-	"  public_id TEXT PRIMARY KEY,"
-	"  private_id BLOB NOT NULL CHECK (length(private_id) = 6),"
-	"  aes_key BLOB NOT NULL CHECK (length(aes_key) = 16),"
-	"  serial INTEGER NOT NULL DEFAULT 0,"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  counter INTEGER NOT NULL DEFAULT -1,"
-	"  session_use INTEGER NOT NULL DEFAULT -1,"
-	"  tstamp INTEGER NOT NULL DEFAULT -1,"
-	"  nonce TEXT NOT NULL DEFAULT '',"
-	"  created INTEGER NOT NULL,"
-	"  modified INTEGER NOT NULL DEFAULT -1"
-	") WITHOUT ROWID;",
+	KEYS_TABLE("keys", "= 16"),
 	/* 2: an AES key may be sealed (--key-file) */
-	"CREATE TABLE keys2 ("
-	"  public_id TEXT PRIMARY KEY,"
-	"  private_id BLOB NOT NULL CHECK (length(private_id) = 6),"
-	"  aes_key BLOB NOT NULL CHECK (length(aes_key) IN (16, 44)),"
-	"  serial INTEGER NOT NULL DEFAULT 0,"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  counter INTEGER NOT NULL DEFAULT -1,"
-	"  session_use INTEGER NOT NULL DEFAULT -1,"
-	"  tstamp INTEGER NOT NULL DEFAULT -1,"
-	"  nonce TEXT NOT NULL DEFAULT '',"
-	"  created INTEGER NOT NULL,"
-	"  modified INTEGER NOT NULL DEFAULT -1"
-	") WITHOUT ROWID;"
+	KEYS_TABLE("keys2", "IN (16, 44)")
 	"INSERT INTO keys2 SELECT * FROM keys;"
 	"DROP TABLE keys;"
 	"ALTER TABLE keys2 RENAME TO keys;",
@@ -89,18 +81,25 @@ exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* The first row's integer of sql, or -1. */
+static long long
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 static int
 schema_version(sqlite3 *db)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return (int)query_int(db, "PRAGMA user_version");
 }
 
 static int
@@ -217,7 +216,7 @@ sq_client_get(struct store *st, long id, struct client *out)
 {
 	sqlite3_stmt *s = NULL;
 	const char *secret;
-	int r = -1, rc, n;
+	int r = -1, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT secret FROM clients"
@@ -231,12 +230,7 @@ sq_client_get(struct store *st, long id, struct client *out)
 	}
 	if (rc != SQLITE_ROW || (secret = (const char *)sqlite3_column_text(s, 0)) == NULL)
 		goto out;
-	if ((n = b64_decode(secret, out->key, sizeof(out->key))) < 0)
-		goto out;
-	out->keylen = (size_t)n;
-	out->id = id;
-	out->active = true;
-	r = 1;
+	r = store_client_found(out, id, secret);
 out:
 	sqlite3_finalize(s);
 	return r;
@@ -272,29 +266,44 @@ out:
 	return r;
 }
 
+/*
+ * Run the query sql, calling row(s, arg) on each row until it returns
+ * nonzero.  0 when every row was taken, else -1.
+ */
 static int
-sq_clients_foreach(struct store *st,
-    int (*cb)(const struct client_info *, void *), void *arg)
+each_row(sqlite3 *db, const char *sql, int (*row)(sqlite3_stmt *, void *),
+    void *arg)
 {
 	sqlite3_stmt *s = NULL;
-	struct client_info ci;
-	int rc, r = -1;
+	int rc;
 
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT id, active, created FROM clients"
-	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ci.id = (long)sqlite3_column_int64(s, 0);
-		ci.active = sqlite3_column_int(s, 1) != 0;
-		ci.created = sqlite3_column_int64(s, 2);
-		if (cb(&ci, arg) != 0)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		r = 0;
-out:
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (row(s, arg) != 0)
+			break;
 	sqlite3_finalize(s);
-	return r;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+client_info_row(sqlite3_stmt *s, void *arg)
+{
+	const struct store_walk *w = arg;
+	const struct client_info ci = {
+		.id = (long)sqlite3_column_int64(s, 0),
+		.active = sqlite3_column_int(s, 1) != 0,
+		.created = sqlite3_column_int64(s, 2),
+	};
+
+	return w->cb.client(&ci, w->arg);
+}
+
+static int
+sq_clients_foreach(struct store *st, struct store_walk *w)
+{
+	return each_row(SQ(st)->db, "SELECT id, active, created FROM clients"
+	    " ORDER BY id", client_info_row, w);
 }
 
 /* Run an UPDATE or DELETE of one row: 0, -1 error, -2 no such row. */
@@ -390,17 +399,13 @@ static int
 sq_key_set_active(struct store *st, const char *public_id, bool on)
 {
 	sqlite3_stmt *s = NULL;
-	int r = -1;
 
 	if (sqlite3_prepare_v2(SQ(st)->db, "UPDATE keys SET active = ?2"
 	    " WHERE public_id = ?1", -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(s, 1, public_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, on ? 1 : 0);
-	if (sqlite3_step(s) == SQLITE_DONE)
-		r = sqlite3_changes(SQ(st)->db) == 1 ? 0 : -2;
-	sqlite3_finalize(s);
-	return r;
+	return change_one(st, s);
 }
 
 static int
@@ -476,33 +481,27 @@ sq_key_bump(struct store *st, const char *public_id, long counter,
 }
 
 static int
-sq_keys_foreach(struct store *st,
-    int (*cb)(const struct key_info *, void *), void *arg)
+key_info_row(sqlite3_stmt *s, void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	const struct store_walk *w = arg;
 	struct key_info ki;
-	int rc, r = -1;
 
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT public_id, serial, active,"
-	    " counter, session_use, created, modified FROM keys"
-	    " ORDER BY public_id", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ki.public_id = (const char *)sqlite3_column_text(s, 0);
-		ki.serial = (long)sqlite3_column_int64(s, 1);
-		ki.active = sqlite3_column_int(s, 2) != 0;
-		ki.counter = (long)sqlite3_column_int64(s, 3);
-		ki.use = (long)sqlite3_column_int64(s, 4);
-		ki.created = sqlite3_column_int64(s, 5);
-		ki.modified = sqlite3_column_int64(s, 6);
-		if (ki.public_id == NULL || cb(&ki, arg) != 0)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	ki.public_id = (const char *)sqlite3_column_text(s, 0);
+	ki.serial = (long)sqlite3_column_int64(s, 1);
+	ki.active = sqlite3_column_int(s, 2) != 0;
+	ki.counter = (long)sqlite3_column_int64(s, 3);
+	ki.use = (long)sqlite3_column_int64(s, 4);
+	ki.created = sqlite3_column_int64(s, 5);
+	ki.modified = sqlite3_column_int64(s, 6);
+	return ki.public_id == NULL || w->cb.key(&ki, w->arg) != 0;
+}
+
+static int
+sq_keys_foreach(struct store *st, struct store_walk *w)
+{
+	return each_row(SQ(st)->db, "SELECT public_id, serial, active, counter,"
+	    " session_use, created, modified FROM keys ORDER BY public_id",
+	    key_info_row, w);
 }
 
 /* 1 found, 0 unknown, -1 error. */
@@ -634,21 +633,6 @@ out:
 	return r;
 }
 
-/* The first row's integer of sql, or -1. */
-static long long
-query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static int
 sq_check(const char *path, int timeout_ms, char *errbuf, size_t errlen)
 {
@@ -694,80 +678,61 @@ grow(void **arr, size_t n, size_t size)
 	return 0;
 }
 
+/* One row of clients into out: 0, or -1. */
 static int
-dump_clients(sqlite3 *db, struct store_rows *out)
+dump_client(sqlite3_stmt *s, void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	struct store_rows *out = arg;
 	struct client_row *c;
 	const char *secret;
-	int rc, r = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, secret, active, created FROM"
-	    " clients ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+	if (grow((void **)&out->clients, out->nclients, sizeof(*c)) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->clients, out->nclients, sizeof(*c)) != 0)
-			goto out;
-		c = &out->clients[out->nclients];
-		memset(c, 0, sizeof(*c));
-		secret = (const char *)sqlite3_column_text(s, 1);
-		if (secret == NULL || strlen(secret) >= sizeof(c->secret))
-			goto out;
-		c->id = (long)sqlite3_column_int64(s, 0);
-		snprintf(c->secret, sizeof(c->secret), "%s", secret);
-		c->active = sqlite3_column_int(s, 2) != 0;
-		c->created = sqlite3_column_int64(s, 3);
-		out->nclients++;
-	}
-	if (rc == SQLITE_DONE)
-		r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	c = &out->clients[out->nclients];
+	memset(c, 0, sizeof(*c));
+	secret = (const char *)sqlite3_column_text(s, 1);
+	if (secret == NULL || strlen(secret) >= sizeof(c->secret))
+		return -1;
+	c->id = (long)sqlite3_column_int64(s, 0);
+	snprintf(c->secret, sizeof(c->secret), "%s", secret);
+	c->active = sqlite3_column_int(s, 2) != 0;
+	c->created = sqlite3_column_int64(s, 3);
+	out->nclients++;
+	return 0;
 }
 
+/* One row of keys into out: 0, or -1. */
 static int
-dump_keys(sqlite3 *db, struct store_rows *out)
+dump_key(sqlite3_stmt *s, void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	struct store_rows *out = arg;
 	struct key_row *k;
 	const char *pub, *nonce;
-	int rc, r = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT public_id, private_id, aes_key,"
-	    " serial, active, counter, session_use, tstamp, nonce, created,"
-	    " modified FROM keys ORDER BY public_id", -1, &s, NULL) != SQLITE_OK)
+	if (grow((void **)&out->keys, out->nkeys, sizeof(*k)) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->keys, out->nkeys, sizeof(*k)) != 0)
-			goto out;
-		k = &out->keys[out->nkeys];
-		memset(k, 0, sizeof(*k));
-		pub = (const char *)sqlite3_column_text(s, 0);
-		nonce = (const char *)sqlite3_column_text(s, 8);
-		if (pub == NULL || strlen(pub) > YK_PUBID_MAX ||
-		    sqlite3_column_bytes(s, 1) != YK_UID_LEN ||
-		    key_rec_set_stored(&k->k, sqlite3_column_blob(s, 2),
-		    (size_t)sqlite3_column_bytes(s, 2)) != 0 ||
-		    (nonce != NULL && strlen(nonce) >= sizeof(k->nonce)))
-			goto out;
-		snprintf(k->k.public_id, sizeof(k->k.public_id), "%s", pub);
-		memcpy(k->k.private_id, sqlite3_column_blob(s, 1), YK_UID_LEN);
-		k->k.serial = (long)sqlite3_column_int64(s, 3);
-		k->active = sqlite3_column_int(s, 4) != 0;
-		k->counter = (long)sqlite3_column_int64(s, 5);
-		k->use = (long)sqlite3_column_int64(s, 6);
-		k->tstamp = sqlite3_column_int64(s, 7);
-		snprintf(k->nonce, sizeof(k->nonce), "%s", nonce ? nonce : "");
-		k->created = sqlite3_column_int64(s, 9);
-		k->modified = sqlite3_column_int64(s, 10);
-		out->nkeys++;
-	}
-	if (rc == SQLITE_DONE)
-		r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	k = &out->keys[out->nkeys];
+	memset(k, 0, sizeof(*k));
+	pub = (const char *)sqlite3_column_text(s, 0);
+	nonce = (const char *)sqlite3_column_text(s, 8);
+	if (pub == NULL || strlen(pub) > YK_PUBID_MAX ||
+	    sqlite3_column_bytes(s, 1) != YK_UID_LEN ||
+	    key_rec_set_stored(&k->k, sqlite3_column_blob(s, 2),
+	    (size_t)sqlite3_column_bytes(s, 2)) != 0 ||
+	    (nonce != NULL && strlen(nonce) >= sizeof(k->nonce)))
+		return -1;
+	snprintf(k->k.public_id, sizeof(k->k.public_id), "%s", pub);
+	memcpy(k->k.private_id, sqlite3_column_blob(s, 1), YK_UID_LEN);
+	k->k.serial = (long)sqlite3_column_int64(s, 3);
+	k->active = sqlite3_column_int(s, 4) != 0;
+	k->counter = (long)sqlite3_column_int64(s, 5);
+	k->use = (long)sqlite3_column_int64(s, 6);
+	k->tstamp = sqlite3_column_int64(s, 7);
+	snprintf(k->nonce, sizeof(k->nonce), "%s", nonce ? nonce : "");
+	k->created = sqlite3_column_int64(s, 9);
+	k->modified = sqlite3_column_int64(s, 10);
+	out->nkeys++;
+	return 0;
 }
 
 static int
@@ -777,8 +742,12 @@ sq_dump(struct store *st, struct store_rows *out, char *errbuf, size_t errlen)
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (exec(db, "BEGIN") != 0 || dump_clients(db, out) != 0 ||
-	    dump_keys(db, out) != 0) {
+	if (exec(db, "BEGIN") != 0 ||
+	    each_row(db, "SELECT id, secret, active, created FROM clients"
+	    " ORDER BY id", dump_client, out) != 0 ||
+	    each_row(db, "SELECT public_id, private_id, aes_key, serial, active,"
+	    " counter, session_use, tstamp, nonce, created, modified FROM keys"
+	    " ORDER BY public_id", dump_key, out) != 0) {
 		set_err(errbuf, errlen, "cannot read the database", db);
 		goto out;
 	}
