@@ -18,24 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static jmp_buf exited;
-static volatile int parsing;
-
-/*
- * -h/--help print the usage and exit (common/cli.c): linked with
- * -Wl,--wrap=exit, an exit while parsing returns to the harness instead.
- * libFuzzer's own exits go on to the real exit.
- */
-void __real_exit(int code) __attribute__((noreturn));
-void __wrap_exit(int code) __attribute__((noreturn));
-
-void
-__wrap_exit(int code)
-{
-	if (parsing)
-		longjmp(exited, 1);
-	__real_exit(code);
-}
+#include "wrap_exit.h"
 
 int ykvald_main(int argc, char **argv);
 #define main		ykvald_main
