@@ -23,6 +23,9 @@ PACKAGES=(
 	openssh-server openssh-client sudo vlock
 	# ykvald's PostgreSQL backend: the tests run their own servers
 	postgresql
+	# LDAP token mapping: libldap for the helper, and a directory
+	# (slapd, ldap-utils) that the tests start on loopback
+	libldap-dev slapd ldap-utils
 	# the Debian packages (tests/packages.sh): build, lintian
 	build-essential dpkg-dev debhelper fakeroot lintian
 	# make fuzz (--enable-fuzzing): clang and its libFuzzer, ASan and
@@ -59,5 +62,11 @@ if [[ " ${missing[*]} " == *" postgresql "* ]]; then
 	mkdir -p /etc/postgresql-common/createcluster.d
 	printf 'create_main_cluster = false\n' \
 		>/etc/postgresql-common/createcluster.d/pam_yk-no-main.conf
+fi
+# Installing slapd would make a database for the host's domain and start
+# a system slapd; the tests start their own (tests/ldap-lib.sh), so have
+# its postinst configure nothing (and policy-rc.d above starts nothing).
+if [[ " ${missing[*]} " == *" slapd "* ]]; then
+	echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
