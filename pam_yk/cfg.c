@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "ldap_map.h"
 #include "modhex.h"
 #include "piv_uri.h"
 #include "request.h"
@@ -333,6 +334,98 @@ add_domains(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
 	return CFG_OK;
 }
 
+/* ---- LDAP (ldap_map.h holds the rules, which ykpamcfg check shares) ---- */
+
+static enum cfg_err
+set_ldap_uri(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	const char *why = ldap_map_uri_bad(v);
+
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "ldap_uri: expected %s", why);
+	cfg->ldap_uri = v;
+	return CFG_OK;
+}
+
+/* pam_yubico's ldap_init(host, 389): plain LDAP to that host. */
+static enum cfg_err
+set_ldapserver(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	const char *why = ldap_map_host_bad(v);
+	char *uri;
+
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "ldapserver: expected %s", why);
+	if (asprintf(&uri, "ldap://%s", v) < 0 || cfg_own(cfg, uri) == NULL)
+		BAD(CFG_E_NOMEM, "ldapserver: out of memory");
+	cfg->ldapserver = uri;
+	return CFG_OK;
+}
+
+static enum cfg_err
+set_ldap_attr(const char *name, const char **field, const char *v,
+    char *errbuf, size_t errlen)
+{
+	const char *why = ldap_map_attr_bad(v);
+
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "%s: expected %s", name, why);
+	*field = v;
+	return CFG_OK;
+}
+
+static enum cfg_err
+set_user_attr(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	return set_ldap_attr("user_attr", &cfg->user_attr, v, errbuf, errlen);
+}
+
+static enum cfg_err
+set_yubi_attr(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	return set_ldap_attr("yubi_attr", &cfg->yubi_attr, v, errbuf, errlen);
+}
+
+static enum cfg_err
+set_ldap_filter(struct cfg *cfg, const char *v, unsigned long n,
+    char *errbuf, size_t errlen)
+{
+	const char *why = ldap_map_filter_bad(v);
+
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "ldap_filter: expected %s", why);
+	cfg->ldap_filter = v;
+	return CFG_OK;
+}
+
+/* A value the helper is sent on one line: printable, no newline. */
+static enum cfg_err
+set_ldap_text(const char *name, const char **field, const char *v,
+    char *errbuf, size_t errlen)
+{
+	if (!printable(v, 1024))
+		BAD(CFG_E_VALUE, "%s: expected 1 to 1023 bytes without control "
+		    "characters", name);
+	*field = v;
+	return CFG_OK;
+}
+
+#define LDAP_TEXT_SETTER(f)						\
+static enum cfg_err							\
+set_##f(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,	\
+    size_t errlen)							\
+{									\
+	return set_ldap_text(#f, &cfg->f, v, errbuf, errlen);		\
+}
+LDAP_TEXT_SETTER(ldapdn)
+LDAP_TEXT_SETTER(yubi_attr_prefix)
+LDAP_TEXT_SETTER(ldap_bind_user)
+LDAP_TEXT_SETTER(ldap_bind_password)
+
 static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
     char *errbuf, size_t errlen);
 
@@ -356,6 +449,13 @@ static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
 #define CUSTOM(n, s, ...)	ROW(n, CFG_CUSTOM, CFG_IN_ALL, .set = (s), __VA_ARGS__)
 #define LIST(n, s, ...)		ROW(n, CFG_LIST, CFG_IN_ALL, .set = (s), __VA_ARGS__)
 #define UNSUPPORTED(n, ...)	ROW(n, CFG_UNSUPPORTED, 0, __VA_ARGS__)
+/* The LDAP mapping is online OTP's (a mapping of token IDs). */
+#define LDAP_NOTE	" (the LDAP mapping maps OTP token IDs)"
+#define LDAP_SET(n, s, ...)	ROW(n, CFG_CUSTOM, CFG_IN_CLIENT, .set = (s), \
+				    .mode_note = LDAP_NOTE, __VA_ARGS__)
+#define LDAP_PATH(n, f)		ROW(n, CFG_PATH, CFG_IN_CLIENT, .field = FIELD(f), \
+				    .mode_note = LDAP_NOTE)
+#define LDAP_FLAG(n, f)		FLAG_IN(n, f, CFG_IN_CLIENT, LDAP_NOTE)
 
 #define FIRST_PASS_NOTE	" (an earlier module's password is sent to the card " \
 	"only with use_authtok_as_pin)"
@@ -404,16 +504,28 @@ const struct cfg_option cfg_options[] = {
 	LIST("piv_domain", add_domains, .flags = CFG_ADDS),
 	UINT("piv_min_rsa_bits", piv_min_rsa_bits, 1024, 16384, NULL),
 	CUSTOM("conf", set_conf),
-	/* pam_yubico's database back-ends: named, so the error can say why. */
-	UNSUPPORTED("ldap_uri"), UNSUPPORTED("ldapserver"),
-	UNSUPPORTED("ldapdn"), UNSUPPORTED("user_attr"),
-	UNSUPPORTED("ldap_filter"), UNSUPPORTED("yubi_attr"),
-	UNSUPPORTED("yubi_attr_prefix"), UNSUPPORTED("ldap_bind_user"),
-	UNSUPPORTED("ldap_bind_password", .secret = CFG_SECRET),
-	UNSUPPORTED("ldap_bind_as_user"), UNSUPPORTED("ldap_starttls"),
-	UNSUPPORTED("ldap_cacertfile"), UNSUPPORTED("ldap_clientcertfile"),
-	UNSUPPORTED("ldap_clientkeyfile"),
-	UNSUPPORTED("ldap_connection_timeout"), UNSUPPORTED("mysql_server"),
+	/* pam_yubico's LDAP mapping (ldap_map.h, check_ldap below) */
+	LDAP_SET("ldap_uri", set_ldap_uri),
+	LDAP_SET("ldapserver", set_ldapserver, .same_as = "ldap_uri"),
+	LDAP_SET("ldapdn", set_ldapdn),
+	LDAP_SET("user_attr", set_user_attr),
+	LDAP_SET("ldap_filter", set_ldap_filter),
+	LDAP_SET("yubi_attr", set_yubi_attr),
+	LDAP_SET("yubi_attr_prefix", set_yubi_attr_prefix),
+	LDAP_SET("ldap_bind_user", set_ldap_bind_user),
+	LDAP_SET("ldap_bind_password", set_ldap_bind_password,
+	    .secret = CFG_SECRET),
+	LDAP_FLAG("ldap_bind_as_user", ldap_bind_as_user),
+	LDAP_FLAG("ldap_starttls", ldap_starttls),
+	LDAP_PATH("ldap_cacertfile", ldap_cacertfile),
+	LDAP_PATH("ldap_clientcertfile", ldap_clientcertfile),
+	LDAP_PATH("ldap_clientkeyfile", ldap_clientkeyfile),
+	ROW("ldap_connection_timeout", CFG_UINT, CFG_IN_CLIENT,
+	    .field = FIELD(ldap_connection_timeout_s), .min = 1, .max = 60,
+	    .expect = "1 to 60 (seconds)", .mode_note = LDAP_NOTE),
+	LDAP_PATH("ldap_helper", ldap_helper),
+	/* pam_yubico's MySQL back-end: named, so the error can say why. */
+	UNSUPPORTED("mysql_server"),
 	UNSUPPORTED("mysql_port"), UNSUPPORTED("mysql_user"),
 	UNSUPPORTED("mysql_password", .secret = CFG_SECRET),
 	UNSUPPORTED("mysql_database"),
@@ -622,8 +734,8 @@ set_option(struct cfg *cfg, const struct cfg_option *o, const char *v,
 		break;
 	case CFG_UNSUPPORTED:
 	default:
-		BAD(CFG_E_UNSUPPORTED, "%s: LDAP and MySQL mappings are not "
-		    "supported; use authfile=", o->name);
+		BAD(CFG_E_UNSUPPORTED, "%s: the MySQL mapping is not "
+		    "supported; use authfile= or ldap_uri=", o->name);
 	}
 	if (o->set != NULL)
 		return o->set(cfg, v, n, errbuf, errlen);
@@ -779,6 +891,66 @@ given(const struct cfg *cfg, const char *name)
 	return o != NULL && cfg->given[o - cfg_options];
 }
 
+/* Whether any LDAP option was given. */
+static bool
+ldap_given(const struct cfg *cfg)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (cfg->given[i] && cfg_options[i].mode_note != NULL &&
+		    strcmp(cfg_options[i].mode_note, LDAP_NOTE) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The LDAP options together.  pam_yubico quietly searches something
+ * else (or nothing) when one is missing; here it is a configuration
+ * error, as is every combination that would search the same entry for
+ * every user, bind anonymously instead of as the user, or read the
+ * mapping in clear from another host.
+ */
+static enum cfg_err
+check_ldap(struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	if (!ldap_given(cfg))
+		return CFG_OK;
+	if (cfg->ldap_uri != NULL && cfg->ldapserver != NULL)
+		BAD(CFG_E_CONFLICT, "ldap_uri and ldapserver exclude each other");
+	cfg->ldap_uris = cfg->ldap_uri != NULL ? cfg->ldap_uri : cfg->ldapserver;
+	if (cfg->ldap_uris == NULL)
+		BAD(CFG_E_MISSING, "ldap_uri: the LDAP options need the "
+		    "directory's ldap_uri=");
+	if (cfg->authfile != NULL)
+		BAD(CFG_E_CONFLICT, "authfile and ldap_uri exclude each other "
+		    "(pam_yubico ignores authfile= then)");
+	if (cfg->yubi_attr == NULL)
+		BAD(CFG_E_MISSING, "yubi_attr: the LDAP mapping needs the "
+		    "attribute that holds the token IDs");
+	if (cfg->ldapdn == NULL)
+		BAD(CFG_E_MISSING, "ldapdn: the LDAP mapping needs the base DN");
+	if (cfg->user_attr == NULL && cfg->ldap_filter == NULL)
+		BAD(CFG_E_MISSING, "user_attr or ldap_filter: without either "
+		    "every user would get the same entry");
+	if ((cfg->ldap_bind_user == NULL) != (cfg->ldap_bind_password == NULL))
+		BAD(CFG_E_MISSING, "ldap_bind_user and ldap_bind_password go "
+		    "together");
+	if (cfg->ldap_bind_as_user && cfg->user_attr == NULL)
+		BAD(CFG_E_MISSING, "ldap_bind_as_user: needs user_attr= to "
+		    "build the user's DN");
+	if (cfg->ldap_bind_as_user && cfg->ldap_bind_user != NULL)
+		BAD(CFG_E_CONFLICT, "ldap_bind_as_user and ldap_bind_user "
+		    "exclude each other");
+	if ((cfg->ldap_clientcertfile == NULL) !=
+	    (cfg->ldap_clientkeyfile == NULL))
+		BAD(CFG_E_MISSING, "ldap_clientcertfile and ldap_clientkeyfile "
+		    "go together");
+	if (!cfg->ldap_starttls && ldap_map_uri_cleartext(cfg->ldap_uris))
+		BAD(CFG_E_CONFLICT, "ldap_uri: ldap:// to another host without "
+		    "ldap_starttls: the token mapping could be forged on the "
+		    "way (use ldaps:// or ldap_starttls)");
+	return CFG_OK;
+}
+
 /* Rules that need the whole configuration. */
 static enum cfg_err
 check(struct cfg *cfg, char *errbuf, size_t errlen)
@@ -813,6 +985,8 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	if (!cfg->have_id)
 		BAD(CFG_E_MISSING, "id: the API client id is required in client "
 		    "mode");
+	if ((r = check_ldap(cfg, errbuf, errlen)) != CFG_OK)
+		return r;
 	if (cfg->vc.nurls == 0) {
 		cfg->vc.urls[0] = VC_DEFAULT_URL;
 		cfg->vc.nurls = 1;

@@ -56,6 +56,19 @@ struct cfg {
 	size_t		npiv_domains;
 	unsigned	piv_min_rsa_bits;	/* the chain's RSA keys */
 	bool		piv_eku_any, use_authtok_as_pin;
+	/*
+	 * LDAP token mapping (pam_yubico's options; ldap_map.h).  ldap_uris
+	 * is the URI list the helper is given: ldap_uri=, or ldap://HOST
+	 * from the deprecated ldapserver=; NULL when LDAP is not used.
+	 */
+	const char	*ldap_uri, *ldapserver, *ldap_uris;
+	const char	*ldapdn, *user_attr, *ldap_filter;
+	const char	*yubi_attr, *yubi_attr_prefix;
+	const char	*ldap_bind_user, *ldap_bind_password;
+	const char	*ldap_cacertfile, *ldap_clientcertfile;
+	const char	*ldap_clientkeyfile, *ldap_helper;
+	unsigned	ldap_connection_timeout_s;	/* 0: not given */
+	bool		ldap_bind_as_user, ldap_starttls;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/*
@@ -159,7 +172,7 @@ enum cfg_kind {
 	CFG_ENUM,		/* "name=WORD", one of values[] */
 	CFG_LIST,		/* "name=A;B" or "name=a,b": the setter splits */
 	CFG_CUSTOM,		/* the setter parses the value */
-	CFG_UNSUPPORTED,	/* pam_yubico's LDAP and MySQL options */
+	CFG_UNSUPPORTED,	/* pam_yubico's MySQL options */
 };
 
 /* Modes, as bits: .modes of a row says where the option applies. */

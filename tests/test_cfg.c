@@ -14,17 +14,20 @@
 #include "tap.h"
 
 #define KEY "key=EHmo8FMxuhumBlTinC4uYL0Mgwg="
+/* A whole LDAP mapping, as one argument list's middle. */
+#define LDAP_OK "ldap_uri=ldaps://ldap.example", "ldapdn=ou=people,dc=example", \
+	"user_attr=uid", "yubi_attr=yubiKeyId"
 
 /* parse(c, err, arg, ..., NULL) */
 static enum cfg_err
 parse(struct cfg *c, char *err, ...)
 {
-	const char *argv[8];
+	const char *argv[16];
 	int argc = 0;
 	va_list ap;
 
 	va_start(ap, err);
-	while (argc < 8 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+	while (argc < 16 && (argv[argc] = va_arg(ap, const char *)) != NULL)
 		argc++;
 	va_end(ap);
 	err[0] = '\0';
@@ -123,10 +126,54 @@ test_table(void)
 	BAD("chalresp_path:", "chalresp_path=/var//yubico");
 	BAD("chalresp_path:", "chalresp_path=/var/../etc");
 	BAD("prompt:", "mode=challenge-response", "prompt=two\nlines");
-	BAD("ldap_uri: LDAP and MySQL", "id=1", "ldap_uri=ldap://x");
-	BAD("mysql_server: LDAP and MySQL", "id=1", "mysql_server=db");
+	BAD("mysql_server: the MySQL mapping", "id=1", "mysql_server=db");
 	BAD("exclude each other", "id=1", "use_first_pass", "try_first_pass");
 	BAD("conf: expected an absolute path", "id=1", "conf=pam_yk.conf");
+	/* LDAP: each option, and the combinations that are refused */
+	GOOD(LDAP_OK);
+	GOOD(LDAP_OK, "yubi_attr_prefix=yubikey:", "ldap_starttls");
+	GOOD("ldapserver=127.0.0.1:3890", "ldapdn=dc=example",
+	    "ldap_filter=(&(objectClass=person)(uid=%u))", "yubi_attr=yk");
+	GOOD("ldapserver=ldap.example", "ldap_starttls", "ldapdn=dc=example",
+	    "user_attr=uid", "yubi_attr=yk", "ldap_bind_as_user");
+	GOOD("ldap_uri=ldaps://a.example,ldap://127.0.0.1:389", "ldapdn=dc=x",
+	    "user_attr=uid", "yubi_attr=yk", "ldap_bind_user=cn=r,dc=x",
+	    "ldap_bind_password=pw");
+	GOOD(LDAP_OK, "ldap_cacertfile=/ca.pem", "ldap_clientcertfile=/c.pem",
+	    "ldap_clientkeyfile=/k.pem");
+	GOOD(LDAP_OK, "ldap_connection_timeout=60", "ldap_helper=/h");
+	BAD("ldap_uri: expected", "id=1", "ldap_uri=http://x");
+	BAD("ldap_uri: expected", "id=1", "ldap_uri=ldap://a, ldap://b");
+	BAD("ldap_uri: expected", "id=1", "ldap_uri=ldaps://");
+	BAD("ldapserver: expected", "id=1", "ldapserver=a b");
+	BAD("user_attr: expected", "id=1", "user_attr=u=id");
+	BAD("yubi_attr: expected", "id=1", "yubi_attr=(x)");
+	BAD("ldap_filter: expected", "id=1", "ldap_filter=(uid=x)");
+	BAD("ldap_filter: expected", "id=1", "ldap_filter=uid=%u");
+	BAD("ldapdn: expected", "id=1", "ldapdn=a\nb");
+	BAD("ldap_connection_timeout:", "id=1", "ldap_connection_timeout=61");
+	BAD("ldap_uri: the LDAP options", "id=1", "yubi_attr=yk");
+	BAD("ldap_uri and ldapserver", "id=1", LDAP_OK, "ldapserver=h");
+	BAD("yubi_attr:", "id=1", "ldap_uri=ldaps://h", "ldapdn=dc=x",
+	    "user_attr=uid");
+	BAD("ldapdn:", "id=1", "ldap_uri=ldaps://h", "yubi_attr=yk",
+	    "user_attr=uid");
+	BAD("user_attr or ldap_filter", "id=1", "ldap_uri=ldaps://h",
+	    "ldapdn=dc=x", "yubi_attr=yk");
+	BAD("ldap_bind_user and ldap_bind_password", "id=1", LDAP_OK,
+	    "ldap_bind_user=cn=r");
+	BAD("ldap_bind_as_user: needs user_attr", "id=1", "ldap_uri=ldaps://h",
+	    "ldapdn=dc=x", "ldap_filter=(uid=%u)", "yubi_attr=yk",
+	    "ldap_bind_as_user");
+	BAD("ldap_clientcertfile and ldap_clientkeyfile", "id=1", LDAP_OK,
+	    "ldap_clientcertfile=/c.pem");
+	BAD("authfile and ldap_uri", "id=1", LDAP_OK, "authfile=/a");
+	BAD("could be forged", "id=1", "ldap_uri=ldap://ldap.example",
+	    "ldapdn=dc=x", "user_attr=uid", "yubi_attr=yk");
+	BAD("could be forged", "id=1", "ldapserver=ldap.example",
+	    "ldapdn=dc=x", "user_attr=uid", "yubi_attr=yk");
+	BAD("does not apply to mode=piv", "mode=piv", "piv_cafile=/ca.pem",
+	    LDAP_OK);
 	/* PIV */
 	BAD("piv_cafile or piv_capath", "mode=piv");
 	BAD("pkcs11_module: expected an absolute path", "mode=piv",
@@ -374,8 +421,13 @@ test_kinds(void)
 	CODE(CFG_E_UNKNOWN, "id=1", "key");
 	CODE(CFG_E_UNKNOWN, "id=1", "=x");
 	CODE(CFG_E_UNKNOWN, "id=1", "");
-	CODE(CFG_E_UNSUPPORTED, "id=1", "ldap_uri=ldap://x");
-	CODE(CFG_E_UNSUPPORTED, "id=1", "ldap_starttls");
+	CODE(CFG_E_UNSUPPORTED, "id=1", "mysql_server=db");
+	CODE(CFG_E_MISSING, "id=1", "ldap_starttls");
+	CODE(CFG_E_MISSING, "id=1", "ldap_uri=ldaps://x");
+	CODE(CFG_E_VALUE, "id=1", "ldap_uri=x");
+	CODE(CFG_E_VALUE, "id=1", "ldap_connection_timeout=0");
+	CODE(CFG_E_MODE, "mode=challenge-response", "ldap_starttls");
+	CODE(CFG_E_CONFLICT, "id=1", LDAP_OK, "ldapserver=127.0.0.1");
 	CODE(CFG_E_VALUE, "id=1", "capath=");
 	CODE(CFG_E_VALUE, "id=0");
 	CODE(CFG_E_VALUE, "id=1", "mode=PIV");
@@ -420,7 +472,8 @@ test_hints(void)
 	HINT("frobnicate=1", NULL);
 	HINT("capath=", NULL);		/* known: a bad value, no hint */
 	HINT("cainfo=", NULL);
-	HINT("ldap_ur=x", NULL);	/* never suggests an unsupported one */
+	HINT("ldap_ur=x", "did you mean 'ldap_uri='?");
+	HINT("mysql_serve=x", NULL);	/* never suggests an unsupported one */
 	CHECK(cfg_nearest("piv_cfile=/x", buf, sizeof(buf)) != NULL &&
 	    strcmp(buf, "piv_cafile=") == 0, "nearest piv_cfile=");
 	CHECK(cfg_nearest("debg", buf, sizeof(buf)) != NULL &&
@@ -498,7 +551,10 @@ test_check_value(void)
 		{ "prompt", "", MODE_CLIENT, CFG_E_VALUE },
 		{ "use_first_pass", "", MODE_PIV, CFG_E_MODE },
 		{ "use_first_pass", "", MODE_CLIENT, CFG_OK },
-		{ "ldap_uri", "x", MODE_CLIENT, CFG_E_UNSUPPORTED },
+		{ "ldap_uri", "x", MODE_CLIENT, CFG_E_VALUE },
+		{ "ldap_uri", "ldaps://h", MODE_CLIENT, CFG_OK },
+		{ "ldap_uri", "ldaps://h", MODE_PIV, CFG_E_MODE },
+		{ "mysql_server", "x", MODE_CLIENT, CFG_E_UNSUPPORTED },
 		{ "nosuch", "x", MODE_CLIENT, CFG_E_UNKNOWN },
 		{ "timeout=", "10", MODE_CLIENT, CFG_E_UNKNOWN },
 	};
