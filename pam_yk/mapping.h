@@ -7,6 +7,8 @@
 
 #include "authfile.h"
 #include "cfg.h"
+#include "ldap_helper.h"
+#include "ldap_map.h"
 #include "log.h"
 #include "result.h"
 
@@ -30,5 +32,30 @@ struct mapping_where {
 enum yk_result mapping_read(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, struct af_entries *entries,
     struct mapping_where *where);
+
+/* What the LDAP lookup was, for the log and ykpamcfg check. */
+struct mapping_ldap_info {
+	struct ldap_search	search;		/* base, scope, filter, attr */
+	const char		*binddn;	/* NULL: no bind */
+	enum ldap_outcome	outcome;
+	char			why[LDAP_WHY_MAX];	/* what the helper said */
+	size_t			nvalues;	/* values of the attribute */
+	double			elapsed_ms;
+};
+
+/*
+ * The user's token IDs from the directory (cfg->ldap_uris set): ONE
+ * search, built by ldap_map_search (escaped user), run by pam_yk_ldap
+ * within cfg's timeout, its values read by ldap_map_tokens (exact IDs
+ * after yubi_attr_prefix=).  bindpw is the password for
+ * ldap_bind_as_user (binding as the user's DN), else NULL; an empty one
+ * never binds (YK_BAD_INPUT).  YK_OK (perhaps no IDs), YK_NO_TOKENS (no
+ * entry), YK_UNAVAILABLE (down, slow, TLS refused), YK_MAPPING_ERROR
+ * (refused, a referral, ambiguous, a malformed value), YK_CONFIG (no
+ * helper) or YK_SYSTEM.  info may be NULL.
+ */
+enum yk_result mapping_ldap(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const char *bindpw, struct af_entries *entries,
+    struct mapping_ldap_info *info);
 
 #endif

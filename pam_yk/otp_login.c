@@ -11,24 +11,45 @@
 #include "client.h"
 #include "otp.h"
 #include "mapping.h"
+#include "mono.h"
 #include "otp_login.h"
 #include "request.h"
 #include "otp_helper.h"
 #include "wipe.h"
 
 /*
- * Load the user's token IDs: from authfile= as root, or from
- * ~/.yubico/authorized_yubikeys with privileges dropped to the user.
- * YK_OK with entries, YK_NO_TOKENS (ENOENT, or no token for the user),
- * or an error.  lg->pw may be NULL only with authfile=.
+ * One login's token IDs.  They are loaded once: before the prompt (so
+ * that a user without tokens is not asked, as pam_yubico does), or, from
+ * a directory with always_prompt or ldap_bind_as_user, after the input
+ * (bind_as_user needs the password) -- one search per login either way,
+ * where pam_yubico makes two.
+ */
+struct tokens {
+	struct af_entries	e;
+	bool			loaded;
+	double			spent_ms;	/* on the lookup: off timeout= */
+};
+
+/*
+ * Load the user's token IDs: from the directory (ldap_uri=), from
+ * authfile= as root, or from ~/.yubico/authorized_yubikeys with
+ * privileges dropped to the user.  YK_OK with entries, YK_NO_TOKENS
+ * (ENOENT, no entry, or no token for the user), or an error.  lg->pw may
+ * be NULL only with authfile=.  bindpw: ldap_bind_as_user's password.
  */
 static enum yk_result
-load_tokens(const struct login *lg, struct af_entries *tokens)
+load_tokens(const struct login *lg, const char *bindpw, struct tokens *t)
 {
-	enum yk_result r = mapping_load(lg->cfg, lg->log, lg->user, lg->pw,
-	    tokens);
+	long long t0 = mono_ms();
+	enum yk_result r;
 
-	if (r == YK_OK && af_count_tokens(tokens, lg->cfg->token_id_len) == 0)
+	if (lg->cfg->ldap_uris != NULL)
+		r = mapping_ldap(lg->cfg, lg->log, lg->user, bindpw, &t->e, NULL);
+	else
+		r = mapping_load(lg->cfg, lg->log, lg->user, lg->pw, &t->e);
+	t->loaded = true;
+	t->spent_ms = (double)(mono_ms() - t0);
+	if (r == YK_OK && af_count_tokens(&t->e, lg->cfg->token_id_len) == 0)
 		r = YK_NO_TOKENS;
 	return r;
 }
@@ -72,9 +93,11 @@ summarise(const struct vc_result *res, char *out, size_t len)
 }
 
 static enum yk_result
-verify(const struct login *lg, const char *otp, const char *id)
+verify(const struct login *lg, const char *otp, const char *id,
+    double spent_ms)
 {
 	const struct cfg *cfg = lg->cfg;
+	struct vc_cfg vc = cfg->vc;
 	const struct yk_log *log = lg->log;
 	struct validate_arg va = {
 	    .path = validate_helper_path(cfg->validate_helper) };
@@ -92,7 +115,13 @@ verify(const struct login *lg, const char *otp, const char *id)
 	}
 	/* The network part runs in the helper, with none of our environment. */
 	tr.arg = &va;
-	vc_verify_with(&cfg->vc, otp, &tr, &res);
+	/* timeout= bounds the whole login: the lookup's time is spent. */
+	vc.timeout_ms = spent_ms + 1 < vc.timeout_ms ?
+	    vc.timeout_ms - (unsigned)spent_ms : 1;
+	if (vc.connect_timeout_ms > vc.timeout_ms)
+		vc.connect_timeout_ms = vc.timeout_ms;
+	vc_verify_with(&vc, otp, &tr, &res);
+	explicit_bzero(&vc, sizeof(vc));
 	summarise(&res, all, sizeof(all));
 	yk_debug(log, "servers: %s", all);
 	switch (res.verdict) {
@@ -126,7 +155,7 @@ verify(const struct login *lg, const char *otp, const char *id)
  * prefix is returned in *password (malloc'd; the caller wipes and frees).
  */
 static enum yk_result
-otp_check(const struct login *lg, const struct af_entries *tokens,
+otp_check(const struct login *lg, const struct conv *cv, struct tokens *tokens,
     const char *input, char **password)
 {
 	const struct cfg *cfg = lg->cfg;
@@ -152,7 +181,24 @@ otp_check(const struct login *lg, const struct af_entries *tokens,
 		    log_escape(user, esc, sizeof(esc)), errstr ? errstr : "");
 		goto out;
 	}
-	if ((otp = mapped_reading(&o, cfg->token_id_len, tokens, id)) == NULL) {
+	if (!tokens->loaded) {
+		/* ldap_bind_as_user binds with what was typed before the OTP,
+		   or else with an earlier module's password (as pam_yubico). */
+		char *typed = len > need ? strndup(input, len - need) : NULL;
+
+		if (len > need && typed == NULL) {
+			r = YK_NOMEM;
+			goto out;
+		}
+		r = load_tokens(lg, typed != NULL ? typed : conv_authtok(cv),
+		    tokens);
+		wipe_free(&typed);
+		if (r != YK_OK)
+			goto out;
+		r = YK_BAD_INPUT;
+	}
+	if ((otp = mapped_reading(&o, cfg->token_id_len, &tokens->e, id)) ==
+	    NULL) {
 		/* Not an ID of ours: maybe a typed password; log no part of it. */
 		yk_syslog(log, LOG_NOTICE, "the OTP's token is not mapped to %s "
 		    "(%zu characters typed)", log_escape(user, esc, sizeof(esc)),
@@ -164,7 +210,7 @@ otp_check(const struct login *lg, const struct af_entries *tokens,
 		r = YK_NOMEM;
 		goto out;
 	}
-	r = verify(lg, otp, id);
+	r = verify(lg, otp, id, tokens->spent_ms);
 out:
 	explicit_bzero(&o, sizeof(o));
 	return r;
@@ -173,7 +219,7 @@ out:
 /* Prompt for "[password]OTP" and check it. */
 static enum yk_result
 prompt_and_check(const struct login *lg, const struct conv *cv,
-    const struct af_entries *tokens, char **password)
+    struct tokens *tokens, char **password)
 {
 	const struct cfg *cfg = lg->cfg;
 	char text[256], *input = NULL;
@@ -185,7 +231,7 @@ prompt_and_check(const struct login *lg, const struct conv *cv,
 		snprintf(text, sizeof(text), "YubiKey for `%s': ", lg->user);
 	r = conv_ask(cv, cfg->verbose_otp, text, &input);
 	if (r == YK_OK)
-		r = otp_check(lg, tokens, input, password);
+		r = otp_check(lg, cv, tokens, input, password);
 	wipe_free(&input);
 	return r;
 }
@@ -193,7 +239,7 @@ prompt_and_check(const struct login *lg, const struct conv *cv,
 /* The OTP from PAM_AUTHTOK, from a prompt, or both (try_first_pass). */
 static enum yk_result
 get_and_check(const struct login *lg, const struct conv *cv,
-    const struct af_entries *tokens, char **password)
+    struct tokens *tokens, char **password)
 {
 	const struct cfg *cfg = lg->cfg;
 	const char *item;
@@ -209,7 +255,7 @@ get_and_check(const struct login *lg, const struct conv *cv,
 		}
 		return prompt_and_check(lg, cv, tokens, password);
 	}
-	r = otp_check(lg, tokens, item, password);
+	r = otp_check(lg, cv, tokens, item, password);
 	/* try_first_pass: a token that was not an accepted OTP earns a prompt. */
 	if (cfg->try_first_pass && (r == YK_BAD_INPUT || r == YK_NOT_MAPPED ||
 	    r == YK_REJECTED)) {
@@ -222,12 +268,17 @@ get_and_check(const struct login *lg, const struct conv *cv,
 enum yk_result
 otp_login(const struct login *lg, const struct conv *cv)
 {
-	struct af_entries tokens = { .n = 0 };
+	struct tokens tokens = { .loaded = false };
+	const struct cfg *cfg = lg->cfg;
 	char *password = NULL;
 	enum yk_result r;
 
-	r = load_tokens(lg, &tokens);
-	if (r == YK_NO_TOKENS && lg->cfg->always_prompt)
+	if (cfg->ldap_uris != NULL && (cfg->always_prompt ||
+	    cfg->ldap_bind_as_user))
+		/* The one search comes after the input (struct tokens). */
+		r = get_and_check(lg, cv, &tokens, &password);
+	else if ((r = load_tokens(lg, NULL, &tokens)) == YK_NO_TOKENS &&
+	    cfg->always_prompt)
 		/* Ask anyway, so that the prompt does not tell who has a key. */
 		(void)get_and_check(lg, cv, &tokens, &password);
 	else if (r == YK_OK)
@@ -238,6 +289,6 @@ otp_login(const struct login *lg, const struct conv *cv)
 		conv_error(cv, "The YubiKey validation service cannot be "
 		    "reached.");
 	wipe_free(&password);
-	af_entries_free(&tokens);
+	af_entries_free(&tokens.e);
 	return r;
 }
