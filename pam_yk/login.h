@@ -23,8 +23,8 @@
  * Who logs in, under which configuration.  user is the account's own name
  * (pw->pw_name): a name service that folds case gives "alice" for "ALICE",
  * and ALICE must find alice's files and mapping lines.  pw is NULL only
- * in online mode with authfile= or ldap_uri=, which may name users the name service
- * does not know; user is then the name PAM was given.
+ * in online mode with authfile= or ldap_uri=, which may name users the
+ * name service does not know; user is then the name PAM was given.
  */
 struct login {
 	const struct cfg	*cfg;
