@@ -172,6 +172,18 @@ ok "no bind without a password"
 	fail "the debug log holds a password"
 ok "no password in the debug log"
 
+# --- ykpamcfg check shows the lookup and what the directory returns
+"$top_builddir/ykpamcfg" check -u alice --args "$base $map ldapdn=$PEOPLE user_attr=uid ldap_bind_user=cn=reader,$LDAP_BASE ldap_bind_password=reader-pw" \
+	> "$T/check.out" 2>&1 || :
+for l in "lookup: $LDAPS_URI, base 'uid=alice,$PEOPLE' (scope base), attribute yubiKeyId" \
+    "bind: cn=reader,$LDAP_BASE, password hidden; CA: $LDAP_CA" \
+    "the directory answered in [0-9]* ms: 1 value(s) of yubiKeyId" \
+    "1 token ID(s) mapped to alice: $PUB"; do
+	grep -q "$l" "$T/check.out" || { cat "$T/check.out" >&2; fail "check: no '$l'"; }
+done
+! grep -q reader-pw "$T/check.out" || fail "check shows the bind password"
+ok "ykpamcfg check shows the lookup and its answer"
+
 # --- the directory stalled, with a wrong CA, then down
 start_staller
 svc stall "ldap_uri=$STALL_URI yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid timeout=2"
