@@ -216,6 +216,8 @@ ok "stalled directory: $t ms"
 (cd "$T" && pki other)
 svc wrongca "ldap_uri=$LDAPS_URI ldap_cacertfile=$T/other-ca.pem yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL wrongca alice "$(otp 1 27)"
+grep -q '^error: The directory of YubiKeys cannot be reached' "$T/login.out" ||
+	fail "no message about the directory: $(cat "$T/login.out")"
 svc wrongcatls "ldap_uri=$LDAP_URI ldap_starttls ldap_cacertfile=$T/other-ca.pem yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL wrongcatls alice "$(otp 1 28)"
 # a CA file that cannot be loaded is a mistake, never "unavailable"
