@@ -100,6 +100,10 @@ static const char sql_cas[] =
 	" WHERE public_id = $1 AND active AND private_id = $7"
 	" AND (counter, session_use) < ($2::integer, $3::integer)";
 
+/* A client's secret, for every request's signature. */
+static const char sql_client[] =
+	"SELECT secret FROM clients WHERE id = $1 AND active";
+
 /* After a compare-and-set that changed nothing: the state it lost to. */
 static const char sql_state[] =
 	"SELECT counter, session_use, nonce FROM keys WHERE public_id = $1";
@@ -261,7 +265,7 @@ prepare_all(struct pg_store *p)
 {
 	static const char *const stmts[][2] = {
 		{ "get_keys", sql_get_keys }, { "cas", sql_cas },
-		{ "state", sql_state },
+		{ "state", sql_state }, { "client", sql_client },
 	};
 	PGresult *res;
 
@@ -601,12 +605,11 @@ pg_client_get(struct store *st, long id, struct client *out)
 	memset(out, 0, sizeof(*out));
 	if (ensure(p) != 0)
 		return -1;
-	res = run(p, false, "SELECT secret FROM clients WHERE id = $1 AND"
-	    " active", 1, v, PGRES_TUPLES_OK, NULL);
+	/* Prepared: every request asks, and parsing would cost the most. */
+	res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	/* A read is safe to repeat on a new connection (see begin()). */
 	if (res == NULL && p->conn == NULL && ensure(p) == 0)
-		res = run(p, false, "SELECT secret FROM clients WHERE id = $1"
-		    " AND active", 1, v, PGRES_TUPLES_OK, NULL);
+		res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 0) {
@@ -1004,9 +1007,10 @@ pipe_sync(struct pg_store *p)
 }
 
 /*
- * Every compare-and-set of the batch and its COMMIT in one pipeline: one
- * round trip.  ok[i] says whether cand i changed its row.  On any error
- * the connection is dropped, which rolls the transaction back.  0 or -1.
+ * BEGIN, every compare-and-set of the batch and COMMIT in one pipeline:
+ * one round trip.  ok[i] says whether cand i changed its row.  On any
+ * error the connection is dropped, which rolls the transaction back.
+ * 0 or -1.
  */
 static int
 cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
@@ -1014,7 +1018,8 @@ cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
 	PGresult *res;
 	bool committed;
 
-	if (!PQenterPipelineMode(p->conn))
+	if (!PQenterPipelineMode(p->conn) ||
+	    !PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
 		goto lost;
 	for (size_t i = 0; i < nc; i++)
 		if (send_cas(p, cand[i].it, cand[i].uid) != 0)
@@ -1022,6 +1027,9 @@ cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
 	if (!PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
 	    !PQpipelineSync(p->conn))
 		goto lost;
+	if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
+		goto lost;
+	PQclear(res);	/* BEGIN */
 	for (size_t i = 0; i < nc; i++) {
 		if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
 			goto lost;
@@ -1067,12 +1075,21 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	/* One deadline for the whole batch: no answer waits longer. */
 	deadline_in(&p->batch_end, pg_timeout_ms);
 	p->in_batch = true;
-	if (cand == NULL || ok == NULL || begin(p) != 0 ||
-	    (ids = batch_ids(items, n)) == NULL)
+	if (cand == NULL || ok == NULL || (ids = batch_ids(items, n)) == NULL ||
+	    ensure(p) != 0)
 		goto fail;
+	/*
+	 * The keys are read outside the transaction, for decryption only:
+	 * the compare-and-set checks the private ID, active and the counters
+	 * again in its own statement, as it did in READ COMMITTED when the
+	 * read was inside.  A read is safe to repeat on a new connection.
+	 */
 	v[0] = ids;
-	if ((p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
-	    NULL)) == NULL)
+	p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK, NULL);
+	if (p->batch_keys == NULL && p->conn == NULL && ensure(p) == 0)
+		p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
+		    NULL);
+	if (p->batch_keys == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		r = store_identify(st, load_key, items[i], &ks);
@@ -1095,7 +1112,8 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	PQclear(p->batch_keys);	/* AES keys: libpq frees without wiping */
 	p->batch_keys = NULL;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
-	if (cas_pipeline(p, cand, nc, ok) != 0)
+	/* Nothing to change (every OTP bad): no transaction at all. */
+	if (nc > 0 && cas_pipeline(p, cand, nc, ok) != 0)
 		goto fail;
 	/* Committed: what changed its row is OK, whatever follows. */
 	for (size_t i = 0; i < nc; i++)
