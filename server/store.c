@@ -167,6 +167,12 @@ store_backend(const char *db)
 	return store_is_uri(db) ? &store_pg_ops : &store_sqlite_ops;
 }
 
+unsigned
+store_writers(const char *db)
+{
+	return store_backend(db)->writers;
+}
+
 struct store *
 store_open(const char *db, enum store_open_mode mode, char *errbuf,
     size_t errlen)

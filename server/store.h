@@ -47,6 +47,13 @@ void store_set_timeout(int ms);
 const struct store_ops *store_backend(const char *db);
 
 /*
+ * How many handles "serve" commits batches on at once: SQLite has one
+ * writer at a time; PostgreSQL flushes the commits of several
+ * connections together, so a batch need not wait for the last one's.
+ */
+unsigned store_writers(const char *db);
+
+/*
  * Open the database.  SQLite: switch it to WAL with synchronous=FULL and
  * bring the schema to STORE_SCHEMA_VERSION (every mode).  PostgreSQL:
  * STORE_EXISTING needs the schema at STORE_SCHEMA_VERSION, STORE_CREATE
@@ -240,6 +247,7 @@ int store_schema_version(struct store *st);
  */
 struct store_ops {
 	const char	*name;
+	unsigned	writers;	/* store_writers() */
 	struct store	*(*open)(const char *db, enum store_open_mode mode,
 			    char *errbuf, size_t errlen);
 	void		(*close)(struct store *st);

@@ -25,6 +25,7 @@
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
 #define PG_BACKOFF_MAX	5000
+#define PG_WRITERS	4	/* connections committing batches, per node */
 #define PG_LOCK_ID	"7945413158"	/* advisory lock: schema changes */
 
 struct pg_store {
@@ -1355,6 +1356,7 @@ out:
 
 const struct store_ops store_pg_ops = {
 	.name = "PostgreSQL",
+	.writers = PG_WRITERS,
 	.open = pg_open,
 	.close = pg_close,
 	.client_get = pg_client_get,
