@@ -331,6 +331,9 @@ store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen)
 		}
 		(*n)++;
 	}
+	if (*n > 0 && st->ops->purge_old_keys != NULL &&
+	    st->ops->purge_old_keys(st, errbuf, errlen) != 0)
+		goto out;
 	r = 0;
 out:
 	explicit_bzero(&k, sizeof(k));

@@ -235,7 +235,11 @@ void store_use_master(struct store *st, const unsigned char *master);
  */
 int store_read_master(const char *path, unsigned char out[STORE_MASTER_LEN],
     char *errbuf, size_t errlen);
-/* Seal every plain AES key of the database; *n counts them.  0 or -1. */
+/*
+ * Seal every plain AES key of the database, then leave no old copy of
+ * them in the database's files (PostgreSQL: VACUUM FULL keys); *n counts
+ * them.  0 or -1.
+ */
 int store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen);
 
 /* The schema version of an open database, or -1. */
@@ -285,6 +289,12 @@ struct store_ops {
 	int		(*schema_version)(struct store *st);
 	/* Replace a plain key by its sealed form: 0, -1, -2 no such plain key */
 	int		(*key_seal)(struct store *st, const struct key_rec *k);
+	/*
+	 * After key_seal: rewrite the keys so that no old row version keeps
+	 * a key in clear; 0 or -1.  NULL: key_seal overwrote them already.
+	 */
+	int		(*purge_old_keys)(struct store *st, char *errbuf,
+			    size_t errlen);
 };
 
 struct store {

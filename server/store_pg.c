@@ -1308,6 +1308,26 @@ pg_key_seal(struct store *st, const struct key_rec *k)
 	    " public_id = $1 AND length(aes_key) = 16", 2, v);
 }
 
+/*
+ * An UPDATE leaves the old row version, the key in clear, in the table's
+ * file until VACUUM FULL rewrites it (a plain VACUUM only marks the space
+ * free).  It takes an exclusive lock on keys while it copies the rows:
+ * verifications wait that long.  The WAL written before, base backups and
+ * WAL archives still hold the old keys.
+ */
+static int
+pg_purge_old_keys(struct store *st, char *errbuf, size_t errlen)
+{
+	struct pg_store *p = PG(st);
+
+	if (ensure(p) == 0 && cmd(p, "VACUUM FULL keys") == 0)
+		return 0;
+	snprintf(errbuf, errlen, "the keys are sealed, but old row versions "
+	    "still hold them in clear (run VACUUM FULL keys as the table's "
+	    "owner): %s", p->err);
+	return -1;
+}
+
 static int
 pg_schema_version(struct store *st)
 {
@@ -1377,4 +1397,5 @@ const struct store_ops store_pg_ops = {
 	.load = pg_load,
 	.schema_version = pg_schema_version,
 	.key_seal = pg_key_seal,
+	.purge_old_keys = pg_purge_old_keys,
 };
