@@ -184,7 +184,7 @@ metrics_format(struct metrics *m, unsigned long http_conns,
 	    "# TYPE ykvald_http_connections gauge\n"
 	    "ykvald_http_connections %lu\n", http_conns);
 	put(&o, "# HELP ykvald_database_connections Open database handles "
-	    "(the writer and the readers).\n"
+	    "(the writers and the readers).\n"
 	    "# TYPE ykvald_database_connections gauge\n"
 	    "ykvald_database_connections %lu\n", db_conns);
 	return o.full ? -1 : (int)o.off;

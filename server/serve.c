@@ -31,13 +31,15 @@
 #define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
 #define MAX_BATCH	1024
 #define READER_POOL	16
+#define MAX_WRITERS	8	/* store_writers() is at most this */
 #define REPLY_MAX	1024
 #define SWEEP_MS	250	/* how often slow requests are looked for */
 #define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
 #define HEALTH_MS	2000	/* /health answers within this */
 /* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
  * wake-up fds, the writer's and every reader's database, WAL and shm. */
-#define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + 4 * (READER_POOL + 1))
+#define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + \
+			    4 * (READER_POOL + MAX_WRITERS))
 
 /* One per TCP connection, from accept to close. */
 struct conn {
@@ -58,11 +60,20 @@ struct pending {
 	struct pending	*next;
 };
 
+struct server;
+
+/* One committer: a database handle and the thread that batches on it. */
+struct writer {
+	struct server	*s;
+	struct store	*st;
+	pthread_t	thread;
+};
+
 struct server {
 	const char	*dbpath;
 	const unsigned char *master;	/* seals the AES keys, or NULL */
-	struct store	*writer;
-	pthread_t	writer_thread;
+	struct writer	writers[MAX_WRITERS];
+	size_t		nwriters;	/* threads started */
 	pthread_mutex_t	lock;
 	pthread_cond_t	work;		/* the queue is not empty, or stop */
 	struct pending	*head, **tail;
@@ -101,10 +112,16 @@ batch_failed(struct cas_item **items, size_t n)
 	return n > 0;
 }
 
+/*
+ * Each writer takes every verification waiting (up to MAX_BATCH) and
+ * decides them in one transaction.  With several writers (PostgreSQL) a
+ * batch can start while another one waits for its commit to be flushed.
+ */
 static void *
 writer_main(void *arg)
 {
-	struct server *s = arg;
+	struct writer *w = arg;
+	struct server *s = w->s;
 	struct cas_item *items[MAX_BATCH];
 	struct pending *batch[MAX_BATCH];
 	size_t n;
@@ -123,7 +140,7 @@ writer_main(void *arg)
 		if (s->head == NULL)
 			s->tail = &s->head;
 		pthread_mutex_unlock(&s->lock);
-		store_cas_batch(s->writer, items, n);
+		store_cas_batch(w->st, items, n);
 		metrics_batch(s->metrics, n, batch_failed(items, n));
 		pthread_mutex_lock(&s->lock);
 		/* Wake only this batch's waiters, each on its own. */
@@ -763,7 +780,7 @@ serve_metrics(struct server *s, struct MHD_Connection *c)
 		http += !k->cut;
 	pthread_mutex_unlock(&s->conn_lock);
 	pthread_mutex_lock(&s->pool_lock);
-	db = (unsigned long)s->nreaders + 1;
+	db = (unsigned long)s->nreaders + s->nwriters;
 	pthread_mutex_unlock(&s->pool_lock);
 	if ((n = metrics_format(s->metrics, http, db, buf, sizeof(buf))) < 0)
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "", 0);
@@ -1195,10 +1212,56 @@ stop_thread(pthread_mutex_t *lock, pthread_cond_t *cond, bool *stop,
 	pthread_join(thread, NULL);
 }
 
+/* Stop the writers (each ends once the queue is empty) and close them. */
+static void
+writers_stop(struct server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_broadcast(&s->work);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < s->nwriters; i++)
+		pthread_join(s->writers[i].thread, NULL);
+	for (size_t i = 0; i < MAX_WRITERS; i++)
+		store_close(s->writers[i].st);
+}
+
+/*
+ * Open the writers' database handles (the first creates the schema) and
+ * start their threads: 0, or -1 (said on stderr).
+ */
+static int
+writers_start(struct server *s, const struct serve_opts *o)
+{
+	size_t n = store_writers(o->db);
+	char err[512];
+
+	if (n > MAX_WRITERS)
+		n = MAX_WRITERS;
+	for (size_t i = 0; i < n; i++) {
+		struct writer *w = &s->writers[i];
+
+		w->s = s;
+		if ((w->st = store_open(o->db, i == 0 ? STORE_CREATE :
+		    STORE_EXISTING, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "ykvald: %s\n", err);
+			return -1;
+		}
+		if (o->master != NULL)
+			store_use_master(w->st, o->master);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pthread_create(&s->writers[i].thread, NULL, writer_main,
+		    &s->writers[i]) != 0)
+			return -1;
+		s->nwriters++;
+	}
+	return 0;
+}
+
 /* Stop the daemons, then the threads serve started; free the server. */
 static void
-server_stop(struct server *s, struct MHD_Daemon **d, bool writer,
-    bool sweeper)
+server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
 {
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
@@ -1206,11 +1269,9 @@ server_stop(struct server *s, struct MHD_Daemon **d, bool writer,
 	if (sweeper)
 		stop_thread(&s->conn_lock, &s->sweep_wake, &s->sweep_stop,
 		    s->sweep_thread);
-	if (writer)
-		stop_thread(&s->lock, &s->work, &s->stop, s->writer_thread);
+	writers_stop(s);
 	while (s->npool > 0)
 		store_close(s->pool[--s->npool]);
-	store_close(s->writer);
 	health_free(s->health);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);
@@ -1224,25 +1285,18 @@ serve(const struct serve_opts *o)
 	    .request_timeout = o->request_timeout,
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
-	char bound[SERVE_MAX_LISTEN][80], err[512];
+	char bound[SERVE_MAX_LISTEN][80];
 	sigset_t sigs;
 	int rc = 1;
-	bool writer = false, sweeper = false, tls = o->tls_cert != NULL;
+	bool sweeper = false, tls = o->tls_cert != NULL;
 
 	/* Blocked in every thread: only sigwait() below sees them. */
 	block_signals(&sigs);
 	server_init(&s);
 	if (server_prepare(&s, o, tls) != 0)
 		goto out;
-	if ((s.writer = store_open(o->db, STORE_CREATE, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ykvald: %s\n", err);
+	if (writers_start(&s, o) != 0)
 		goto out;
-	}
-	if (o->master != NULL)
-		store_use_master(s.writer, o->master);
-	if (pthread_create(&s.writer_thread, NULL, writer_main, &s) != 0)
-		goto out;
-	writer = true;
 	if (pthread_create(&s.sweep_thread, NULL, sweep_main, &s) != 0)
 		goto out;
 	sweeper = true;
@@ -1256,6 +1310,6 @@ serve(const struct serve_opts *o)
 	if (wait_signals(o, &sigs) == 0)
 		rc = 0;
 out:
-	server_stop(&s, d, writer, sweeper);
+	server_stop(&s, d, sweeper);
 	return rc;
 }

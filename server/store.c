@@ -167,6 +167,12 @@ store_backend(const char *db)
 	return store_is_uri(db) ? &store_pg_ops : &store_sqlite_ops;
 }
 
+unsigned
+store_writers(const char *db)
+{
+	return store_backend(db)->writers;
+}
+
 struct store *
 store_open(const char *db, enum store_open_mode mode, char *errbuf,
     size_t errlen)
@@ -325,6 +331,9 @@ store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen)
 		}
 		(*n)++;
 	}
+	if (*n > 0 && st->ops->purge_old_keys != NULL &&
+	    st->ops->purge_old_keys(st, errbuf, errlen) != 0)
+		goto out;
 	r = 0;
 out:
 	explicit_bzero(&k, sizeof(k));

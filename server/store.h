@@ -47,6 +47,13 @@ void store_set_timeout(int ms);
 const struct store_ops *store_backend(const char *db);
 
 /*
+ * How many handles "serve" commits batches on at once: SQLite has one
+ * writer at a time; PostgreSQL flushes the commits of several
+ * connections together, so a batch need not wait for the last one's.
+ */
+unsigned store_writers(const char *db);
+
+/*
  * Open the database.  SQLite: switch it to WAL with synchronous=FULL and
  * bring the schema to STORE_SCHEMA_VERSION (every mode).  PostgreSQL:
  * STORE_EXISTING needs the schema at STORE_SCHEMA_VERSION, STORE_CREATE
@@ -228,7 +235,11 @@ void store_use_master(struct store *st, const unsigned char *master);
  */
 int store_read_master(const char *path, unsigned char out[STORE_MASTER_LEN],
     char *errbuf, size_t errlen);
-/* Seal every plain AES key of the database; *n counts them.  0 or -1. */
+/*
+ * Seal every plain AES key of the database, then leave no old copy of
+ * them in the database's files (PostgreSQL: VACUUM FULL keys); *n counts
+ * them.  0 or -1.
+ */
 int store_seal_all(struct store *st, size_t *n, char *errbuf, size_t errlen);
 
 /* The schema version of an open database, or -1. */
@@ -240,6 +251,7 @@ int store_schema_version(struct store *st);
  */
 struct store_ops {
 	const char	*name;
+	unsigned	writers;	/* store_writers() */
 	struct store	*(*open)(const char *db, enum store_open_mode mode,
 			    char *errbuf, size_t errlen);
 	void		(*close)(struct store *st);
@@ -277,6 +289,12 @@ struct store_ops {
 	int		(*schema_version)(struct store *st);
 	/* Replace a plain key by its sealed form: 0, -1, -2 no such plain key */
 	int		(*key_seal)(struct store *st, const struct key_rec *k);
+	/*
+	 * After key_seal: rewrite the keys so that no old row version keeps
+	 * a key in clear; 0 or -1.  NULL: key_seal overwrote them already.
+	 */
+	int		(*purge_old_keys)(struct store *st, char *errbuf,
+			    size_t errlen);
 };
 
 struct store {

@@ -25,6 +25,7 @@
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
 #define PG_BACKOFF_MAX	5000
+#define PG_WRITERS	4	/* connections committing batches, per node */
 #define PG_LOCK_ID	"7945413158"	/* advisory lock: schema changes */
 
 struct pg_store {
@@ -99,6 +100,10 @@ static const char sql_cas[] =
 	" tstamp = $4, nonce = $5, modified = $6"
 	" WHERE public_id = $1 AND active AND private_id = $7"
 	" AND (counter, session_use) < ($2::integer, $3::integer)";
+
+/* A client's secret, for every request's signature. */
+static const char sql_client[] =
+	"SELECT secret FROM clients WHERE id = $1 AND active";
 
 /* After a compare-and-set that changed nothing: the state it lost to. */
 static const char sql_state[] =
@@ -261,7 +266,7 @@ prepare_all(struct pg_store *p)
 {
 	static const char *const stmts[][2] = {
 		{ "get_keys", sql_get_keys }, { "cas", sql_cas },
-		{ "state", sql_state },
+		{ "state", sql_state }, { "client", sql_client },
 	};
 	PGresult *res;
 
@@ -601,12 +606,11 @@ pg_client_get(struct store *st, long id, struct client *out)
 	memset(out, 0, sizeof(*out));
 	if (ensure(p) != 0)
 		return -1;
-	res = run(p, false, "SELECT secret FROM clients WHERE id = $1 AND"
-	    " active", 1, v, PGRES_TUPLES_OK, NULL);
+	/* Prepared: every request asks, and parsing would cost the most. */
+	res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	/* A read is safe to repeat on a new connection (see begin()). */
 	if (res == NULL && p->conn == NULL && ensure(p) == 0)
-		res = run(p, false, "SELECT secret FROM clients WHERE id = $1"
-		    " AND active", 1, v, PGRES_TUPLES_OK, NULL);
+		res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 0) {
@@ -1004,9 +1008,10 @@ pipe_sync(struct pg_store *p)
 }
 
 /*
- * Every compare-and-set of the batch and its COMMIT in one pipeline: one
- * round trip.  ok[i] says whether cand i changed its row.  On any error
- * the connection is dropped, which rolls the transaction back.  0 or -1.
+ * BEGIN, every compare-and-set of the batch and COMMIT in one pipeline:
+ * one round trip.  ok[i] says whether cand i changed its row.  On any
+ * error the connection is dropped, which rolls the transaction back.
+ * 0 or -1.
  */
 static int
 cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
@@ -1014,7 +1019,8 @@ cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
 	PGresult *res;
 	bool committed;
 
-	if (!PQenterPipelineMode(p->conn))
+	if (!PQenterPipelineMode(p->conn) ||
+	    !PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
 		goto lost;
 	for (size_t i = 0; i < nc; i++)
 		if (send_cas(p, cand[i].it, cand[i].uid) != 0)
@@ -1022,6 +1028,9 @@ cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
 	if (!PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
 	    !PQpipelineSync(p->conn))
 		goto lost;
+	if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
+		goto lost;
+	PQclear(res);	/* BEGIN */
 	for (size_t i = 0; i < nc; i++) {
 		if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
 			goto lost;
@@ -1067,12 +1076,21 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	/* One deadline for the whole batch: no answer waits longer. */
 	deadline_in(&p->batch_end, pg_timeout_ms);
 	p->in_batch = true;
-	if (cand == NULL || ok == NULL || begin(p) != 0 ||
-	    (ids = batch_ids(items, n)) == NULL)
+	if (cand == NULL || ok == NULL || (ids = batch_ids(items, n)) == NULL ||
+	    ensure(p) != 0)
 		goto fail;
+	/*
+	 * The keys are read outside the transaction, for decryption only:
+	 * the compare-and-set checks the private ID, active and the counters
+	 * again in its own statement, as it did in READ COMMITTED when the
+	 * read was inside.  A read is safe to repeat on a new connection.
+	 */
 	v[0] = ids;
-	if ((p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
-	    NULL)) == NULL)
+	p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK, NULL);
+	if (p->batch_keys == NULL && p->conn == NULL && ensure(p) == 0)
+		p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
+		    NULL);
+	if (p->batch_keys == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		r = store_identify(st, load_key, items[i], &ks);
@@ -1095,7 +1113,8 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 	PQclear(p->batch_keys);	/* AES keys: libpq frees without wiping */
 	p->batch_keys = NULL;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
-	if (cas_pipeline(p, cand, nc, ok) != 0)
+	/* Nothing to change (every OTP bad): no transaction at all. */
+	if (nc > 0 && cas_pipeline(p, cand, nc, ok) != 0)
 		goto fail;
 	/* Committed: what changed its row is OK, whatever follows. */
 	for (size_t i = 0; i < nc; i++)
@@ -1289,6 +1308,26 @@ pg_key_seal(struct store *st, const struct key_rec *k)
 	    " public_id = $1 AND length(aes_key) = 16", 2, v);
 }
 
+/*
+ * An UPDATE leaves the old row version, the key in clear, in the table's
+ * file until VACUUM FULL rewrites it (a plain VACUUM only marks the space
+ * free).  It takes an exclusive lock on keys while it copies the rows:
+ * verifications wait that long.  The WAL written before, base backups and
+ * WAL archives still hold the old keys.
+ */
+static int
+pg_purge_old_keys(struct store *st, char *errbuf, size_t errlen)
+{
+	struct pg_store *p = PG(st);
+
+	if (ensure(p) == 0 && cmd(p, "VACUUM FULL keys") == 0)
+		return 0;
+	snprintf(errbuf, errlen, "the keys are sealed, but old row versions "
+	    "still hold them in clear (run VACUUM FULL keys as the table's "
+	    "owner): %s", p->err);
+	return -1;
+}
+
 static int
 pg_schema_version(struct store *st)
 {
@@ -1337,6 +1376,7 @@ out:
 
 const struct store_ops store_pg_ops = {
 	.name = "PostgreSQL",
+	.writers = PG_WRITERS,
 	.open = pg_open,
 	.close = pg_close,
 	.client_get = pg_client_get,
@@ -1357,4 +1397,5 @@ const struct store_ops store_pg_ops = {
 	.load = pg_load,
 	.schema_version = pg_schema_version,
 	.key_seal = pg_key_seal,
+	.purge_old_keys = pg_purge_old_keys,
 };

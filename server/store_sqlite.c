@@ -870,6 +870,7 @@ sq_schema_version(struct store *st)
 
 const struct store_ops store_sqlite_ops = {
 	.name = "SQLite",
+	.writers = 1,
 	.open = sq_open,
 	.close = sq_close,
 	.client_get = sq_client_get,

@@ -91,6 +91,12 @@ grep -q 'db migrate' "$T/err" || fail "no hint to migrate: $(cat "$T/err")"
 if ! grep -q 'schema version 2' "$T/out" || ! grep -q 'sealed 1 AES keys' "$T/out"; then
 	fail "migrate (pg): $(cat "$T/out")"
 fi
+# The table's file on disk: sealing left no old row version with the key.
+psql_at "$PGPORT" old "CHECKPOINT" >/dev/null
+f=$PGDIR/data/$(psql_at "$PGPORT" old "SELECT pg_relation_filepath('keys')")
+[ -s "$f" ] || fail "no file for the keys table: $f"
+od -An -tx1 -v "$f" | tr -d ' \n' > "$T/pgraw"
+clear_of "$T/pgraw" "the keys table's file after db migrate (pg)"
 "$YKVALD" key add --db "$DB" --key-file "$KF" --public-id $PUB2 \
 	--private-id 010203040506 --aes-key $AES2 >/dev/null || fail "key add (pg)"
 "$PGBIN/pg_dump" -h 127.0.0.1 -p "$PGPORT" -U ykvald old > "$T/pgdump.sql" ||
@@ -101,7 +107,7 @@ clear_of "$T/pgdump.sql" "pg_dump"
 	fail "sealed (pg), with the key file"
 [ "$(serve_status "$DB" "$(otp 1 1)" pgnokey0123456789)" = BACKEND_ERROR ] ||
 	fail "sealed (pg), without a key file"
-ok "PostgreSQL: migrate from version 1 seals, pg_dump holds no AES key"
+ok "PostgreSQL: migrate from version 1 seals, pg_dump and the table's file hold no AES key"
 
 # db copy --key-file: a SQLite site in clear moves to PostgreSQL sealed.
 new_db "$T/plain.db"

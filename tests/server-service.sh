@@ -33,20 +33,37 @@ for l in 'User=ykvald' 'DynamicUser=no' 'StateDirectory=ykvald' 'UMask=0077' \
 	'ProtectSystem=strict' 'CapabilityBoundingSet='; do
 	grep -qxF "$l" "$unit" || fail "the unit lacks $l"
 done
+# The database comes from YKVALD_DB: the unit's default, which
+# /etc/default/ykvald (EnvironmentFile=, read after) may override.
+db=$(sed -n 's/^Environment=YKVALD_DB=//p' "$unit")
+[ "$db" = /var/lib/ykvald/ykvald.db ] || fail "the unit's YKVALD_DB: $db"
+sed -n '/^Environment=YKVALD_DB=/,$p' "$unit" |
+	grep -q '^EnvironmentFile=-.*/default/ykvald$' ||
+	fail "no EnvironmentFile= after Environment=YKVALD_DB="
 line=$(sed -n 's/^ExecStart=//p' "$unit")
 case "$line" in
-*/ykvald\ serve\ --db\ /var/lib/ykvald/ykvald.db\ \$YKVALD_OPTS) ;;
+*/ykvald\ serve\ --db\ \$\{YKVALD_DB\}\ \$YKVALD_OPTS) ;;
 *) fail "ExecStart: $line" ;;
 esac
-opts=$(sed -n 's/^YKVALD_OPTS="\(.*\)"$/\1/p' "$top_srcdir/server/ykvald.default")
+dflt=$top_srcdir/server/ykvald.default
+opts=$(sed -n 's/^YKVALD_OPTS="\(.*\)"$/\1/p' "$dflt")
 [ "$opts" = "--listen 127.0.0.1:8000" ] || fail "ykvald.default: $opts"
+! grep -q '^YKVALD_DB=' "$dflt" || fail "ykvald.default sets YKVALD_DB"
+# Its PostgreSQL sample keeps the password out of the command line.
+uri=$(sed -n 's/^#YKVALD_DB="\(.*\)"$/\1/p' "$dflt")
+case "$uri" in
+postgresql://*:*@*) fail "the sample URI carries a password: $uri" ;;
+postgresql://*passfile=/etc/ykvald/*) ;;
+*) fail "ykvald.default: no PostgreSQL sample with a passfile: $uri" ;;
+esac
 # The installed paths become the build tree's; port 0, not 8000, which
 # may be taken; a ready file to wait on.
 mkdir "$T/lib" && chown "$SVC:$SVCGROUP" "$T/lib"
 S=$T/lib/ykvald
 opts="$(printf '%s' "$opts" | sed 's/:8000$/:0/') --ready-file $T/lib/ready"
 cmd=$(printf '%s' "$line" | sed -e "s|^[^ ]*/ykvald |$YKVALD |" \
-	-e "s|/var/lib/ykvald|$S|" -e "s|\\\$YKVALD_OPTS|$opts|")
+	-e "s|\\\${YKVALD_DB}|$db|" -e "s|/var/lib/ykvald|$S|" \
+	-e "s|\\\$YKVALD_OPTS|$opts|")
 # shellcheck disable=SC2086 # the unit's words, split as systemd does
 setpriv --reuid "$SVC" --regid "$SVCGROUP" --clear-groups $cmd 2>"$T/svc.log" &
 SPID=$!

@@ -3,11 +3,16 @@
 # pg.sh - ykvald on PostgreSQL, by "make bench-pg"; never by "make check".
 #
 # On one PostgreSQL server of its own (fsync on, synchronous_commit on):
-# 1. baseline: pgbench's own single-row UPDATE rate (a custom script, one
-#    row of NKEYS chosen at random per transaction) at 16 and 64 clients;
+# 1. baseline: pgbench's own single-row UPDATE rate at 16 and 64 clients,
+#    on the same terms as the load: NKEYS rows, each client owning the
+#    rows whose index is its number modulo the clients (so no two clients
+#    wait on one row lock), one of them at random each time; prepared
+#    statements;
 # 2. ykvald: durable OK validations/s with 1, 2 and 3 nodes at 16 and 64
 #    concurrent clients (tests/bench/load, closed loop, spread over the
-#    nodes), and the ratio to the baseline at the same concurrency;
+#    nodes), and the ratio to the baseline at the same concurrency,
+#    measured again right after each step (other load on the machine
+#    comes and goes);
 # 3. latency with one node at half its peak (paced).
 # Environment: BENCH_SECONDS [5], BENCH_WARMUP [1], BENCH_CONNS [16 64].
 
@@ -52,14 +57,19 @@ echo "bench-pg: $(nproc) CPUs; PostgreSQL $("$PGBIN/postgres" --version | awk '{
 psql_at "$PGPORT" postgres "CREATE DATABASE pgb" >/dev/null
 psql_at "$PGPORT" pgb "CREATE TABLE k (id integer PRIMARY KEY, c integer NOT NULL);
 	INSERT INTO k SELECT g, 0 FROM generate_series(1, $NKEYS) g" >/dev/null
-printf '\\set id random(1, %d)\nUPDATE k SET c = c + 1 WHERE id = :id;\n' \
-	"$NKEYS" > "$T/update.sql"
+# pgbench_at C: the baseline at C clients, in $base (tps).
+pgbench_at() {
+	# client_id is 0-based; the client's rows are client_id + 1 + i * C
+	printf '%s\n' "\\set id :client_id + 1 + random(0, $((NKEYS / $1 - 1))) * $1" \
+		'UPDATE k SET c = c + 1 WHERE id = :id;' > "$T/update.sql"
+	pgb=$("$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PGPORT" -U ykvald -c "$1" \
+		-j 2 -M prepared -T "$SECS" -f "$T/update.sql" pgb 2>&1) ||
+		fail "pgbench: $pgb"
+	base=$(printf '%s\n' "$pgb" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
+}
 for c in $CONNS; do
-	out=$("$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PGPORT" -U ykvald -c "$c" \
-		-j 2 -T "$SECS" -f "$T/update.sql" pgb 2>&1) || fail "pgbench: $out"
-	tps=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
-	eval "BASE_$c=\$tps"
-	echo "pgbench: single-row UPDATE, $c clients: $(printf %.0f "$tps") tps"
+	pgbench_at "$c"
+	echo "pgbench: single-row UPDATE, $c clients: $(printf %.0f "$base") tps"
 done
 
 # ---- 2. ykvald nodes --------------------------------------------------
@@ -77,7 +87,8 @@ for n in 1 2 3; do
 			"$ckey" "$T/keys.csv") || fail "load: $out"
 		ctr=$((ctr + 1024))
 		r=$(val rate "$out")
-		base=$(eval "printf %s \"\$BASE_$c\"")
+		# The machine is shared: the baseline again, right after.
+		pgbench_at "$c"
 		echo "ykvald: $n node(s), $c clients: $(printf %.0f "$r") validations/s," \
 			"pgbench $(printf %.0f "$base") tps, ratio" \
 			"$(awk -v a="$r" -v b="$base" 'BEGIN { printf "%.2f", a / b }')" \
