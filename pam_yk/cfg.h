@@ -23,6 +23,12 @@ enum yk_mode {
 	MODE_PIV,
 };
 
+enum piv_ocsp_mode {
+	PIV_OCSP_OFF,		/* no OCSP (the default) */
+	PIV_OCSP_TRY,		/* allowed only when no responder answers */
+	PIV_OCSP_REQUIRE,	/* every failure denies */
+};
+
 enum piv_map {
 	PIV_MAP_AUTHFILE,	/* sha256=<fingerprint> on the user's line */
 	PIV_MAP_CN,
@@ -56,6 +62,11 @@ struct cfg {
 	size_t		npiv_domains;
 	unsigned	piv_min_rsa_bits;	/* the chain's RSA keys */
 	bool		piv_eku_any, use_authtok_as_pin;
+	/* piv_ocsp=, piv_ocsp_url= (else the AIA's), piv_ocsp_max_age=
+	   (seconds, 0: not checked), piv_ocsp_cache= (NULL: no cache) */
+	enum piv_ocsp_mode piv_ocsp;
+	const char	*piv_ocsp_url, *piv_ocsp_cache;
+	unsigned	piv_ocsp_max_age;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/*
