@@ -330,8 +330,10 @@ may_load(struct piv_run *run, const struct cfg *cfg, bool *modfault,
 }
 
 /*
- * piv_ocsp=: the chosen certificate's OCSP status, within what is left of
- * timeout=, before any PIN.  YK_OK when piv_ocsp= allows the login (one
+ * piv_ocsp=: the chosen certificate's OCSP status, before any PIN, within
+ * half of what is left of timeout= (the other half stays for the card, so
+ * that a stalled responder under piv_ocsp=try still leaves time to log
+ * in).  YK_OK when piv_ocsp= allows the login (one
  * line is logged when it allows it without a "good" answer).
  */
 static enum yk_result
@@ -345,7 +347,7 @@ ocsp(struct piv_run *run, const struct login *lg, X509_STORE *store,
 
 	if (cfg->piv_ocsp == PIV_OCSP_OFF)
 		return YK_OK;
-	r = piv_ocsp_check(cfg, store, run->w->k->cert, t0 + run->left,
+	r = piv_ocsp_check(cfg, store, run->w->k->cert, t0 + run->left / 2,
 	    &run->ocsp);
 	run->left -= mono_ms() - t0;
 	if (run->left < 0)
