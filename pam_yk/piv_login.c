@@ -230,6 +230,7 @@ struct piv_run {
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
 	bool			dead;	/* a worker was abandoned */
+	bool			probe;	/* piv_probe: change nothing */
 	struct piv_ocsp_res	ocsp;	/* piv_ocsp=: what the responder said */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
@@ -348,7 +349,7 @@ ocsp(struct piv_run *run, const struct login *lg, X509_STORE *store,
 	if (cfg->piv_ocsp == PIV_OCSP_OFF)
 		return YK_OK;
 	r = piv_ocsp_check(cfg, store, run->w->k->cert, t0 + run->left / 2,
-	    &run->ocsp);
+	    !run->probe, &run->ocsp);
 	run->left -= mono_ms() - t0;
 	if (run->left < 0)
 		run->left = 0;
@@ -464,7 +465,7 @@ enum yk_result
 piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const struct passwd *pw, struct piv_probe *out)
 {
-	struct piv_run run = { .job = NULL };
+	struct piv_run run = { .job = NULL, .probe = true };
 	enum yk_result r;
 
 	memset(out, 0, sizeof(*out));

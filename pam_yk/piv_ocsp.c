@@ -375,7 +375,7 @@ judge(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
 	switch (status) {
 	case V_OCSP_CERTSTATUS_GOOD:
 		st = PIV_OCSP_GOOD;
-		snprintf(why, len, "good");
+		snprintf(why, len, "the responder says good");
 		break;
 	case V_OCSP_CERTSTATUS_REVOKED:
 		st = PIV_OCSP_REVOKED;
@@ -687,7 +687,7 @@ out:
 
 enum yk_result
 piv_ocsp_check(const struct cfg *cfg, X509_STORE *store, X509 *x,
-    long long deadline, struct piv_ocsp_res *res)
+    long long deadline, bool keep, struct piv_ocsp_res *res)
 {
 	char name[70], why[PIV_WHY_MAX];
 	OCSP_CERTID *id = NULL;
@@ -718,7 +718,8 @@ piv_ocsp_check(const struct cfg *cfg, X509_STORE *store, X509 *x,
 		res->cached = true;
 		snprintf(res->why, sizeof(res->why), "%.300s (cached)", why);
 	} else
-		live(cfg, store, x, issuer, id, dfd, name, deadline, res);
+		live(cfg, store, x, issuer, id, keep ? dfd : -1, name,
+		    deadline, res);
 	r = piv_ocsp_allows(cfg->piv_ocsp, res->st) ? YK_OK : YK_REJECTED;
 out:
 	if (dfd >= 0)

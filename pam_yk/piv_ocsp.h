@@ -46,10 +46,12 @@ struct piv_ocsp_res {
  * than piv_ocsp_max_age= when set, nextUpdate not past.
  * YK_OK when piv_ocsp= allows the login (piv_ocsp_allows), YK_REJECTED
  * when it does not, YK_CONFIG when piv_ocsp_cache= is not a directory of
- * root's alone; res says why in every case.
+ * root's, not writable by group or others; res says why in every case.
+ * keep: a new answer goes into the cache (ykpamcfg check, which changes
+ * nothing, reads the cache but never writes it).
  */
 enum yk_result piv_ocsp_check(const struct cfg *cfg, X509_STORE *store,
-    X509 *x, long long deadline, struct piv_ocsp_res *res);
+    X509 *x, long long deadline, bool keep, struct piv_ocsp_res *res);
 
 /*
  * The policy: require allows only "good"; try also allows a responder

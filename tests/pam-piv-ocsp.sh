@@ -147,6 +147,28 @@ try PAM_SUCCESS steer
 : > "$T/debug"
 HOSTALIASES=/dev/null try PAM_AUTH_ERR steer; logged "HOSTALIASES"
 
+# ykpamcfg check shows the status, judged by the module's own rule
+# ckocsp CARD CODE PATTERN OPTIONS...
+ckocsp() {
+	_c=$1 _want=$2 _pat=$3; shift 3
+	_rc=0
+	LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" check -u alice --args \
+	    "$base pkcs11_uri=pkcs11:token=$_c $*" > "$T/ck.out" 2>&1 || _rc=$?
+	grep -q -- "$_pat" "$T/ck.out" && [ $_rc = "$_want" ] ||
+		{ cat "$T/ck.out"; fail "check $_c $*: exit $_rc, no '$_pat'"; }
+	ok "check $_c $*: $_pat"
+}
+ckocsp alice-p256 0 "ok: OCSP good" piv_ocsp=require piv_ocsp_url=$CA
+ckocsp alice-revoked 1 "deny: OCSP revoked: .*(keyCompromise)" piv_ocsp=try piv_ocsp_url=$CA
+ckocsp alice-rsa 1 "deny: OCSP unknown" piv_ocsp=require piv_ocsp_url=$CA
+ckocsp alice-p256 1 "deny: OCSP no trustworthy answer: .*nonce" piv_ocsp=require piv_ocsp_url=$NONONCE
+ckocsp alice-p256 0 "warn: OCSP responder unreachable: .*allowed by piv_ocsp=try" piv_ocsp=try piv_ocsp_url=$DOWN
+ckocsp alice-p256 1 "deny: OCSP responder unreachable" piv_ocsp=require piv_ocsp_url=$DOWN
+# ...and writes no cache entry
+mkdir -m 755 "$T/ckcache"
+ckocsp alice-p256 0 "ok: OCSP good" piv_ocsp=require piv_ocsp_url=$CA piv_ocsp_cache=$T/ckcache
+[ -z "$(ls -A "$T/ckcache")" ] || fail "ykpamcfg check wrote the cache"
+
 # the cache: the second login asks no responder (it is stopped)
 mkdir -m 755 "$T/cache"
 # shellcheck disable=SC2046
