@@ -8,7 +8,7 @@ usage: ocspstub.py PORTFILE openssl DELAY OPENSSL-OCSP-ARGS...
 
 Listens on 127.0.0.1 only, on a port chosen by the kernel, and writes the
 port to PORTFILE once it listens (the readiness signal).  Every request
-adds a line to PORTFILE.log.
+adds a line to PORTFILE.log, with the time its answer took to make.
 
 openssl: each POSTed request is answered by `openssl ocsp -reqin REQ
   -respout RESP OPENSSL-OCSP-ARGS` (the real responder code of openssl,
@@ -76,15 +76,19 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     while True:
         c, _ = s.accept()
-        with open(portfile + ".log", "a") as f:
-            f.write("request\n")
         if mode == "stall":
+            with open(portfile + ".log", "a") as f:
+                f.write("request\n")
             held.append(c)
             continue
         try:
             body = read_request(c)
             if body is not None:
+                t0 = time.monotonic()
                 out = answer(mode, args, body, tmp)
+                with open(portfile + ".log", "a") as f:
+                    f.write("request %.3f ms\n" %
+                            ((time.monotonic() - t0) * 1000))
                 c.sendall(b"HTTP/1.0 200 OK\r\n"
                           b"Content-Type: application/ocsp-response\r\n"
                           b"Content-Length: %d\r\n\r\n" % len(out) + out)
