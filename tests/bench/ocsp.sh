@@ -94,7 +94,7 @@ median() {
 	    printf "%.2f", m / 1000 }'
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-m_off= m_uncached= m_cached=
+m_off='' m_uncached='' m_cached=''
 for s in $SVCS; do eval "m_$s=\$(median \"\$T/t.$s\")"; done
 sed -n 's/^request \([0-9.]*\) ms$/\1/p' "$T/ocsp-ca.port.log" |
 	awk '{ print $1 * 1000 }' > "$T/t.responder"
