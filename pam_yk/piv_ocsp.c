@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +78,8 @@ url_split(const char *url, struct fetch *f, const char **why)
 		h++;
 		hl = (size_t)(e - h);
 		p = e + 1;
+		if (*p != '\0' && *p != ':' && *p != '/')
+			return -1;
 	} else {
 		hl = strcspn(h, ":/");
 		p = h + hl;
@@ -204,6 +207,32 @@ send_all(struct fetch *f, int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Is the answer complete: the headers ended and Content-Length bytes of
+ * body are there (a server that keeps the connection open is not waited
+ * for)?  Without Content-Length, the end of the connection ends it.
+ */
+static bool
+recv_done(const struct fetch *f)
+{
+	const char *b = (const char *)f->buf, *end, *cl;
+	unsigned long want;
+	char *e;
+
+	if ((end = memmem(b, f->len, "\r\n\r\n", 4)) == NULL)
+		return false;
+	for (cl = b; (cl = memmem(cl, (size_t)(end - cl), "\r\n", 2)) != NULL &&
+	    cl < end; cl += 2)
+		if (strncasecmp(cl + 2, "content-length:", 15) == 0)
+			break;
+	if (cl == NULL || cl >= end)
+		return false;
+	errno = 0;
+	want = strtoul(cl + 17, &e, 10);
+	return errno == 0 && e > cl + 17 &&
+	    f->len >= (size_t)(end + 4 - b) + want;
+}
+
 /* The answer up to the end of the connection, bounded: 0, or -1. */
 static int
 recv_all(struct fetch *f, int fd)
@@ -234,6 +263,9 @@ recv_all(struct fetch *f, int fd)
 			return -1;
 		}
 		f->len += (size_t)n;
+		f->buf[f->len] = '\0';
+		if (f->len <= cap && recv_done(f))
+			return 0;
 		if (f->len > cap) {
 			snprintf(f->why, sizeof(f->why), "the answer is larger "
 			    "than %d bytes", PIV_OCSP_RESP_MAX);
@@ -267,6 +299,11 @@ http_parse(struct fetch *f)
 		return -1;
 	}
 	f->body = (size_t)(end + 4 - (char *)f->buf);
+	if (f->len - f->body > PIV_OCSP_RESP_MAX) {
+		snprintf(f->why, sizeof(f->why), "the answer is larger than "
+		    "%d bytes", PIV_OCSP_RESP_MAX);
+		return -1;
+	}
 	return 0;
 }
 
@@ -279,6 +316,7 @@ fetch_run(void *p)
 	    .ai_flags = AI_NUMERICSERV }, *ai = NULL;
 	char head[URL_MAX + 512];
 	int fd = -1, rc, n;
+	bool v6;
 
 	f->st = PIV_OCSP_UNREACHABLE;
 	if ((rc = getaddrinfo(f->host, f->port, &hints, &ai)) != 0) {
@@ -288,9 +326,11 @@ fetch_run(void *p)
 	}
 	if ((fd = dial(f, ai)) < 0)
 		goto out;
-	n = snprintf(head, sizeof(head), "POST %s HTTP/1.0\r\nHost: %s\r\n"
+	v6 = strchr(f->host, ':') != NULL;
+	n = snprintf(head, sizeof(head), "POST %s HTTP/1.0\r\nHost: %s%s%s\r\n"
 	    "Content-Type: application/ocsp-request\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", f->path, f->host, f->reqlen);
+	    "Connection: close\r\n\r\n", f->path, v6 ? "[" : "", f->host,
+	    v6 ? "]" : "", f->reqlen);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    send_all(f, fd, head, (size_t)n) != 0 ||
 	    send_all(f, fd, f->req, f->reqlen) != 0 || recv_all(f, fd) != 0)
@@ -450,8 +490,8 @@ static enum piv_ocsp_status
 cache_read(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
     OCSP_CERTID *id, int dfd, const char *name, char *why, size_t len)
 {
-	unsigned char buf[PIV_OCSP_RESP_MAX];
-	const unsigned char *p = buf;
+	unsigned char *buf = NULL;
+	const unsigned char *p;
 	OCSP_RESPONSE *resp = NULL;
 	enum piv_ocsp_status st = PIV_OCSP_NONE;
 	const char *r = NULL;
@@ -462,8 +502,13 @@ cache_read(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
 	if (af_open_at(dfd, name, 0, PIV_OCSP_RESP_MAX, false, &f, &r) !=
 	    AF_OPEN_OK)
 		return PIV_OCSP_NONE;
-	n = fread(buf, 1, sizeof(buf), f);
+	if ((buf = malloc(PIV_OCSP_RESP_MAX)) == NULL) {
+		fclose(f);
+		return PIV_OCSP_NONE;
+	}
+	n = fread(buf, 1, PIV_OCSP_RESP_MAX, f);
 	fclose(f);
+	p = buf;
 	if (n > 0 && (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)n)) != NULL &&
 	    p == buf + n)
 		st = judge(cfg, store, issuer, resp, id, NULL, &next, why, len);
@@ -471,6 +516,7 @@ cache_read(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
 	if ((st != PIV_OCSP_GOOD && st != PIV_OCSP_REVOKED) || next < 0)
 		st = PIV_OCSP_NONE;
 	OCSP_RESPONSE_free(resp);
+	free(buf);
 	return st;
 }
 

@@ -121,6 +121,17 @@ for m in require try; do
 	: > "$T/debug"; try PAM_AUTH_ERR nononce-$m; logged "nonce"
 done
 
+# an answer too large, and one that is not OCSP: bad answers, never
+# "unreachable" (which try would let through)
+head -c 70000 /dev/urandom > "$T/big.der"
+ocsp_start big canned "$T/big.der"
+svc big alice-p256 piv_ocsp=try piv_ocsp_url=http://127.0.0.1:$OCSP_PORT/
+: > "$T/debug"; try PAM_AUTH_ERR big; logged "larger than 65536 bytes"
+head -c 300 /dev/urandom > "$T/junk.der"
+ocsp_start junk canned "$T/junk.der"
+svc junk alice-p256 piv_ocsp=try piv_ocsp_url=http://127.0.0.1:$OCSP_PORT/
+: > "$T/debug"; try PAM_AUTH_ERR junk; logged "not an OCSP response"
+
 # stale: answered 2 s after it was made, with piv_ocsp_max_age=1
 svc stale alice-p256 piv_ocsp=try piv_ocsp_url=$SLOW piv_ocsp_max_age=1
 : > "$T/debug"; try PAM_AUTH_ERR stale; logged "the answer is stale"
