@@ -175,6 +175,13 @@ ckocsp alice-rsa 1 "deny: OCSP unknown" piv_ocsp=require piv_ocsp_url=$CA
 ckocsp alice-p256 1 "deny: OCSP no trustworthy answer: .*nonce" piv_ocsp=require piv_ocsp_url=$NONONCE
 ckocsp alice-p256 0 "warn: OCSP responder unreachable: .*allowed by piv_ocsp=try" piv_ocsp=try piv_ocsp_url=$DOWN
 ckocsp alice-p256 1 "deny: OCSP responder unreachable" piv_ocsp=require piv_ocsp_url=$DOWN
+_rc=0
+LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" check --no-network -u alice --args \
+    "$base pkcs11_uri=pkcs11:token=alice-revoked piv_ocsp=require piv_ocsp_url=$CA" \
+    > "$T/ck.out" 2>&1 || _rc=$?
+grep -q "info: OCSP not asked (--no-network)" "$T/ck.out" && [ $_rc = 0 ] ||
+	{ cat "$T/ck.out"; fail "check --no-network asked the responder"; }
+ok "check --no-network: OCSP not asked"
 # ...and writes no cache entry
 mkdir -m 755 "$T/ckcache"
 ckocsp alice-p256 0 "ok: OCSP good" piv_ocsp=require piv_ocsp_url=$CA piv_ocsp_cache=$T/ckcache

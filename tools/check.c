@@ -597,7 +597,20 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	} else
 		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
 		    "%s", c->uesc, map_names[cfg->piv_map]);
-	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
+	if (c->o->no_network && cfg->piv_ocsp != PIV_OCSP_OFF) {
+		/* The module's step without its network part: a copy, off. */
+		struct cfg *off = malloc(sizeof(*off));
+
+		if (off == NULL)
+			return YK_NOMEM;
+		*off = *cfg;
+		off->piv_ocsp = PIV_OCSP_OFF;
+		add(e, CK_INFO, "ocsp", "OCSP not asked (--no-network)");
+		r = piv_probe(off, &c->log, c->user, c->pw, &pr);
+		explicit_bzero(off, sizeof(*off));
+		free(off);
+	} else
+		r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
 	if (!pr.loaded) {
 		/* The module's own record of what the reason is about. */
 		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
