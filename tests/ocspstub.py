@@ -5,6 +5,7 @@
 usage: ocspstub.py PORTFILE openssl DELAY OPENSSL-OCSP-ARGS...
        ocspstub.py PORTFILE canned FILE
        ocspstub.py PORTFILE stall
+       ocspstub.py PORTFILE|- backdated CERT ISSUER-CERT ISSUER-KEY
 
 Listens on 127.0.0.1 only, on a port chosen by the kernel, and writes the
 port to PORTFILE once it listens (the readiness signal).  Every request
@@ -17,6 +18,11 @@ openssl: each POSTed request is answered by `openssl ocsp -reqin REQ
   is ours and the answers are openssl's.)
 canned: every request gets FILE (a DER OCSP response) as it is.
 stall: connections are accepted and never answered.
+backdated: "good" for CERT, signed by the issuer, echoing the request's
+  nonce, but made two days ago and stale since yesterday (thisUpdate and
+  nextUpdate in the past), which no `openssl ocsp` option can make
+  (python3-cryptography).  With PORTFILE "-": one such answer without a
+  nonce on stdout, and exit.
 """
 import os
 import socket
@@ -46,7 +52,37 @@ def read_request(c):
     return body
 
 
+def backdated(args, body):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
+
+    def pem(path):
+        with open(path, "rb") as f:
+            return f.read()
+    cert = x509.load_pem_x509_certificate(pem(args[0]))
+    issuer = x509.load_pem_x509_certificate(pem(args[1]))
+    key = serialization.load_pem_private_key(pem(args[2]), None)
+    now = datetime.datetime.utcnow()
+    b = ocsp.OCSPResponseBuilder().add_response(
+        cert=cert, issuer=issuer, algorithm=hashes.SHA1(),
+        cert_status=ocsp.OCSPCertStatus.GOOD,
+        this_update=now - datetime.timedelta(days=2),
+        next_update=now - datetime.timedelta(days=1),
+        revocation_time=None, revocation_reason=None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    if body is not None:
+        for ext in ocsp.load_der_ocsp_request(body).extensions:
+            if isinstance(ext.value, x509.OCSPNonce):
+                b = b.add_extension(ext.value, critical=False)
+    return b.sign(key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER)
+
+
 def answer(mode, args, body, tmp):
+    if mode == "backdated":
+        return backdated(args, body)
     if mode == "canned":
         with open(args[0], "rb") as f:
             return f.read()
@@ -64,6 +100,9 @@ def answer(mode, args, body, tmp):
 
 def main():
     portfile, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if portfile == "-":
+        sys.stdout.buffer.write(backdated(args, None))
+        return
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", 0))

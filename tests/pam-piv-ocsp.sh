@@ -138,6 +138,22 @@ svc stale alice-p256 piv_ocsp=try piv_ocsp_url=$SLOW piv_ocsp_max_age=1
 svc fresh alice-p256 piv_ocsp=require piv_ocsp_url=$SLOW piv_ocsp_max_age=60
 try PAM_SUCCESS fresh
 
+# stale by its nextUpdate (made two days ago, with our nonce): no openssl
+# option backdates an answer, python3-cryptography does
+if python3 -c 'from cryptography.x509 import ocsp' 2>/dev/null; then
+	ocsp_start old backdated "$PKI/alice-p256.pem" "$PKI/ca.pem" "$PKI/ca.key"
+	OLD=http://127.0.0.1:$OCSP_PORT/
+	svc old alice-p256 piv_ocsp=try piv_ocsp_url=$OLD
+	: > "$T/debug"; try PAM_AUTH_ERR old; logged "the answer is stale"
+	python3 "$top_srcdir/tests/ocspstub.py" - backdated \
+	    "$PKI/alice-p256.pem" "$PKI/ca.pem" "$PKI/ca.key" > "$T/old.der" ||
+		fail "no backdated answer"
+	HAVE_BACKDATED=1
+else
+	echo "note: python3-cryptography is missing: no backdated answers"
+	HAVE_BACKDATED=0
+fi
+
 # down (refused) and stalled: try allows, require denies, within timeout
 for r in down stall; do
 	url=$DOWN; [ $r = down ] || url=$STALL
@@ -212,6 +228,14 @@ svc cached-rev2 alice-revoked piv_ocsp=try piv_ocsp_url=$DOWN piv_ocsp_cache=$T/
 sleep 2
 svc cached-old alice-p256 piv_ocsp=require piv_ocsp_url=$DOWN piv_ocsp_cache=$T/cache piv_ocsp_max_age=1
 try PAM_AUTH_ERR cached-old
+# ...an entry past its nextUpdate is not used
+if [ $HAVE_BACKDATED = 1 ]; then
+	set -- "$T"/cache/*.der
+	for f; do cp "$f" "$f.keep"; cp "$T/old.der" "$f"; done
+	: > "$T/debug"; try PAM_AUTH_ERR cached; logged "cannot connect"
+	for f; do mv "$f.keep" "$f"; done
+	try PAM_SUCCESS cached
+fi
 # ...a corrupt entry is ignored, not trusted
 head -c 300 "$1" > "$1.cut"; mv "$1.cut" "$1"
 : > "$T/debug"; try PAM_AUTH_ERR cached; logged "cannot connect"
