@@ -287,6 +287,34 @@ set_piv_eku(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
 	return CFG_OK;
 }
 
+static const char *const piv_ocsp_modes[] = {
+	[PIV_OCSP_OFF] = "off", [PIV_OCSP_TRY] = "try",
+	[PIV_OCSP_REQUIRE] = "require", NULL,
+};
+
+/* OCSP is plain http:// (RFC 6960 A.1): a URL without a query. */
+static enum cfg_err
+set_ocsp_url(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	if (strncmp(v, "http://", 7) != 0 || v[7] == '\0' || v[7] == '/' ||
+	    !printable(v, 1023) || strpbrk(v, " ?#@") != NULL)
+		BAD(CFG_E_VALUE, "piv_ocsp_url: expected an http:// URL "
+		    "without user, query or spaces, under 1024 bytes");
+	cfg->piv_ocsp_url = v;
+	return CFG_OK;
+}
+
+/* The OCSP options other than piv_ocsp= need piv_ocsp=try|require. */
+static enum cfg_err
+check_ocsp_on(const struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	if (cfg->piv_ocsp == PIV_OCSP_OFF)
+		BAD(CFG_E_MISSING, "piv_ocsp_url, piv_ocsp_max_age and "
+		    "piv_ocsp_cache need piv_ocsp=try or piv_ocsp=require");
+	return CFG_OK;
+}
+
 /* A DNS name: dot-separated labels of letters, digits and '-'. */
 static bool
 domain_ok(const char *d)
@@ -460,6 +488,8 @@ static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
 #define FIRST_PASS_NOTE	" (an earlier module's password is sent to the card " \
 	"only with use_authtok_as_pin)"
 
+#define OCSP_NOTE	" (OCSP checks the certificate of a PIV card)"
+
 const struct cfg_option cfg_options[] = {
 	FLAG("debug", debug),
 	FLAG("nullok", nullok),
@@ -503,6 +533,17 @@ const struct cfg_option cfg_options[] = {
 	ENUM_SET("piv_eku", set_piv_eku, piv_ekus),
 	LIST("piv_domain", add_domains, .flags = CFG_ADDS),
 	UINT("piv_min_rsa_bits", piv_min_rsa_bits, 1024, 16384, NULL),
+	ROW("piv_ocsp", CFG_ENUM, CFG_IN_PIV, .field = FIELD(piv_ocsp),
+	    .values = piv_ocsp_modes, .mode_note = OCSP_NOTE),
+	ROW("piv_ocsp_url", CFG_CUSTOM, CFG_IN_PIV, .set = set_ocsp_url,
+	    .check = check_ocsp_on, .mode_note = OCSP_NOTE),
+	ROW("piv_ocsp_max_age", CFG_UINT, CFG_IN_PIV,
+	    .field = FIELD(piv_ocsp_max_age), .min = 1, .max = 31536000,
+	    .expect = "1 to 31536000 (seconds)", .check = check_ocsp_on,
+	    .mode_note = OCSP_NOTE),
+	ROW("piv_ocsp_cache", CFG_PATH, CFG_IN_PIV,
+	    .field = FIELD(piv_ocsp_cache), .check = check_ocsp_on,
+	    .mode_note = OCSP_NOTE),
 	CUSTOM("conf", set_conf),
 	/* pam_yubico's LDAP mapping (ldap_map.h, check_ldap below) */
 	LDAP_SET("ldap_uri", set_ldap_uri),
@@ -537,7 +578,8 @@ _Static_assert(NOPTIONS <= CFG_MAX_OPTIONS,
 _Static_assert(MODE_PIV == 2 && PIV_MAP_EMAIL == 4,
     "cfg_mode_names and piv_maps follow the enums");
 _Static_assert(sizeof(enum yk_mode) == sizeof(unsigned) &&
-    sizeof(enum piv_map) == sizeof(unsigned),
+    sizeof(enum piv_map) == sizeof(unsigned) &&
+    sizeof(enum piv_ocsp_mode) == sizeof(unsigned),
     "an enum field is stored as an unsigned");
 
 const struct cfg_option *

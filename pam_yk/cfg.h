@@ -23,6 +23,12 @@ enum yk_mode {
 	MODE_PIV,
 };
 
+enum piv_ocsp_mode {
+	PIV_OCSP_OFF,		/* no OCSP (the default) */
+	PIV_OCSP_TRY,		/* allowed only when no responder answers */
+	PIV_OCSP_REQUIRE,	/* every failure denies */
+};
+
 enum piv_map {
 	PIV_MAP_AUTHFILE,	/* sha256=<fingerprint> on the user's line */
 	PIV_MAP_CN,
@@ -70,6 +76,11 @@ struct cfg {
 	const char	*ldap_clientkeyfile, *ldap_helper;
 	unsigned	ldap_connection_timeout_s;	/* 0: not given */
 	bool		ldap_bind_as_user, ldap_starttls;
+	/* piv_ocsp=, piv_ocsp_url= (else the AIA's), piv_ocsp_max_age=
+	   (seconds, 0: not checked), piv_ocsp_cache= (NULL: no cache) */
+	enum piv_ocsp_mode piv_ocsp;
+	const char	*piv_ocsp_url, *piv_ocsp_cache;
+	unsigned	piv_ocsp_max_age;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
 	/*

@@ -16,6 +16,7 @@
 #include "mono.h"
 #include "piv_cert.h"
 #include "piv_login.h"
+#include "piv_ocsp.h"
 #include "piv_p11.h"
 #include "piv_p11_job.h"
 
@@ -229,6 +230,8 @@ struct piv_run {
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
 	bool			dead;	/* a worker was abandoned */
+	bool			probe;	/* piv_probe: change nothing */
+	struct piv_ocsp_res	ocsp;	/* piv_ocsp=: what the responder said */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
 };
@@ -328,6 +331,43 @@ may_load(struct piv_run *run, const struct cfg *cfg, bool *modfault,
 }
 
 /*
+ * piv_ocsp=: the chosen certificate's OCSP status, before any PIN, within
+ * half of what is left of timeout= (the other half stays for the card, so
+ * that a stalled responder under piv_ocsp=try still leaves time to log
+ * in).  YK_OK when piv_ocsp= allows the login (one
+ * line is logged when it allows it without a "good" answer).
+ */
+static enum yk_result
+ocsp(struct piv_run *run, const struct login *lg, X509_STORE *store,
+    const char **why)
+{
+	const struct cfg *cfg = lg->cfg;
+	long long t0 = mono_ms();
+	enum yk_result r;
+	char esc[64];
+
+	if (cfg->piv_ocsp == PIV_OCSP_OFF)
+		return YK_OK;
+	r = piv_ocsp_check(cfg, store, run->w->k->cert, t0 + run->left / 2,
+	    !run->probe, &run->ocsp);
+	run->left -= mono_ms() - t0;
+	if (run->left < 0)
+		run->left = 0;
+	if (r == YK_OK && run->ocsp.st != PIV_OCSP_GOOD) {
+		log_escape(lg->user, esc, sizeof(esc));
+		yk_syslog(lg->log, LOG_NOTICE, "PIV login of %s: OCSP: %s: "
+		    "allowed by piv_ocsp=try", esc, run->ocsp.why);
+	}
+	if (r != YK_OK) {
+		snprintf(run->buf, sizeof(run->buf), "OCSP (piv_ocsp=%s): %.290s",
+		    cfg->piv_ocsp == PIV_OCSP_TRY ? "try" : "require",
+		    run->ocsp.why);
+		*why = run->buf;
+	}
+	return r;
+}
+
+/*
  * Everything before the PIN: the trust anchors, the module, the
  * certificates, the key and the mechanism.  YK_OK with run->w->k chosen.
  * *modfault: why concerns pkcs11_module=.
@@ -368,7 +408,9 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 	if (w->k->unfit != NULL) {
 		*why = w->k->unfit;
 		r = YK_REJECTED;
+		goto out;
 	}
+	r = ocsp(run, lg, store, why);
 out:
 	X509_STORE_free(store);
 	return r;
@@ -423,12 +465,13 @@ enum yk_result
 piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
     const struct passwd *pw, struct piv_probe *out)
 {
-	struct piv_run run = { .job = NULL };
+	struct piv_run run = { .job = NULL, .probe = true };
 	enum yk_result r;
 
 	memset(out, 0, sizeof(*out));
 	r = begin(&run, &(struct login){ cfg, log, user, pw }, &out->loaded,
 	    &out->modfault, &out->why);
+	out->ocsp = run.ocsp;
 	if (out->why != NULL && out->why != out->buf) {
 		snprintf(out->buf, sizeof(out->buf), "%s", out->why);
 		out->why = out->buf;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "login.h"
 #include "piv_cert.h"
+#include "piv_ocsp.h"
 #include "result.h"
 
 /* What piv_probe found. */
@@ -21,6 +22,7 @@ struct piv_probe {
 	const char	*why;		/* why the result is not YK_OK, or NULL */
 	char		label[33];	/* the token of the certificate, or "" */
 	char		subject[256];	/* its subject (one line), or "" */
+	struct piv_ocsp_res ocsp;	/* .st PIV_OCSP_NONE: not asked */
 	char		buf[PIV_WHY_MAX];	/* room for why */
 };
 

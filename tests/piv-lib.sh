@@ -610,3 +610,83 @@ CNF
 	openssl crl -in "$PKI/crl-nonext.pem" -CAfile "$PKI/ca.pem" -noout \
 	    2>&1 | grep -q 'verify OK' || fail "crl-nonext: bad signature"
 }
+
+# ---- OCSP (tests/pam-piv-ocsp.sh) -------------------------------------------
+#
+# pki_make_ocsp URL (after pki_make) adds to $PKI:
+#   ocsp-resp		a delegated responder of the CA: extendedKeyUsage
+#			OCSPSigning (P-256)
+#   ocsp-noeku		the same without OCSPSigning (clientAuth only)
+#   alice-aia		good, for alice, whose AIA names the responder URL
+#   ocsp-index.txt	openssl ca's index: alice-p256 and alice-aia valid,
+#			alice-revoked revoked (keyCompromise); alice-rsa is
+#			not in it (the responder says "unknown")
+#   nononce.der		the CA's answer "good" for alice-p256 to a request
+#			without a nonce (valid for an hour)
+#
+# ocsp_start NAME MODE ARGS...: tests/ocspstub.py on 127.0.0.1 (MODE
+# openssl, canned or stall: see there), stopped at exit; waits until it
+# listens and sets OCSP_PORT.  Its requests are counted in
+# $T/ocsp-NAME.port.log.
+# ocsp_ca_args SIGNER: the openssl ocsp arguments of a responder on the
+# CA's index signing with SIGNER.pem/.key, answers valid for an hour.
+
+pki_make_ocsp() {
+	[ -n "$PKI" ] || fail "pki_make_ocsp: run pki_make first"
+	cat >> "$PKI/ext.cnf" <<CNF
+[ocspsign]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ocspnoeku]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	_pki_ext aia alice
+	echo "authorityInfoAccess = OCSP;URI:$1" >> "$PKI/ext.cnf"
+	_pki_issue ocsp-resp p256 - ocspsign ca sha256 \
+	    "/O=pam_yk test/CN=OCSP responder"
+	_pki_issue ocsp-noeku p256 - ocspnoeku ca sha256 \
+	    "/O=pam_yk test/CN=OCSP responder without OCSPSigning"
+	_pki_issue alice-aia p256 alice aia
+	cp "$PKI/ca.db/index.txt" "$PKI/ca.db/index.keep"
+	for _c in alice-p256 alice-aia; do
+		_ossl ca -config "$PKI/ca.cnf" -valid "$PKI/$_c.pem"
+	done
+	cp "$PKI/ca.db/index.txt" "$PKI/ocsp-index.txt"
+	echo "unique_subject = no" > "$PKI/ocsp-index.txt.attr"
+	mv "$PKI/ca.db/index.keep" "$PKI/ca.db/index.txt"
+	_ossl ocsp -issuer "$PKI/ca.pem" -cert "$PKI/alice-p256.pem" -no_nonce \
+	    -reqout "$T/nononce.req"
+	# shellcheck disable=SC2046 # the responder's arguments: words
+	_ossl ocsp -reqin "$T/nononce.req" -respout "$PKI/nononce.der" \
+	    $(ocsp_ca_args ca)
+}
+
+ocsp_ca_args() {
+	echo "-index $PKI/ocsp-index.txt -CA $PKI/ca.pem -rsigner $PKI/$1.pem" \
+	    "-rkey $PKI/$1.key -nmin 60"
+}
+
+ocsp_start() {
+	_name=$1; shift
+	_pf=$T/ocsp-$_name.port
+	rm -f "$_pf"
+	python3 "$top_srcdir/tests/ocspstub.py" "$_pf" "$@" \
+	    2> "$T/ocsp-$_name.err" &
+	_pids="$_pids $!"
+	eval "OCSP_PID_$_name=$!"
+	_i=0
+	while [ ! -s "$_pf" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || fail "ocsp responder $_name did not start:" \
+		    "$(cat "$T/ocsp-$_name.err")"
+		sleep 0.1
+	done
+	OCSP_PORT=$(cat "$_pf")
+}

@@ -89,6 +89,40 @@ openssl crl -in "$P/crl.pem" -CAfile "$P/ca.pem" -noout 2>&1 |
 	grep -q 'verify OK' || fail "crl.pem: bad signature"
 ok "SAN, validity and CRL signature"
 
+# OCSP (pki_make_ocsp): the responders' EKUs, the AIA, the index, and
+# the canned answer without a nonce, according to openssl.
+pki_make_ocsp http://127.0.0.1:9/ocsp
+openssl x509 -in "$P/ocsp-resp.pem" -noout -ext extendedKeyUsage |
+	grep -q 'OCSP Signing' || fail "ocsp-resp lacks OCSPSigning"
+openssl x509 -in "$P/ocsp-noeku.pem" -noout -ext extendedKeyUsage |
+	grep -q 'OCSP Signing' && fail "ocsp-noeku has OCSPSigning"
+want 0 ocsp-resp -x509_strict
+openssl x509 -in "$P/alice-aia.pem" -noout -ocsp_uri |
+	grep -qx 'http://127.0.0.1:9/ocsp' || fail "alice-aia: no OCSP URL"
+# ocsp_status NAME: what openssl ocsp makes of the index for NAME
+ocsp_status() {
+	# shellcheck disable=SC2046 # the responder's arguments: words
+	openssl ocsp -issuer "$P/ca.pem" -cert "$P/$1.pem" -reqout "$T/q.der" \
+	    > /dev/null 2>&1 &&
+	    openssl ocsp -reqin "$T/q.der" -respout "$T/r.der" \
+	    $(ocsp_ca_args ca) > /dev/null 2>&1 &&
+	    openssl ocsp -respin "$T/r.der" -issuer "$P/ca.pem" \
+	    -cert "$P/$1.pem" -CAfile "$P/ca.pem" -no_nonce 2>/dev/null |
+	    sed -n "s|^$P/$1.pem: ||p"
+}
+for c in alice-p256:good alice-aia:good alice-revoked:revoked \
+    alice-rsa:unknown; do
+	[ "$(ocsp_status "${c%%:*}")" = "${c#*:}" ] ||
+		fail "ocsp index: ${c%%:*} is $(ocsp_status "${c%%:*}")"
+done
+openssl ocsp -respin "$P/nononce.der" -issuer "$P/ca.pem" \
+    -cert "$P/alice-p256.pem" -CAfile "$P/ca.pem" -no_nonce > "$T/nn.out" 2>&1 ||
+	{ cat "$T/nn.out" >&2; fail "nononce.der does not verify"; }
+grep -q 'alice-p256.pem: good' "$T/nn.out" || fail "nononce.der: not good"
+openssl ocsp -respin "$P/nononce.der" -resp_text -noverify 2>/dev/null |
+	grep -qi 'nonce' && fail "nononce.der has a nonce"
+ok "OCSP: responders, AIA, index (good, revoked, unknown), nonce-less answer"
+
 # ---- tokens --------------------------------------------------------------
 head -c 100 /dev/urandom > "$T/data"
 # verify_sig DIGEST PUBKEY-DER SIG: openssl dgst -verify on $T/data.

@@ -183,6 +183,32 @@ test_table(void)
 	BAD("piv_eku:", "mode=piv", "piv_cafile=/ca.pem", "piv_eku=none");
 	BAD("piv_cafile: expected an absolute path", "mode=piv",
 	    "piv_cafile=ca.pem");
+	/* OCSP */
+	BAD("piv_ocsp:", "mode=piv", "piv_cafile=/ca.pem", "piv_ocsp=on");
+	BAD("piv_ocsp: does not apply", "id=1", "piv_ocsp=require");
+	BAD("piv_ocsp: does not apply", "mode=challenge-response",
+	    "piv_ocsp=try");
+	BAD("need piv_ocsp=try", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_ocsp_url=http://ocsp.example/");
+	BAD("need piv_ocsp=try", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_ocsp=off", "piv_ocsp_cache=/var/cache/pam_yk");
+	BAD("need piv_ocsp=try", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_ocsp_max_age=60");
+	BAD("piv_ocsp_url: expected an http://", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try",
+	    "piv_ocsp_url=https://ocsp.example/");
+	BAD("piv_ocsp_url: expected an http://", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try", "piv_ocsp_url=http://");
+	BAD("piv_ocsp_url: expected an http://", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try",
+	    "piv_ocsp_url=http://u:p@ocsp.example/");
+	BAD("piv_ocsp_url: expected an http://", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try",
+	    "piv_ocsp_url=http://ocsp.example/?x");
+	BAD("piv_ocsp_max_age: expected 1 to", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try", "piv_ocsp_max_age=0");
+	BAD("piv_ocsp_cache: expected an absolute path", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ocsp=try", "piv_ocsp_cache=cache");
 	BAD("piv_crlpath: expected an absolute path", "mode=piv",
 	    "piv_cafile=/ca.pem", "piv_crlpath=");
 	BAD("pkcs11_uri: query", "mode=piv", "piv_cafile=/ca.pem",
@@ -251,11 +277,23 @@ test_values(void)
 	    strcmp(c.piv_domain[2], "c.example") == 0 &&
 	    c.piv_min_rsa_bits == 1024, "piv_domain lists add up: %s", err);
 	cfg_free(&c);
+	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_ocsp=require", "piv_ocsp_url=http://[::1]:8080/ocsp",
+	    "piv_ocsp_max_age=3600", "piv_ocsp_cache=/var/cache/pam_yk",
+	    NULL) == 0 && c.piv_ocsp == PIV_OCSP_REQUIRE &&
+	    strcmp(c.piv_ocsp_url, "http://[::1]:8080/ocsp") == 0 &&
+	    c.piv_ocsp_max_age == 3600 &&
+	    strcmp(c.piv_ocsp_cache, "/var/cache/pam_yk") == 0,
+	    "the OCSP options: %s", err);
+	cfg_free(&c);
 	CHECK(parse(&c, err, "mode=piv", "piv_cafile=/ca.pem", NULL) == 0 &&
 	    c.piv_uri.id[0] == 1 && c.piv_uri.idlen == 1 &&
 	    strcmp(c.pkcs11_module, PKCS11_DEFAULT_MODULE) == 0 &&
 	    c.piv_min_rsa_bits == 2048 && c.npiv_domains == 0,
 	    "PIV defaults: 9a, OpenSC, RSA >= 2048");
+	CHECK(c.piv_ocsp == PIV_OCSP_OFF && c.piv_ocsp_url == NULL &&
+	    c.piv_ocsp_cache == NULL && c.piv_ocsp_max_age == 0,
+	    "PIV default: no OCSP");
 	CHECK(c.vc.timeout_ms == 30000, "PIV default timeout: %u ms",
 	    c.vc.timeout_ms);
 	cfg_free(&c);

@@ -628,6 +628,26 @@ static const char *const map_names[] = {
 	"e-mail address (its local part, at a piv_domain= domain)",
 };
 
+/*
+ * piv_ocsp=: what the responder (or the cache) said about the card's
+ * certificate, judged by the module's own rule (piv_ocsp_allows).  True
+ * when that is what refuses the card.
+ */
+static bool
+check_ocsp(struct entry *e, const struct cfg *cfg, const struct piv_probe *pr)
+{
+	const struct piv_ocsp_res *o = &pr->ocsp;
+	bool allowed = piv_ocsp_allows(cfg->piv_ocsp, o->st);
+
+	if (cfg->piv_ocsp == PIV_OCSP_OFF || o->st == PIV_OCSP_NONE)
+		return false;
+	add(e, !allowed ? CK_DENY : o->st == PIV_OCSP_GOOD ? CK_OK : CK_WARN,
+	    "ocsp", "OCSP %s: %s%s", piv_ocsp_status_name(o->st), o->why,
+	    allowed && o->st != PIV_OCSP_GOOD ? " (allowed by piv_ocsp=try)" :
+	    "");
+	return !allowed;
+}
+
 static enum yk_result
 check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
@@ -653,7 +673,20 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	} else
 		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
 		    "%s", c->uesc, map_names[cfg->piv_map]);
-	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
+	if (c->o->no_network && cfg->piv_ocsp != PIV_OCSP_OFF) {
+		/* The module's step without its network part: a copy, off. */
+		struct cfg *off = malloc(sizeof(*off));
+
+		if (off == NULL)
+			return YK_NOMEM;
+		*off = *cfg;
+		off->piv_ocsp = PIV_OCSP_OFF;
+		add(e, CK_INFO, "ocsp", "OCSP not asked (--no-network)");
+		r = piv_probe(off, &c->log, c->user, c->pw, &pr);
+		explicit_bzero(off, sizeof(*off));
+		free(off);
+	} else
+		r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
 	if (!pr.loaded) {
 		/* The module's own record of what the reason is about. */
 		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
@@ -663,6 +696,8 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		return r == YK_CONFIG ? YK_CONFIG : YK_UNAVAILABLE;
 	}
 	add(e, CK_OK, "pkcs11", "%s loads", cfg->pkcs11_module);
+	if (check_ocsp(e, cfg, &pr))
+		return r;
 	if (r == YK_OK) {
 		char esc[300];
 
