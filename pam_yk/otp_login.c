@@ -106,8 +106,9 @@ verify(const struct login *lg, const char *otp, const char *id)
 		return YK_REJECTED;
 	case VC_UNAVAILABLE:
 		yk_syslog(log, LOG_ERR, "no verdict on the OTP of %s for %s "
-		    "after %.0f ms: %s", id, esc, res.elapsed_ms, all);
-		return YK_UNAVAILABLE;
+		    "after %.0f ms%s: %s", id, esc, res.elapsed_ms,
+		    res.unreachable ? " (no server reachable)" : "", all);
+		return res.unreachable ? YK_UNREACHABLE : YK_UNAVAILABLE;
 	default:
 		if (va.why[0] != '\0')
 			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
@@ -234,7 +235,7 @@ otp_login(const struct login *lg, const struct conv *cv)
 		r = get_and_check(lg, cv, &tokens, &password);
 	if (r == YK_OK && password != NULL)
 		r = conv_set_authtok(cv, password);
-	if (r == YK_UNAVAILABLE)
+	if (r == YK_UNAVAILABLE || r == YK_UNREACHABLE)
 		conv_error(cv, "The YubiKey validation service cannot be "
 		    "reached.");
 	wipe_free(&password);
