@@ -221,6 +221,16 @@ get_and_check(const struct login *lg, const struct conv *cv,
 }
 
 enum yk_result
+otp_enrolled(const struct login *lg)
+{
+	struct af_entries tokens = { .n = 0 };
+	enum yk_result r = load_tokens(lg, &tokens);
+
+	af_entries_free(&tokens);
+	return r;
+}
+
+enum yk_result
 otp_login(const struct login *lg, const struct conv *cv)
 {
 	struct af_entries tokens = { .n = 0 };

@@ -14,4 +14,11 @@
  */
 enum yk_result otp_login(const struct login *lg, const struct conv *cv);
 
+/*
+ * For a method list (methods.h): is a token ID mapped to the user (the
+ * mapping file otp_login reads)?  YK_OK, YK_NO_TOKENS, or an error that
+ * denies (an unsafe or unreadable file).  Asks nothing.
+ */
+enum yk_result otp_enrolled(const struct login *lg);
+
 #endif
