@@ -188,10 +188,11 @@ say(const struct login *lg, const struct method_choice *mc)
 		    lg->cfg->mode_arg, method_name(mc->mode), esc, mc->why,
 		    mc->skipped[0] ? "; skipped " : "", mc->skipped);
 	else
-		yk_syslog(lg->log, LOG_INFO, "mode=%s: %s decides for %s%s%s%s%s",
-		    lg->cfg->mode_arg, method_name(mc->mode), esc,
+		yk_syslog(lg->log, LOG_INFO, "mode=%s: %s decides for %s%s%s%s%s"
+		    "%s%s", lg->cfg->mode_arg, method_name(mc->mode), esc,
 		    mc->skipped[0] ? "; skipped " : "", mc->skipped,
-		    mc->why[0] ? "; " : "", mc->why);
+		    mc->why[0] ? "; " : "", mc->why,
+		    mc->offline[0] ? "; offline=: " : "", mc->offline);
 }
 
 enum yk_result
