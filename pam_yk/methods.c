@@ -140,6 +140,13 @@ method_choice_free(struct method_choice *mc)
 	mc->piv = NULL;
 }
 
+bool
+methods_falls_back(const struct method_choice *mc, enum yk_result r)
+{
+	return mc->r == YK_OK && mc->mode == MODE_CLIENT && mc->fallback &&
+	    r == YK_UNREACHABLE;
+}
+
 /* One method's login, with that method's configuration. */
 static enum yk_result
 run(const struct login *lg, const struct conv *cv, enum yk_mode m,
@@ -209,7 +216,7 @@ methods_login(const struct login *lg, const struct conv *cv)
 	if (r != YK_OK)
 		goto out;
 	r = run(lg, cv, mc.mode, &mc);
-	if (r != YK_UNREACHABLE || !mc.fallback)
+	if (!methods_falls_back(&mc, r))
 		goto out;
 	/* offline=: only "no server reachable at all" gets here. */
 	yk_syslog(lg->log, LOG_NOTICE, "no validation server reachable for %s: "

@@ -53,6 +53,12 @@ void method_choice_free(struct method_choice *mc);
 const char *method_name(enum yk_mode m);
 
 /*
+ * Does a login that otp's method ended with r fall back (offline=)?  Only
+ * when otp decided for a user with a state file, and r is YK_UNREACHABLE.
+ */
+bool methods_falls_back(const struct method_choice *mc, enum yk_result r);
+
+/*
  * A whole login: methods_choose, one line to the log saying which method
  * decided and why the earlier ones were skipped, that method's login, and
  * the offline fallback.
