@@ -219,6 +219,23 @@ what="nullok, enrolled in none"; drive un
 [ "$GOT" = PAM_SUCCESS ] || fail "$what: $GOT"
 ok "$what: PAM_IGNORE, the stack decides"
 
+# --- the shipped "card, else OTP" examples' pam_yk lines, paths replaced
+printf 'id=1\nkey=%s\nurllist=%s\n' "$CKEY" "$URL" > "$T/pam_yk.conf"
+chmod 600 "$T/pam_yk.conf"
+for ex in sudo-card sshd-card; do
+	line=$(sed -n 's/^auth *\([a-z]*\) *pam_yk\.so /auth \1 pam_yk.so /p' \
+	    "$top_srcdir/examples/pam.d/$ex" | sed "s|pam_yk\.so|$MODULE|;
+	    s|/etc/pam_yk.conf|$T/pam_yk.conf|; s|/etc/pam_yk/piv-ca.pem|$PKI/ca.pem|;
+	    s|/etc/yubikey_mappings|$T/authfile|")
+	case $line in *mode=piv,otp*) ;; *) fail "$ex: no mode=piv,otp line" ;; esac
+	service m "$line pkcs11_module=$SOFTHSM_MODULE pkcs11_uri=pkcs11:token=card1 debug debug_file=$T/debug"
+	what="$ex, a card user"; drive uop $USER_PIN
+	[ "$GOT" = PAM_SUCCESS ] && [ "$PROMPTS" = 1 ] || fail "$what: $GOT"; decides piv uop
+	what="$ex, an OTP user"; fresh; drive uo "$FRESH"
+	[ "$GOT" = PAM_SUCCESS ] && [ "$PROMPTS" = 1 ] || fail "$what: $GOT"; decides otp uo
+	ok "examples/pam.d/$ex: the card user by card, the OTP user by OTP"
+done
+
 # --- bad lists are configuration errors
 for l in otp,otp piv,client,otp otp,sms "otp,,piv" "" OTP; do
 	service m "auth required $MODULE mode=$l $base"
