@@ -113,7 +113,9 @@ median() {
 	    printf "%.2f", m / 1000 }'
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-for s in $SVCS; do eval "m_$s=\$(median \"\$T/t.$s\")"; done
+m_piv=$(median "$T/t.piv") m_listcard=$(median "$T/t.listcard")
+m_otp=$(median "$T/t.otp") m_listnocard=$(median "$T/t.listnocard")
+m_listother=$(median "$T/t.listother")
 r_card=$(calc %.3f "$m_listcard / $m_piv")
 r_nocard=$(calc %.3f "$m_listnocard / $m_otp")
 r_other=$(calc %.3f "$m_listother / $m_otp")
