@@ -166,21 +166,23 @@ option_notes(struct entry *e, const struct cfg *cfg)
 		add(e, CK_WARN, "options", "verbose_otp: the OTP is shown "
 		    "while it is typed");
 	if (cfg->nullok)
-		add(e, CK_INFO, "options", "nullok: %s", cfg->mode == MODE_PIV ?
+		add(e, CK_INFO, "options", "nullok: %s", cfg->nmethods == 1 &&
+		    cfg->mode == MODE_PIV ?
 		    "without a card the module steps aside (PAM_IGNORE)" :
 		    "a user without a token or state passes this line by "
 		    "(PAM_IGNORE)");
-	if (cfg->piv_eku_any && cfg->mode == MODE_PIV)
+	if (cfg->piv_eku_any && (cfg->modes & CFG_IN_PIV))
 		add(e, CK_WARN, "options", "piv_eku=any: certificates for any "
 		    "purpose (e-mail, code signing) may log in");
-	if (cfg->piv_min_rsa_bits < 2048 && cfg->mode == MODE_PIV)
+	if (cfg->piv_min_rsa_bits < 2048 && (cfg->modes & CFG_IN_PIV))
 		add(e, CK_WARN, "options", "piv_min_rsa_bits=%u: RSA keys "
 		    "under 2048 bits are accepted in the chain",
 		    cfg->piv_min_rsa_bits);
-	if (cfg->mode == MODE_CLIENT && !cfg->have_key)
+	if ((cfg->modes & CFG_IN_CLIENT) && !cfg->have_key)
 		add(e, CK_WARN, "options", "no key=: the servers' replies "
 		    "cannot be authenticated, only TLS protects them");
-	for (size_t i = 0; cfg->mode == MODE_CLIENT && i < cfg->vc.nurls; i++)
+	for (size_t i = 0; (cfg->modes & CFG_IN_CLIENT) && i < cfg->vc.nurls;
+	    i++)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0)
 			add(e, CK_WARN, "options", "%s is plain http://: OTPs "
 			    "travel in clear text (the replies are signed with "
