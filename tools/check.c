@@ -795,7 +795,7 @@ check_list(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		add(e, CK_INFO, "methods", "skipped %s", mc.skipped);
 	if (r == YK_NO_TOKENS) {
 		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "methods", "%s is "
-		    "enrolled in none of them%s", c->uesc, steps_aside(cfg) ?
+		    "not enrolled in any of them%s", c->uesc, steps_aside(cfg) ?
 		    ": nullok passes the user on (PAM_IGNORE)" : ": every "
 		    "login fails (PAM_USER_UNKNOWN)");
 		return r;
