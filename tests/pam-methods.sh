@@ -13,6 +13,7 @@
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements
+fakep11_copy
 NSSW=$(wrapper nss_wrapper)
 [ -n "$NSSW" ] || skip "libnss-wrapper is not installed"
 [ -f "$FAKEYK" ] || fail "no $FAKEYK"
@@ -212,6 +213,30 @@ what="piv's trust anchors missing"; fresh; drive uo "$FRESH"
 [ "$GOT" = PAM_SERVICE_ERR ] && [ "$PROMPTS" = 0 ] ||
 	{ cat "$T/out" "$T/debug" >&2; fail "$what: $GOT after $PROMPTS questions"; }
 ok "$what: PAM_SERVICE_ERR, otp not tried"
+
+# --- looking for the card has a deadline: a card that never answers
+# denies within timeout= (+1 s), asks nothing, and otp is not tried
+if [ -f "$FAKEP11" ]; then
+	FAKEP11_MODULE=$SOFTHSM_MODULE; export FAKEP11_MODULE
+	service m "auth required $MODULE mode=piv,otp $base pkcs11_module=$FAKEP11 timeout=2"
+	for at in initialize find; do
+		what="a card that hangs in $at"
+		fresh
+		t0=$(now_ms)
+		FAKEP11_HANG=$at; export FAKEP11_HANG
+		drive uo "$FRESH"
+		unset FAKEP11_HANG
+		ms=$(($(now_ms) - t0))
+		[ "$GOT" = PAM_AUTH_ERR ] && [ "$PROMPTS" = 0 ] ||
+			{ cat "$T/out" "$T/debug" >&2; fail "$what: $GOT after $PROMPTS questions"; }
+		[ $ms -lt 6000 ] || fail "$what: $ms ms with timeout=2"
+		grep -q "did not answer within timeout=2 s" "$T/debug" ||
+			{ cat "$T/debug" >&2; fail "$what: not logged"; }
+		ok "$what: denied in $ms ms, nothing asked, otp not tried"
+	done
+else
+	echo "SKIP: no $FAKEP11: the hanging card cases"
+fi
 
 # --- nullok: enrolled in none steps aside; a list is never nullok's "no card"
 service m "auth required $MODULE mode=piv,otp $base nullok" "auth required pam_permit.so"
