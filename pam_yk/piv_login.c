@@ -487,6 +487,23 @@ finish(const struct login *lg, struct piv_run *run, enum yk_result r,
 	return r;
 }
 
+/* The trust anchors load and pkcs11_module= is safe to load: YK_CONFIG. */
+static enum yk_result
+piv_config_ok(const struct cfg *cfg, char *why, size_t len)
+{
+	X509_STORE *store = piv_trust_load(cfg, why, len);
+	const char *bad;
+
+	if (store == NULL)
+		return YK_CONFIG;
+	X509_STORE_free(store);
+	if ((bad = p11_module_unsafe(cfg->pkcs11_module)) != NULL) {
+		snprintf(why, len, "%s: %s", cfg->pkcs11_module, bad);
+		return YK_CONFIG;
+	}
+	return YK_OK;
+}
+
 enum yk_result
 piv_enrolled(const struct login *lg, struct piv_found **found, char *why,
     size_t len)
@@ -499,6 +516,23 @@ piv_enrolled(const struct login *lg, struct piv_found **found, char *why,
 	snprintf(why, len, "%s", "out of memory");
 	if (f == NULL)
 		return YK_NOMEM;
+	/*
+	 * The configuration is checked for every user (a mistake is never
+	 * hidden by users without a card), but no card is looked for when
+	 * none could be the user's.
+	 */
+	if ((r = piv_config_ok(lg->cfg, why, len)) != YK_OK) {
+		free(f);
+		return r;
+	}
+	r = piv_map_possible(lg->cfg, lg->log, lg->user, lg->pw);
+	if (r != YK_OK) {
+		snprintf(why, len, "%s", r == YK_NO_TOKENS ? "no certificate "
+		    "fingerprint (sha256=) is mapped to the user" :
+		    "the mapping file cannot be used");
+		free(f);
+		return r;
+	}
 	r = begin(&f->run, lg, &loaded, &f->modfault, &none, &f->why);
 	snprintf(why, len, "%s%s%s", f->modfault ? lg->cfg->pkcs11_module :
 	    "", f->modfault ? ": " : "", f->why != NULL ? f->why : "");

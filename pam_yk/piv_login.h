@@ -49,8 +49,9 @@ enum yk_result piv_login(const struct login *lg, const struct conv *cv);
 /*
  * For a method list (methods.h): is the user enrolled in PIV here, i.e.
  * does a token hold a certificate that passes the policy and maps to
- * them?  piv_probe's steps (never a PIN, never a signature), within
- * timeout=.  YK_OK with *found: the card, for piv_login_found, so that a
+ * them?  With piv_map=authfile and no sha256= entry mapped to the user,
+ * no: YK_NO_TOKENS without looking (piv_map_possible).  Else piv_probe's
+ * steps (never a PIN, never a signature), within timeout=.  YK_OK with *found: the card, for piv_login_found, so that a
  * login looks for it once.  YK_NO_TOKENS when not: no token, no
  * certificate in the slot, or only certificates that are refused or name
  * someone else.  Any other result denies (the module's files, the trust

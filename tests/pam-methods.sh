@@ -224,7 +224,7 @@ if [ -f "$FAKEP11" ]; then
 		fresh
 		t0=$(now_ms)
 		FAKEP11_HANG=$at; export FAKEP11_HANG
-		drive uo "$FRESH"
+		drive uop "$FRESH"
 		unset FAKEP11_HANG
 		ms=$(($(now_ms) - t0))
 		[ "$GOT" = PAM_AUTH_ERR ] && [ "$PROMPTS" = 0 ] ||
@@ -234,6 +234,16 @@ if [ -f "$FAKEP11" ]; then
 			{ cat "$T/debug" >&2; fail "$what: not logged"; }
 		ok "$what: denied in $ms ms, nothing asked, otp not tried"
 	done
+	# piv_map=authfile: no card is looked for a user without sha256=
+	FAKEP11_LOG=$T/p11.log; export FAKEP11_LOG
+	: > "$T/p11.log"; fresh; drive uo "$FRESH"
+	[ "$GOT" = PAM_SUCCESS ] && [ ! -s "$T/p11.log" ] ||
+		fail "uo: $GOT, the module was called: $(head -n 3 "$T/p11.log")"
+	: > "$T/p11.log"; drive uop $USER_PIN
+	[ "$GOT" = PAM_SUCCESS ] && [ -s "$T/p11.log" ] ||
+		fail "uop: $GOT, the card was not looked for"
+	unset FAKEP11_LOG
+	ok "no sha256= mapped: no card looked for; one mapped: looked for"
 else
 	echo "SKIP: no $FAKEP11: the hanging card cases"
 fi
