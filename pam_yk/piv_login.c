@@ -228,6 +228,7 @@ struct piv_run {
 	struct piv_work		*w;
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
+	X509_STORE		*trust;	/* loaded before begin, or NULL */
 	bool			dead;	/* a worker was abandoned */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
@@ -346,7 +347,10 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 	enum yk_result r;
 
 	*loaded = *modfault = *none = false;
-	if ((store = piv_trust_load(cfg, run->buf, sizeof(run->buf))) == NULL) {
+	store = run->trust;	/* begin owns it now */
+	run->trust = NULL;
+	if (store == NULL && (store = piv_trust_load(cfg, run->buf,
+	    sizeof(run->buf))) == NULL) {
 		*why = run->buf;
 		return YK_CONFIG;
 	}
@@ -487,18 +491,22 @@ finish(const struct login *lg, struct piv_run *run, enum yk_result r,
 	return r;
 }
 
-/* The trust anchors load and pkcs11_module= is safe to load: YK_CONFIG. */
+/*
+ * The trust anchors load (into *store, for begin) and pkcs11_module= is
+ * safe to load; else YK_CONFIG with why.
+ */
 static enum yk_result
-piv_config_ok(const struct cfg *cfg, char *why, size_t len)
+piv_config_ok(const struct cfg *cfg, X509_STORE **store, char *why,
+    size_t len)
 {
-	X509_STORE *store = piv_trust_load(cfg, why, len);
 	const char *bad;
 
-	if (store == NULL)
+	if ((*store = piv_trust_load(cfg, why, len)) == NULL)
 		return YK_CONFIG;
-	X509_STORE_free(store);
 	if ((bad = p11_module_unsafe(cfg->pkcs11_module)) != NULL) {
 		snprintf(why, len, "%s: %s", cfg->pkcs11_module, bad);
+		X509_STORE_free(*store);
+		*store = NULL;
 		return YK_CONFIG;
 	}
 	return YK_OK;
@@ -521,7 +529,7 @@ piv_enrolled(const struct login *lg, struct piv_found **found, char *why,
 	 * hidden by users without a card), but no card is looked for when
 	 * none could be the user's.
 	 */
-	if ((r = piv_config_ok(lg->cfg, why, len)) != YK_OK) {
+	if ((r = piv_config_ok(lg->cfg, &f->run.trust, why, len)) != YK_OK) {
 		free(f);
 		return r;
 	}
@@ -530,6 +538,7 @@ piv_enrolled(const struct login *lg, struct piv_found **found, char *why,
 		snprintf(why, len, "%s", r == YK_NO_TOKENS ? "no certificate "
 		    "fingerprint (sha256=) is mapped to the user" :
 		    "the mapping file cannot be used");
+		X509_STORE_free(f->run.trust);
 		free(f);
 		return r;
 	}

@@ -10,11 +10,12 @@
 #               (piv decides: the card found while looking is the one
 #               the login uses)
 #   OTP user    mode=piv,otp     against  mode=client
-#               - "no card": no token matches pkcs11_uri= (the PKCS#11
-#                 module is still loaded and asked);
-#               - "other's card": the card holds the card user's
-#                 certificate, which is checked and found not to be
-#                 the OTP user's
+#               - "no sha256=": piv_map=authfile and no fingerprint is
+#                 mapped to the user, so no card is looked for;
+#               - "other's card": piv_map=cn, so the card must be looked
+#                 at: the PKCS#11 module is loaded, the card holds the
+#                 card user's certificate, which is checked and found
+#                 not to name the OTP user
 #
 # One SoftHSM token (alice-p256's certificate and key at CKA_ID 01) and
 # ykvald on loopback.  Each login must succeed before anything is timed;
@@ -72,7 +73,7 @@ service piv "auth required $MODULE mode=piv $pivargs authfile=$T/authfile pkcs11
 service listcard "auth required $MODULE mode=piv,otp $pivargs $otpargs pkcs11_uri=pkcs11:token=card1"
 service otp "auth required $MODULE mode=client $otpargs"
 service listnocard "auth required $MODULE mode=piv,otp $pivargs $otpargs pkcs11_uri=pkcs11:token=nosuchcard"
-service listother "auth required $MODULE mode=piv,otp $pivargs $otpargs pkcs11_uri=pkcs11:token=card1"
+service listother "auth required $MODULE mode=piv,otp $pivargs $otpargs piv_map=cn pkcs11_uri=pkcs11:token=card1"
 
 ctr=1 use=0
 fresh() {
@@ -122,7 +123,7 @@ r_other=$(calc %.3f "$m_listother / $m_otp")
 echo "mode=piv,otp against one method, $N logins each, medians (ms),"
 echo "pamdrive + nss_wrapper, SoftHSM, ykvald on loopback:"
 printf '  card user:  mode=piv %8s   mode=piv,otp %8s   ratio %s\n' "$m_piv" "$m_listcard" "$r_card"
-printf '  OTP user:   mode=client %5s   no card      %8s   ratio %s\n' "$m_otp" "$m_listnocard" "$r_nocard"
+printf '  OTP user:   mode=client %5s   no sha256=   %8s   ratio %s\n' "$m_otp" "$m_listnocard" "$r_nocard"
 printf '              %18s other'"'"'s card %8s   ratio %s\n' "" "$m_listother" "$r_other"
 echo "goal: each ratio <= $GOAL"
 bad=0
