@@ -35,6 +35,9 @@ defaults(struct cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = MODE_CLIENT;
+	cfg->methods[0] = MODE_CLIENT;
+	cfg->nmethods = 1;
+	cfg->modes = CFG_IN_CLIENT;
 	cfg->token_id_len = CFG_DEFAULT_TOKEN_ID_LEN;
 	cfg->pkcs11_module = PKCS11_DEFAULT_MODULE;
 	cfg->piv_uri.id[0] = 0x01;	/* 9a, PIV Authentication */
@@ -245,7 +248,7 @@ set_chalresp_path(struct cfg *cfg, const char *v, unsigned long n,
 static enum cfg_err
 check_prompt(const struct cfg *cfg, char *errbuf, size_t errlen)
 {
-	if (cfg->mode == MODE_CHALRESP && cfg->prompt != NULL &&
+	if ((cfg->modes & CFG_IN_CHALRESP) && cfg->prompt != NULL &&
 	    cfg_cue_bad(cfg->prompt) != NULL)
 		BAD(CFG_E_VALUE, "prompt: in challenge-response mode, "
 		    "expected %s", cfg_cue_bad(cfg->prompt));
@@ -454,6 +457,103 @@ LDAP_TEXT_SETTER(yubi_attr_prefix)
 LDAP_TEXT_SETTER(ldap_bind_user)
 LDAP_TEXT_SETTER(ldap_bind_password)
 
+/* The words of mode=: cfg_mode_names, and otp (issue 16's name). */
+static enum yk_mode
+mode_word(const char *w, size_t len, bool *found)
+{
+	static const char otp[] = "otp";
+
+	*found = true;
+	for (unsigned m = 0; cfg_mode_names[m] != NULL; m++)
+		if (strlen(cfg_mode_names[m]) == len &&
+		    strncmp(w, cfg_mode_names[m], len) == 0)
+			return (enum yk_mode)m;
+	if (len == sizeof(otp) - 1 && strncmp(w, otp, len) == 0)
+		return MODE_CLIENT;
+	*found = false;
+	return MODE_CLIENT;
+}
+
+/*
+ * mode=piv,otp: one method or a comma-separated list, each at most once
+ * (client and otp are the same method).  An unknown or repeated word is
+ * an error, never skipped.
+ */
+static enum cfg_err
+set_mode(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	enum yk_mode list[CFG_MAX_METHODS];
+	unsigned seen = 0;
+	size_t k = 0, len;
+	bool found;
+
+	for (const char *p = v;; p += len + 1) {
+		enum yk_mode m;
+
+		len = strcspn(p, ",");
+		m = mode_word(p, len, &found);
+		if (!found) {
+			bool shown = len > 0 && len <= 40;
+
+			for (size_t i = 0; shown && i < len; i++)
+				shown = p[i] > 0x20 && p[i] < 0x7f;
+			BAD(CFG_E_VALUE, "mode: expected client (or otp), "
+			    "challenge-response, piv, or a comma-separated list "
+			    "of them%s%.*s%s", shown ? ", not '" : " (an empty "
+			    "or unprintable entry)", shown ? (int)len : 0, p,
+			    shown ? "'" : "");
+		}
+		if (seen & CFG_IN(m))	/* the word is known: printable */
+			BAD(CFG_E_VALUE, "mode: %.*s is listed twice (client "
+			    "and otp are one method)", (int)len, p);
+		seen |= CFG_IN(m);
+		list[k++] = m;		/* at most 3: none repeats */
+		if (p[len] == '\0')
+			break;
+	}
+	memcpy(cfg->methods, list, k * sizeof(list[0]));
+	cfg->nmethods = k;
+	cfg->mode = list[0];
+	cfg->modes = seen;
+	cfg->mode_arg = v;
+	return CFG_OK;
+}
+
+static enum cfg_err
+set_offline(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
+    size_t errlen)
+{
+	cfg->offline = true;	/* the one word: challenge-response */
+	return CFG_OK;
+}
+
+/* Where the list puts challenge-response, or -1. */
+static int
+method_pos(const struct cfg *cfg, enum yk_mode m)
+{
+	for (size_t i = 0; i < cfg->nmethods; i++)
+		if (cfg->methods[i] == m)
+			return (int)i;
+	return -1;
+}
+
+/* offline= is otp's fallback: both methods listed, otp first. */
+static enum cfg_err
+check_offline(const struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	int cr = method_pos(cfg, MODE_CHALRESP);
+
+	if (cr < 0)
+		BAD(CFG_E_MISSING, "offline: mode= must list challenge-response "
+		    "too (e.g. mode=otp,challenge-response)");
+	if (cr < method_pos(cfg, MODE_CLIENT))
+		BAD(CFG_E_CONFLICT, "offline: mode= lists challenge-response "
+		    "before otp, so a user with both never uses otp and never "
+		    "falls back");
+	return CFG_OK;
+}
+
 static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
     char *errbuf, size_t errlen);
 
@@ -485,6 +585,8 @@ static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
 				    .mode_note = LDAP_NOTE)
 #define LDAP_FLAG(n, f)		FLAG_IN(n, f, CFG_IN_CLIENT, LDAP_NOTE)
 
+static const char *const offline_words[] = { "challenge-response", NULL };
+
 #define FIRST_PASS_NOTE	" (an earlier module's password is sent to the card " \
 	"only with use_authtok_as_pin)"
 
@@ -500,7 +602,10 @@ const struct cfg_option cfg_options[] = {
 	    CFG_IN_CLIENT | CFG_IN_CHALRESP, FIRST_PASS_NOTE),
 	FLAG("always_prompt", always_prompt),
 	FLAG("verbose_otp", verbose_otp),
-	ENUM("mode", mode, cfg_mode_names),
+	CUSTOM("mode", set_mode),
+	ROW("offline", CFG_ENUM, CFG_IN_CLIENT, .set = set_offline,
+	    .values = offline_words, .check = check_offline,
+	    .mode_note = " (it is the fallback of otp)"),
 	UINT("id", client_id, 1, 2147483647,
 	    "a client id from 1 to 2147483647"),
 	CUSTOM("key", set_key, .secret = CFG_SECRET),
@@ -830,8 +935,10 @@ static enum cfg_err
 fits(const struct cfg *cfg, const struct cfg_option *o, char *errbuf,
     size_t errlen)
 {
-	if (!(o->modes & CFG_IN(cfg->mode)))
-		BAD(CFG_E_MODE, "%s: does not apply to mode=%s%s", o->name,
+	/* An option of one method is fine in a list that has that method. */
+	if (!(o->modes & cfg->modes))
+		BAD(CFG_E_MODE, "%s: does not apply to mode=%.80s%s", o->name,
+		    cfg->mode_arg != NULL ? cfg->mode_arg :
 		    cfg_mode_names[cfg->mode], o->mode_note ? o->mode_note : "");
 	return o->check != NULL ? o->check(cfg, errbuf, errlen) : CFG_OK;
 }
@@ -982,6 +1089,10 @@ check_ldap(struct cfg *cfg, char *errbuf, size_t errlen)
 	if (cfg->ldap_bind_as_user && cfg->ldap_bind_user != NULL)
 		BAD(CFG_E_CONFLICT, "ldap_bind_as_user and ldap_bind_user "
 		    "exclude each other");
+	if (cfg->ldap_bind_as_user && cfg->nmethods > 1)
+		BAD(CFG_E_CONFLICT, "ldap_bind_as_user: a method list looks "
+		    "the user up before asking anything, so there is no "
+		    "password to bind with");
 	if ((cfg->ldap_clientcertfile == NULL) !=
 	    (cfg->ldap_clientkeyfile == NULL))
 		BAD(CFG_E_MISSING, "ldap_clientcertfile and ldap_clientkeyfile "
@@ -998,12 +1109,13 @@ static enum cfg_err
 check(struct cfg *cfg, char *errbuf, size_t errlen)
 {
 	char shown[128];
+	unsigned client_ms;
 	enum cfg_err r;
 
 	if (cfg->use_first_pass && cfg->try_first_pass)
 		BAD(CFG_E_CONFLICT, "use_first_pass and try_first_pass exclude "
 		    "each other");
-	if (cfg->mode == MODE_PIV && cfg->piv_cafile == NULL &&
+	if ((cfg->modes & CFG_IN_PIV) && cfg->piv_cafile == NULL &&
 	    cfg->piv_capath == NULL)
 		BAD(CFG_E_MISSING, "piv_cafile or piv_capath: PIV mode needs "
 		    "trust anchors");
@@ -1011,7 +1123,7 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 		if (cfg->given[i] &&
 		    (r = fits(cfg, &cfg_options[i], errbuf, errlen)) != CFG_OK)
 			return r;
-	if (cfg->mode == MODE_PIV && (cfg->piv_map == PIV_MAP_UPN ||
+	if ((cfg->modes & CFG_IN_PIV) && (cfg->piv_map == PIV_MAP_UPN ||
 	    cfg->piv_map == PIV_MAP_EMAIL) && cfg->npiv_domains == 0)
 		BAD(CFG_E_MISSING, "piv_domain: piv_map=%s needs the domain(s) "
 		    "to accept after the '@'", piv_maps[cfg->piv_map]);
@@ -1022,7 +1134,7 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 		cfg->vc.timeout_ms = cfg->timeout_s * 1000;
 	else if (cfg->mode == MODE_PIV)
 		cfg->vc.timeout_ms = CFG_PIV_TIMEOUT_MS;
-	if (cfg->mode != MODE_CLIENT)
+	if (!(cfg->modes & CFG_IN_CLIENT))
 		return CFG_OK;
 	if (!cfg->have_id)
 		BAD(CFG_E_MISSING, "id: the API client id is required in client "
@@ -1039,8 +1151,10 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 			    "no key= is set, so its answers could be forged",
 			    request_url_shown(cfg->vc.urls[i], shown,
 			    sizeof(shown)));
-	cfg->vc.connect_timeout_ms = cfg->vc.timeout_ms < 3000 ?
-	    cfg->vc.timeout_ms : 3000;
+	/* otp's own timeout, also when a PIV list's first method is piv */
+	client_ms = cfg->have_timeout ? cfg->vc.timeout_ms :
+	    CFG_DEFAULT_TIMEOUT_MS;
+	cfg->vc.connect_timeout_ms = client_ms < 3000 ? client_ms : 3000;
 	return CFG_OK;
 }
 
@@ -1087,13 +1201,33 @@ cfg_check_value(const char *name, const char *value, enum yk_mode mode,
 	if (o == NULL || strchr(name, '=') != NULL)
 		return unknown(name, errbuf, errlen);
 	defaults(&c);
-	c.mode = mode;
+	c.mode = c.methods[0] = mode;
+	c.modes = CFG_IN(mode);
 	r = set_option(&c, o, o->kind == CFG_FLAG ? NULL : value, errbuf,
 	    errlen);
 	if (r == CFG_OK)
 		r = fits(&c, o, errbuf, errlen);
 	cfg_free(&c);
 	return r;
+}
+
+void
+cfg_method(const struct cfg *cfg, enum yk_mode m, struct cfg *out)
+{
+	*out = *cfg;
+	out->mode = out->methods[0] = m;
+	out->nmethods = 1;
+	out->modes = CFG_IN(m);
+	out->nowned = 0;	/* borrowed: cfg frees them */
+	if (!cfg->have_timeout)
+		out->vc.timeout_ms = m == MODE_PIV ? CFG_PIV_TIMEOUT_MS :
+		    CFG_DEFAULT_TIMEOUT_MS;
+}
+
+bool
+cfg_has_method(const struct cfg *cfg, enum yk_mode m)
+{
+	return method_pos(cfg, m) >= 0;
 }
 
 void

@@ -16,6 +16,7 @@
 #define CFG_MAX_PIV_DOMAINS	16
 #define CFG_DEFAULT_MIN_RSA_BITS	2048
 #define CFG_MAX_OPTIONS		128	/* rows of cfg_options[] */
+#define CFG_MAX_METHODS		3	/* mode=otp,challenge-response,piv */
 
 enum yk_mode {
 	MODE_CLIENT,
@@ -38,7 +39,18 @@ enum piv_map {
 };
 
 struct cfg {
+	/*
+	 * mode=A,B,...: the methods in the order given, each at most once
+	 * (methods.h decides which one a user gets); mode is the first, and
+	 * modes has the bit CFG_IN(m) of each.  A method runs with the copy
+	 * that cfg_method makes, in which its mode is the only one.
+	 */
 	enum yk_mode	mode;
+	enum yk_mode	methods[CFG_MAX_METHODS];
+	size_t		nmethods;
+	unsigned	modes;
+	const char	*mode_arg;	/* mode='s value as given, or NULL */
+	bool		offline;	/* offline=challenge-response */
 	struct vc_cfg	vc;		/* id, key, urls, TLS, proxy, timeout */
 	bool		have_id, have_key;
 	bool		have_timeout;	/* timeout= was given */
@@ -143,6 +155,17 @@ enum cfg_err cfg_check_arg(const char *arg, char *errbuf, size_t errlen);
 enum cfg_err cfg_check_value(const char *name, const char *value,
     enum yk_mode mode, char *errbuf, size_t errlen);
 
+/*
+ * The configuration one method of cfg's list runs with: a shallow copy in
+ * which m is the only mode, with m's default timeout unless timeout= was
+ * given (piv: CFG_PIV_TIMEOUT_MS).  It borrows cfg's strings: never
+ * cfg_free it; wipe it with explicit_bzero when done (it holds key=).
+ */
+void cfg_method(const struct cfg *cfg, enum yk_mode m, struct cfg *out);
+
+/* Is m in cfg's list? */
+bool cfg_has_method(const struct cfg *cfg, enum yk_mode m);
+
 /* Hand a heap string (or NULL) to cfg, freed by cfg_free; NULL when full. */
 char *cfg_own(struct cfg *cfg, char *s);
 
@@ -244,7 +267,7 @@ const char *cfg_nearest(const char *arg, char *buf, size_t len);
  * password, or an unknown option misspelt from a secret one (kye=).
  */
 bool cfg_arg_secret(const char *arg);
-/* The names of the modes, as mode= takes them. */
+/* The names of the modes, as mode= takes them (otp is client's alias). */
 extern const char *const cfg_mode_names[];
 
 #endif

@@ -166,6 +166,56 @@ cr_login(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	return r;
 }
 
+/* As the files' owner: is there a state file in pl->dir? */
+static enum yk_result
+has_state(struct cr_place *pl, const char **why)
+{
+	struct cr_listing ls;
+	enum yk_result r = cr_place_open(pl, why);
+
+	if (r != YK_OK)
+		return r;
+	if (cr_files_scan(pl, &ls) != 0) {
+		*why = "cannot be listed";
+		r = YK_MAPPING_ERROR;
+	} else if (ls.n == 0 && !ls.plain && !ls.clash)
+		r = YK_NO_TOKENS;	/* a clash is a file: it denies later */
+	cr_place_close(pl);
+	return r;
+}
+
+enum yk_result
+chalresp_enrolled(const struct login *lg, const char **why)
+{
+	struct cr_place pl;
+	struct privs saved;
+	enum yk_result r;
+	char esc[64];
+
+	*why = NULL;
+	if (helper_needed(lg->cfg)) {
+		*why = "root's chalresp_path cannot be read here (not root): "
+		    "counted as enrolled, the helper decides";
+		return YK_OK;
+	}
+	if (cr_place_set(lg->cfg, lg->pw, &pl, why) != 0)
+		return lg->pw == NULL ? YK_USER_UNKNOWN : YK_MAPPING_ERROR;
+	if (lg->cfg->chalresp_path == NULL && privs_drop(lg->pw, &saved) != 0) {
+		*why = "cannot switch to the user to read the state directory";
+		return YK_SYSTEM;
+	}
+	r = has_state(&pl, why);
+	if (lg->cfg->chalresp_path == NULL && privs_restore(&saved) != 0) {
+		yk_syslog(lg->log, LOG_CRIT, "cannot restore privileges");
+		*why = "cannot restore privileges";
+		return YK_SYSTEM;
+	}
+	if (r != YK_OK && r != YK_NO_TOKENS)
+		yk_syslog(lg->log, LOG_ERR, "challenge-response for %s: %s %s",
+		    log_escape(lg->user, esc, sizeof(esc)), pl.dir, *why);
+	return r;
+}
+
 enum yk_result
 chalresp_login(const struct login *lg, const struct conv *cv)
 {

@@ -33,4 +33,13 @@ enum yk_result chalresp_login(const struct login *lg, const struct conv *cv);
 enum yk_result chalresp_login_at(const struct login *lg,
     const struct conv *cv, int dir);
 
+/*
+ * For a method list (methods.h): has the user a challenge-response state
+ * file (cr_files_scan in the directory chalresp_login uses, read the way
+ * it reads it)?  YK_OK, YK_NO_TOKENS, or an error that denies (an unsafe
+ * directory), with *why.  No key is asked.  Where only the setuid helper
+ * can read root's chalresp_path (not root), YK_OK with *why saying so.
+ */
+enum yk_result chalresp_enrolled(const struct login *lg, const char **why);
+
 #endif

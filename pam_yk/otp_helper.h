@@ -26,7 +26,9 @@
  *
  *	reply IDX HTTP LEN ERROR\n	then LEN bytes of body
  *
- * (ERROR is empty when the transfer worked).  The program exits 0 when
+ * (ERROR is empty when the transfer worked; when it failed, HTTP is 0 if
+ * no reply came at all -- refused, timed out, TLS failed -- and 1 if a
+ * server answered, badly).  The program exits 0 when
  * every transfer is reported or its deadline passed.
  */
 #ifndef YK_VALIDATE_H

@@ -152,7 +152,8 @@ validate_reply_head(const struct vc_reply *r, char *head)
 				*p = '?';
 	}
 	n = snprintf(head, VALIDATE_HEAD_MAX, "reply %zu %ld %zu %s\n", r->idx,
-	    r->error != NULL ? 0L : r->http, r->error != NULL ? (size_t)0 :
+	    r->error == NULL ? r->http : r->unreachable ? 0L : 1L,
+	    r->error != NULL ? (size_t)0 :
 	    r->len, err);
 	return n < 0 ? 0 : (size_t)n;
 }
@@ -192,6 +193,7 @@ validate_parse_reply(const char *buf, size_t have, size_t n,
 	if (*err != '\0') {
 		snprintf(errbuf, errlen, "%s", err);
 		out->error = errbuf;
+		out->unreachable = http == 0;
 	} else {
 		out->http = (long)http;
 		memcpy(out->body, nl + 1, len);

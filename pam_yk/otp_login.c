@@ -137,8 +137,9 @@ verify(const struct login *lg, const char *otp, const char *id,
 		return YK_REJECTED;
 	case VC_UNAVAILABLE:
 		yk_syslog(log, LOG_ERR, "no verdict on the OTP of %s for %s "
-		    "after %.0f ms: %s", id, esc, res.elapsed_ms, all);
-		return YK_UNAVAILABLE;
+		    "after %.0f ms%s: %s", id, esc, res.elapsed_ms,
+		    res.unreachable ? " (no server reachable)" : "", all);
+		return res.unreachable ? YK_UNREACHABLE : YK_UNAVAILABLE;
 	default:
 		if (va.why[0] != '\0')
 			yk_syslog(log, LOG_ERR, "cannot check the OTP of %s for "
@@ -267,15 +268,55 @@ get_and_check(const struct login *lg, const struct conv *cv,
 	return r;
 }
 
+/* What otp_enrolled loaded, for the login that follows (one lookup). */
+struct otp_found {
+	struct tokens	t;
+};
+
+void
+otp_found_free(struct otp_found *f)
+{
+	if (f == NULL)
+		return;
+	af_entries_free(&f->t.e);
+	free(f);
+}
+
 enum yk_result
-otp_login(const struct login *lg, const struct conv *cv)
+otp_enrolled(const struct login *lg, struct otp_found **found)
+{
+	struct otp_found *f = calloc(1, sizeof(*f));
+	enum yk_result r = YK_SYSTEM;
+
+	*found = NULL;
+	if (f == NULL)
+		goto out;
+	/* ldap_bind_as_user needs the password: cfg refuses it in a list. */
+	r = load_tokens(lg, NULL, &f->t);
+	if (r == YK_OK) {
+		*found = f;
+		f = NULL;
+	}
+out:
+	otp_found_free(f);
+	return r;
+}
+
+enum yk_result
+otp_login_found(const struct login *lg, const struct conv *cv,
+    struct otp_found *found)
 {
 	struct tokens tokens = { .loaded = false };
 	const struct cfg *cfg = lg->cfg;
 	char *password = NULL;
 	enum yk_result r;
 
-	if (cfg->ldap_uris != NULL && (cfg->always_prompt ||
+	if (found != NULL) {		/* the lookup otp_enrolled made */
+		tokens = found->t;
+		found->t.e = (struct af_entries){ .n = 0 };
+		otp_found_free(found);
+		r = get_and_check(lg, cv, &tokens, &password);
+	} else if (cfg->ldap_uris != NULL && (cfg->always_prompt ||
 	    cfg->ldap_bind_as_user))
 		/* The one search comes after the input (struct tokens). */
 		r = get_and_check(lg, cv, &tokens, &password);
@@ -287,11 +328,17 @@ otp_login(const struct login *lg, const struct conv *cv)
 		r = get_and_check(lg, cv, &tokens, &password);
 	if (r == YK_OK && password != NULL)
 		r = conv_set_authtok(cv, password);
-	if (r == YK_UNAVAILABLE)
+	if (r == YK_UNAVAILABLE || r == YK_UNREACHABLE)
 		conv_error(cv, tokens.unavailable ? "The directory of "
 		    "YubiKeys cannot be reached." : "The YubiKey validation "
 		    "service cannot be reached.");
 	wipe_free(&password);
 	af_entries_free(&tokens.e);
 	return r;
+}
+
+enum yk_result
+otp_login(const struct login *lg, const struct conv *cv)
+{
+	return otp_login_found(lg, cv, NULL);
 }

@@ -16,12 +16,10 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
-#include "cr_login.h"
 #include "log.h"
 #include "login.h"
-#include "otp_login.h"
+#include "methods.h"
 #include "pamcode.h"
-#include "piv_login.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -89,26 +87,6 @@ error(void *arg, const char *text)
 		pam_error(c->pamh, "%s", text);
 }
 
-/* The methods, by mode= (cfg.h). */
-static const struct method {
-	enum yk_mode	mode;
-	const char	*name;
-	enum yk_result	(*login)(const struct login *, const struct conv *);
-} methods[] = {
-	{ MODE_CLIENT,		"online OTP",		otp_login },
-	{ MODE_CHALRESP,	"challenge-response",	chalresp_login },
-	{ MODE_PIV,		"PIV",			piv_login },
-};
-
-static const struct method *
-method_of(enum yk_mode mode)
-{
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].mode == mode)
-			return &methods[i];
-	return NULL;
-}
-
 static enum yk_result
 authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
     const struct yk_log *log, const char *user)
@@ -116,7 +94,6 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 	struct pam_conv_arg ca = { pamh, ((unsigned)flags & PAM_SILENT) != 0 };
 	struct conv cv = { ask, authtok, set_authtok, info, error, &ca };
 	struct login lg = { cfg, log, user, NULL };
-	const struct method *m = method_of(cfg->mode);
 	struct passwd pwbuf, *pw = NULL;
 	char buf[16384];
 	enum yk_result r = YK_USER_UNKNOWN;
@@ -132,12 +109,7 @@ authenticate(pam_handle_t *pamh, int flags, const struct cfg *cfg,
 	if (pw != NULL)
 		lg.user = pw->pw_name;
 	lg.pw = pw;
-	if (m == NULL) {
-		r = YK_CONFIG;
-		goto out;
-	}
-	yk_debug(log, "method: %s", m->name);
-	r = m->login(&lg, &cv);
+	r = methods_login(&lg, &cv);
 out:
 	explicit_bzero(buf, sizeof(buf));
 	return r;

@@ -13,8 +13,11 @@ yk_pam_code(enum yk_result r, const struct cfg *cfg)
 	case YK_OK:		return PAM_SUCCESS;
 	case YK_NO_TOKENS:	return cfg->nullok ? PAM_IGNORE : PAM_USER_UNKNOWN;
 	case YK_USER_UNKNOWN:	return PAM_USER_UNKNOWN;
-	case YK_UNAVAILABLE:	/* PIV: no card; nullok lets others decide */
-		return cfg->mode == MODE_PIV && cfg->nullok ? PAM_IGNORE :
+	case YK_UNREACHABLE:	return PAM_AUTHINFO_UNAVAIL;
+	case YK_UNAVAILABLE:	/* PIV alone: no card; nullok lets others
+				   decide (in a list, no card skips piv) */
+		return cfg->nmethods == 1 && cfg->mode == MODE_PIV &&
+		    cfg->nullok ? PAM_IGNORE :
 		    PAM_AUTHINFO_UNAVAIL;
 	case YK_CONV_ERROR:	return PAM_CONV_ERR;
 	case YK_CONFIG:		return PAM_SERVICE_ERR;

@@ -715,3 +715,20 @@ piv_map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	    "NUL or control character, or more than once)";
 	return YK_NOT_MAPPED;
 }
+
+enum yk_result
+piv_map_possible(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const struct passwd *pw)
+{
+	struct af_entries e = { .n = 0 };
+	enum yk_result r;
+	bool any = false;
+
+	if (cfg->piv_map != PIV_MAP_AUTHFILE)
+		return YK_OK;	/* a name in the certificate: only a card tells */
+	r = mapping_load(cfg, log, user, pw, &e);
+	for (size_t i = 0; r == YK_OK && i < e.n; i++)
+		any = any || af_is_fingerprint(e.entry[i]);
+	af_entries_free(&e);
+	return r == YK_OK && !any ? YK_NO_TOKENS : r;
+}

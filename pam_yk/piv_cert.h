@@ -64,4 +64,14 @@ bool piv_cert_names(X509 *x, const struct cfg *cfg, const char *user);
 enum yk_result piv_map_user(const struct cfg *cfg, const struct yk_log *log,
     const char *user, const struct passwd *pw, X509 *x, const char **why);
 
+/*
+ * Could a certificate map to user at all?  With piv_map=authfile only when
+ * a sha256= entry is mapped to them (the file piv_map_user reads): YK_OK,
+ * YK_NO_TOKENS when none is, or the mapping file's error.  With a name in
+ * the certificate (cn, uid, upn, email) only a card tells: YK_OK.  A
+ * method list asks this before it looks for a card.
+ */
+enum yk_result piv_map_possible(const struct cfg *cfg,
+    const struct yk_log *log, const char *user, const struct passwd *pw);
+
 #endif

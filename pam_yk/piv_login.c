@@ -229,6 +229,7 @@ struct piv_run {
 	struct piv_work		*w;
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
+	X509_STORE		*trust;	/* loaded before begin, or NULL */
 	bool			dead;	/* a worker was abandoned */
 	bool			probe;	/* piv_probe: change nothing */
 	struct piv_ocsp_res	ocsp;	/* piv_ocsp=: what the responder said */
@@ -370,19 +371,26 @@ ocsp(struct piv_run *run, const struct login *lg, X509_STORE *store,
 /*
  * Everything before the PIN: the trust anchors, the module, the
  * certificates, the key and the mechanism.  YK_OK with run->w->k chosen.
- * *modfault: why concerns pkcs11_module=.
+ * *modfault: why concerns pkcs11_module=.  *none: the user has no card
+ * here -- no token, no certificate in the slot, or only certificates
+ * that are refused or name someone else -- as opposed to a failure (the
+ * trust anchors, the module's files, the environment, a card that hangs,
+ * the mapping file) or the user's own card being unfit.
  */
 static enum yk_result
 begin(struct piv_run *run, const struct login *lg, bool *loaded,
-    bool *modfault, const char **why)
+    bool *modfault, bool *none, const char **why)
 {
 	const struct cfg *cfg = lg->cfg;
 	X509_STORE *store = NULL;
 	struct piv_work *w;
 	enum yk_result r;
 
-	*loaded = *modfault = false;
-	if ((store = piv_trust_load(cfg, run->buf, sizeof(run->buf))) == NULL) {
+	*loaded = *modfault = *none = false;
+	store = run->trust;	/* begin owns it now */
+	run->trust = NULL;
+	if (store == NULL && (store = piv_trust_load(cfg, run->buf,
+	    sizeof(run->buf))) == NULL) {
 		*why = run->buf;
 		return YK_CONFIG;
 	}
@@ -399,11 +407,15 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 		*why = w->why;
 		*modfault = true;
 		r = w->open_rc == -2 ? YK_CONFIG : YK_UNAVAILABLE;
+		*none = r == YK_UNAVAILABLE;
 		goto out;
 	}
 	*loaded = true;
-	if ((r = choose(w, lg, store, run->buf, why)) != YK_OK)
+	if ((r = choose(w, lg, store, run->buf, why)) != YK_OK) {
+		*none = r == YK_UNAVAILABLE || r == YK_REJECTED ||
+		    r == YK_NOT_MAPPED;
 		goto out;
+	}
 	snprintf(run->label, sizeof(run->label), "%s", w->k->label);
 	if (w->k->unfit != NULL) {
 		*why = w->k->unfit;
@@ -467,10 +479,12 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
 {
 	struct piv_run run = { .job = NULL, .probe = true };
 	enum yk_result r;
+	bool none;
 
 	memset(out, 0, sizeof(*out));
 	r = begin(&run, &(struct login){ cfg, log, user, pw }, &out->loaded,
-	    &out->modfault, &out->why);
+	    &out->modfault, &none, &out->why);
+	out->none = none;
 	out->ocsp = run.ocsp;
 	if (out->why != NULL && out->why != out->buf) {
 		snprintf(out->buf, sizeof(out->buf), "%s", out->why);
@@ -486,25 +500,27 @@ piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	return r;
 }
 
-enum yk_result
-piv_login(const struct login *lg, const struct conv *cv)
+/* The card found, between piv_enrolled and piv_login_found. */
+struct piv_found {
+	struct piv_run	run;
+	const char	*why;
+	bool		modfault;
+};
+
+/* After begin (and prove): close the card, log what it came to. */
+static enum yk_result
+finish(const struct login *lg, struct piv_run *run, enum yk_result r,
+    bool modfault, const char *why)
 {
 	const struct cfg *cfg = lg->cfg;
 	const struct yk_log *log = lg->log;
-	struct piv_run run = { .job = NULL };
-	const char *why = NULL;
-	bool loaded, modfault;
 	char esc[64];
-	enum yk_result r;
 
+	end(run);
 	log_escape(lg->user, esc, sizeof(esc));
-	r = begin(&run, lg, &loaded, &modfault, &why);
-	if (r == YK_OK)
-		r = prove(&run, cfg, cv, &why);
-	end(&run);
 	if (r == YK_OK)
 		yk_syslog(log, LOG_INFO, "PIV login of %s with token '%s'", esc,
-		    run.label);
+		    run->label);
 	else if (r == YK_CONFIG)
 		yk_syslog(log, LOG_ERR, "configuration error: %s%s%s%s",
 		    modfault ? "pkcs11_module=" : "",
@@ -513,7 +529,105 @@ piv_login(const struct login *lg, const struct conv *cv)
 	else
 		yk_syslog(log, r == YK_UNAVAILABLE ? LOG_NOTICE : LOG_ERR,
 		    "PIV login of %s denied: %s%s%s%s", esc,
-		    run.label[0] ? "token '" : "", run.label,
-		    run.label[0] ? "': " : "", why ? why : "error");
+		    run->label[0] ? "token '" : "", run->label,
+		    run->label[0] ? "': " : "", why ? why : "error");
 	return r;
+}
+
+/*
+ * The trust anchors load (into *store, for begin) and pkcs11_module= is
+ * safe to load; else YK_CONFIG with why.
+ */
+static enum yk_result
+piv_config_ok(const struct cfg *cfg, X509_STORE **store, char *why,
+    size_t len)
+{
+	const char *bad;
+
+	if ((*store = piv_trust_load(cfg, why, len)) == NULL)
+		return YK_CONFIG;
+	if ((bad = p11_module_unsafe(cfg->pkcs11_module)) != NULL) {
+		snprintf(why, len, "%s: %s", cfg->pkcs11_module, bad);
+		X509_STORE_free(*store);
+		*store = NULL;
+		return YK_CONFIG;
+	}
+	return YK_OK;
+}
+
+enum yk_result
+piv_enrolled(const struct login *lg, struct piv_found **found, char *why,
+    size_t len)
+{
+	struct piv_found *f = calloc(1, sizeof(*f));
+	bool loaded, none = false;
+	enum yk_result r;
+
+	*found = NULL;
+	snprintf(why, len, "%s", "out of memory");
+	if (f == NULL)
+		return YK_NOMEM;
+	/*
+	 * The configuration is checked for every user (a mistake is never
+	 * hidden by users without a card), but no card is looked for when
+	 * none could be the user's.
+	 */
+	if ((r = piv_config_ok(lg->cfg, &f->run.trust, why, len)) != YK_OK) {
+		free(f);
+		return r;
+	}
+	r = piv_map_possible(lg->cfg, lg->log, lg->user, lg->pw);
+	if (r != YK_OK) {
+		snprintf(why, len, "%s", r == YK_NO_TOKENS ? "no certificate "
+		    "fingerprint (sha256=) is mapped to the user" :
+		    "the mapping file cannot be used");
+		X509_STORE_free(f->run.trust);
+		free(f);
+		return r;
+	}
+	r = begin(&f->run, lg, &loaded, &f->modfault, &none, &f->why);
+	snprintf(why, len, "%s%s%s", f->modfault ? lg->cfg->pkcs11_module :
+	    "", f->modfault ? ": " : "", f->why != NULL ? f->why : "");
+	if (r == YK_OK) {
+		*found = f;
+		return r;
+	}
+	end(&f->run);
+	free(f);
+	return none ? YK_NO_TOKENS : r;
+}
+
+enum yk_result
+piv_login_found(const struct login *lg, const struct conv *cv,
+    struct piv_found *f)
+{
+	const char *why = NULL;
+	enum yk_result r = prove(&f->run, lg->cfg, cv, &why);
+
+	r = finish(lg, &f->run, r, f->modfault, why);
+	free(f);
+	return r;
+}
+
+void
+piv_found_free(struct piv_found *f)
+{
+	if (f == NULL)
+		return;
+	end(&f->run);
+	free(f);
+}
+
+enum yk_result
+piv_login(const struct login *lg, const struct conv *cv)
+{
+	struct piv_run run = { .job = NULL };
+	const char *why = NULL;
+	bool loaded, modfault, none;
+	enum yk_result r;
+
+	r = begin(&run, lg, &loaded, &modfault, &none, &why);
+	if (r == YK_OK)
+		r = prove(&run, lg->cfg, cv, &why);
+	return finish(lg, &run, r, modfault, why);
 }

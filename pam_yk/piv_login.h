@@ -19,6 +19,8 @@
 struct piv_probe {
 	bool		loaded;		/* the PKCS#11 module loaded */
 	bool		modfault;	/* why concerns pkcs11_module= */
+	bool		none;		/* no card of the user's: piv_enrolled
+					   would return YK_NO_TOKENS */
 	const char	*why;		/* why the result is not YK_OK, or NULL */
 	char		label[33];	/* the token of the certificate, or "" */
 	char		subject[256];	/* its subject (one line), or "" */
@@ -45,5 +47,29 @@ enum yk_result piv_probe(const struct cfg *cfg, const struct yk_log *log,
  * challenge that OpenSSL verifies with the certificate's key.
  */
 enum yk_result piv_login(const struct login *lg, const struct conv *cv);
+
+/*
+ * For a method list (methods.h): is the user enrolled in PIV here, i.e.
+ * does a token hold a certificate that passes the policy and maps to
+ * them?  With piv_map=authfile and no sha256= entry mapped to the user,
+ * no: YK_NO_TOKENS without looking (piv_map_possible).  Else piv_probe's
+ * steps (never a PIN, never a signature), within timeout=.  YK_OK with *found: the card, for piv_login_found, so that a
+ * login looks for it once.  YK_NO_TOKENS when not: no token, no
+ * certificate in the slot, or only certificates that are refused or name
+ * someone else.  Any other result denies (the module's files, the trust
+ * anchors, the environment, a card that hangs, the mapping file, the
+ * user's own certificate unfit).  why says what was found.
+ */
+struct piv_found;
+enum yk_result piv_enrolled(const struct login *lg, struct piv_found **found,
+    char *why, size_t len);
+
+/* piv_login from the card piv_enrolled found: the PIN, the signature, the
+   log line.  Frees found. */
+enum yk_result piv_login_found(const struct login *lg, const struct conv *cv,
+    struct piv_found *found);
+
+/* Drop a card piv_enrolled found without logging in (NULL-safe). */
+void piv_found_free(struct piv_found *found);
 
 #endif

@@ -16,6 +16,11 @@ enum yk_result {
 	YK_CONFIG,		/* a configuration error */
 	YK_NOMEM,
 	YK_SYSTEM,		/* any other local failure */
+	/*
+	 * No validation server could be reached at all (refused, timeout,
+	 * TLS): YK_UNAVAILABLE's one case that offline= may fall back on.
+	 */
+	YK_UNREACHABLE,
 };
 
 #endif

@@ -207,6 +207,28 @@ rm "$F"; mv "$D/real" "$F"; cp "$T/good-state" "$F"
 mv "$F" "$D/challenge"
 agree "a serial-less state file" alice "$cr"
 mv "$D/challenge" "$F"
+
+# --- mode=A,B,... and offline= (methods_choose decides for both) ------------
+# alice: a token ID and a state file; bob: neither.
+oc="mode=otp,challenge-response"
+fresh; agree "list: otp decides" alice "$base $oc" "$FRESH"
+agree "list: challenge-response decides" alice "$base mode=challenge-response,otp"
+fresh; agree "list: enrolled in none" bob "$base $oc" "$FRESH"
+fresh; agree "list: enrolled in none, nullok" bob "$base $oc nullok" "$FRESH"
+fresh; agree "list: enrolled in none, always_prompt" bob "$base $oc always_prompt" "$FRESH"
+mv "$AF" "$AF.x"
+fresh; agree "list: otp skipped, challenge-response decides" alice "$base $oc" "$FRESH"
+mv "$AF.x" "$AF"
+fresh; agree "list: a repeated method" alice "$base mode=otp,client" "$FRESH"
+fresh; agree "list: an unknown method" alice "$base mode=otp,sms" "$FRESH"
+fresh; agree "list: offline= without challenge-response" alice "$base offline=challenge-response" "$FRESH"
+off="$oc offline=challenge-response"
+fresh; agree "offline: the server up" alice "$base $off" "$FRESH"
+fresh; agree "offline: the server down, a state file" alice "$VOPT id=1 key=$CKEY urllist=$DOWN timeout=2 $off" "$FRESH"
+mv "$F" "$T/F.x"
+fresh; agree "offline: the server down, no state file" alice "$VOPT id=1 key=$CKEY urllist=$DOWN timeout=2 $off" "$FRESH"
+mv "$T/F.x" "$F"
+fresh; agree "no offline=: the server down" alice "$VOPT id=1 key=$CKEY urllist=$DOWN timeout=2 $oc" "$FRESH"
 if [ $ROOT = yes ]; then
 	chown 4343 "$F"
 	agree "someone else's state file" alice "$cr"
@@ -270,6 +292,12 @@ if [ $piv_ok = yes ]; then
 	echo "alice:$PUB:sha256=00:sha256=$(fp alice-p256)0" > "$AF"; own
 	agree "piv: entries that are no fingerprints" alice "$piv pkcs11_uri=pkcs11:token=card" 123456
 	echo "alice:$PUB" > "$AF"; own
+	# card, else otp: methods_choose looks at the card for both
+	po="mode=piv,otp pkcs11_module=$SOFTHSM_MODULE piv_cafile=$PKI/ca.pem piv_map=cn $base"
+	agree "list: the card decides" alice "$po pkcs11_uri=pkcs11:token=card" 123456
+	fresh; agree "list: no card, otp decides" alice "$po pkcs11_uri=pkcs11:token=other" "$FRESH"
+	fresh; agree "list: bob, alice's card, no token" bob "$po pkcs11_uri=pkcs11:token=card" "$FRESH"
+	fresh; agree "list: bob, alice's card, nullok" bob "$po pkcs11_uri=pkcs11:token=card nullok" "$FRESH"
 	for c in alice-expired alice-notyet alice-rogue alice-selfsigned \
 	    alice-noclientauth alice-nodigsig; do
 		card $c $c

@@ -20,13 +20,59 @@
 # module: its result is that module's, never a success of its own.  The
 # same for [success=ok authinfo_unavail=ignore default=die], where only
 # an unreachable server falls through.
+#
+# Method lists and offline= (issue 16) add outcomes: a list whose first
+# method the user is not enrolled in (otp decides), a user enrolled in
+# none of the list (with and without nullok), a wrong OTP on a list, and
+# offline=challenge-response with the server down for a user with a
+# state file (the fallback succeeds), without one, and with a server
+# that answers unsigned (no fallback).  They need a name service that
+# knows the users (nss_wrapper) and the emulated YubiKey (fakeykpers),
+# and root for root's chalresp_path; without root they are left out.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 FAKEVAL=$top_builddir/tests/fakeval
 new_db "$T/db"
 start_ykvald "$T/db"
-printf 'alice:%s\n' $PUB > "$T/authfile"
+printf 'alice:%s\ndave:%s\n' $PUB $PUB > "$T/authfile"
 base="id=1 key=$CKEY authfile=$T/authfile"
+
+# Lists: alice and dave have a token ID, dave also a state file in root's
+# chalresp_path, carol has neither; the key is emulated.
+LISTS=no
+NSSW=$(wrapper nss_wrapper)
+if [ "$(id -u)" = 0 ] && [ -n "$NSSW" ] && [ -f "$FAKEYK" ]; then
+	LISTS=yes
+	PRE=${SAN_PRELOAD:+$SAN_PRELOAD:}$FAKEYK:$NSSW
+	chmod 755 "$T"
+	printf 'alice:x:5001:5001::/nonexistent:/bin/sh\ncarol:x:5002:5002::/nonexistent:/bin/sh\ndave:x:5003:5003::/nonexistent:/bin/sh\nroot:x:0:0::/root:/bin/sh\n' > "$T/passwd"
+	printf 'root:x:0:\n' > "$T/group"
+	mkdir -m 700 "$T/cr"
+	c=$(printf '%s5a' "$(head -c 62 /dev/urandom | xxd -p | tr -d '\n')")
+	s=$(head -c 32 /dev/urandom | xxd -p | tr -d '\n')
+	r=$(printf '%s' "$c" | xxd -r -p | openssl mac -digest SHA1 -macopt hexkey:$CRSECRET HMAC | tr A-F a-f)
+	h=$(openssl kdf -keylen 20 -kdfopt digest:SHA1 -kdfopt pass:$r -kdfopt hexsalt:$s -kdfopt iter:1000 PBKDF2 | tr -d ':' | tr A-F a-f)
+	echo "v2:$c:$h:$s:1000:2" > "$T/cr/dave-$CRSERIAL"
+	chmod 600 "$T/cr/dave-$CRSERIAL"
+	"$FAKEVAL" --mode ok --ready-file "$T/unsigned.ready" --lifetime 120 \
+		>/dev/null 2>>"$T/fake.err" &
+	_pids="$_pids $!"
+	wait_for_file "$T/unsigned.ready" $! || fail "fakeval ok did not start"
+	UNSIGNED=http://$(cat "$T/unsigned.ready")/wsapi/2.0/verify
+fi
+# pamdrive, with the name service and the key for the list outcomes
+drive() {
+	if [ $LISTS = yes ]; then
+		LD_PRELOAD=$PRE NSS_WRAPPER_PASSWD=$T/passwd \
+		    NSS_WRAPPER_GROUP=$T/group \
+		    FAKEYK_KEYS="$CRSERIAL:$CRSECRET:$CRSECRET" \
+		    "$PAMDRIVE" "$T/pam.d" "$@" > "$T/login.out" 2>>"$T/login.err" ||
+			fail "pamdrive failed: $(cat "$T/login.out")"
+		sed -n 's/^result: //p' "$T/login.out"
+	else
+		login "$@"
+	fi
+}
 
 # A server that is down: the port is held, nobody listens.
 "$FAKEVAL" --mode refuse --ready-file "$T/refuse.ready" --lifetime 120 \
@@ -61,15 +107,32 @@ outcome() {
 	unmapped)	fresh; ANSWER=$FRESH WHO=carol ;;
 	unmapped-nullok) fresh; ANSWER=$FRESH WHO=carol ARGS="$ARGS nullok" ;;
 	badopt)		fresh; ANSWER=$FRESH ARGS="$ARGS no_such_option=1" ;;
+	list-good)	fresh; ANSWER=$FRESH ARGS="$ARGS $CRL" ;;
+	list-wrong)	ANSWER=$WRONG ARGS="$ARGS $CRL" ;;
+	list-none)	fresh; ANSWER=$FRESH WHO=carol ARGS="$ARGS $CRL" ;;
+	list-none-nullok) fresh; ANSWER=$FRESH WHO=carol ARGS="$ARGS $CRL nullok" ;;
+	offline-down)	fresh; ANSWER=$FRESH WHO=dave
+			ARGS="$base urllist=$DOWN timeout=5 $OFF" ;;
+	offline-nostate) fresh; ANSWER=$FRESH
+			ARGS="$base urllist=$DOWN timeout=5 $OFF" ;;
+	offline-unsigned) fresh; ANSWER=$FRESH WHO=dave
+			ARGS="$base urllist=$UNSIGNED $OFF" ;;
 	*)		fail "unknown outcome $1" ;;
 	esac
 }
+CRL="mode=challenge-response,otp chalresp_path=$T/cr"
+OFF="mode=otp,challenge-response chalresp_path=$T/cr offline=challenge-response"
 OUTCOMES="good wrong replayed down unmapped unmapped-nullok badopt"
+[ $LISTS = no ] || OUTCOMES="$OUTCOMES list-good list-wrong list-none
+list-none-nullok offline-down offline-nostate offline-unsigned"
 # pam_yk's own code for each outcome, and whether it is a failed factor
 # (nullok's PAM_IGNORE is not: it says "nothing to check", on purpose).
 OWN="good:PAM_SUCCESS wrong:PAM_AUTH_ERR replayed:PAM_AUTH_ERR
 down:PAM_AUTHINFO_UNAVAIL unmapped:PAM_USER_UNKNOWN
-unmapped-nullok:PAM_IGNORE badopt:PAM_SERVICE_ERR"
+unmapped-nullok:PAM_IGNORE badopt:PAM_SERVICE_ERR
+list-good:PAM_SUCCESS list-wrong:PAM_AUTH_ERR list-none:PAM_USER_UNKNOWN
+list-none-nullok:PAM_IGNORE offline-down:PAM_SUCCESS
+offline-nostate:PAM_AUTHINFO_UNAVAIL offline-unsigned:PAM_AUTHINFO_UNAVAIL"
 
 # flag NAME: the control field for a short name.
 flag() {
@@ -88,7 +151,7 @@ for o in $OUTCOMES; do
 	service alone "auth required $MODULE $ARGS"
 	want=$(printf '%s\n' $OWN | sed -n "s/^$o://p")
 	[ $want = PAM_IGNORE ] && want=PAM_PERM_DENIED
-	got=$(login alone $WHO "$ANSWER")
+	got=$(drive alone $WHO "$ANSWER")
 	[ "$got" = "$want" ] || { cat "$T/login.out" >&2; fail "$o: pam_yk returned $got, want $want"; }
 	ok "outcome $o: a stack of pam_yk alone returns $got"
 done
@@ -145,6 +208,18 @@ unavail    unmapped        PAM_USER_UNKNOWN-      PAM_USER_UNKNOWN-
 unavail    unmapped-nullok PAM_PERM_DENIED-       PAM_PERM_DENIED-
 unavail    badopt          PAM_SERVICE_ERR-       PAM_SERVICE_ERR-
 EOF
+# The list outcomes behave as the single-method outcome they come to:
+# the method that decides is the only one, and offline='s fallback is
+# a success of pam_yk itself.
+if [ $LISTS = yes ]; then
+	for pair in good:list-good wrong:list-wrong unmapped:list-none \
+	    unmapped-nullok:list-none-nullok good:offline-down \
+	    down:offline-nostate down:offline-unsigned; do
+		awk -v from="${pair%%:*}" -v to="${pair#*:}" \
+		    '$2 == from { $2 = to; print }' "$T/expected"
+	done > "$T/expected.lists"
+	cat "$T/expected.lists" >> "$T/expected"
+fi
 
 # run FLAG OUTCOME SECOND: sets RES to the stack's result and "+" or "-".
 # (Not in $(...): fresh() must keep its counters.)
@@ -153,7 +228,7 @@ run() {
 	service flags "auth $(flag $1) $MODULE $ARGS" \
 		"auth optional pam_echo.so second module reached" \
 		"auth required $3"
-	RES=$(login flags $WHO "$ANSWER")
+	RES=$(drive flags $WHO "$ANSWER")
 	if grep -qx 'info: second module reached' "$T/login.out"; then
 		RES=$RES+
 	else
@@ -170,7 +245,7 @@ while read -r f o permit deny; do
 	[ "$gp" = "$permit" ] || mark="$mark  <-- want $permit with pam_permit"
 	[ "$gd" = "$deny" ] || mark="$mark  <-- want $deny with pam_deny"
 	[ -z "$mark" ] || bad=$((bad + 1))
-	printf '%-10s %-15s %-22s %-22s%s\n' $f $o $gp $gd "$mark" >> "$T/observed"
+	printf '%-10s %-17s %-22s %-22s%s\n' $f $o $gp $gd "$mark" >> "$T/observed"
 done < "$T/expected"
 
 echo
@@ -179,7 +254,7 @@ echo "pam_deny (+ = the stack went on past pam_yk, - = it stopped there;"
 echo "done = [success=done new_authtok_reqd=done default=ignore],"
 echo "unavail = [success=ok authinfo_unavail=ignore default=die]):"
 echo
-printf '%-10s %-15s %-22s %-22s\n' flag outcome "then pam_permit" "then pam_deny"
+printf '%-10s %-17s %-22s %-22s\n' flag outcome "then pam_permit" "then pam_deny"
 cat "$T/observed"
 echo
 [ $bad = 0 ] || fail "$bad rows differ from pam.conf(5)'s semantics"
@@ -190,7 +265,7 @@ while read -r f o gp gd _; do
 	own=$(printf '%s\n' $OWN | sed -n "s/^$o://p")
 	case $own in PAM_SUCCESS|PAM_IGNORE) continue ;; esac
 	case $f:$o in
-	sufficient:*|done:*|unavail:down)
+	sufficient:*|done:*|unavail:down|unavail:offline-nostate|unavail:offline-unsigned)
 		# falls through: the next module runs and decides alone
 		[ "$gp" = PAM_SUCCESS+ ] && [ "$gd" = PAM_AUTH_ERR+ ] ||
 			fail "$f, $o: not a plain fall-through ($gp, $gd)"

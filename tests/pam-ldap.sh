@@ -49,6 +49,7 @@ person() {
 	person dave "${PUB}cc"
 	person erin $PUB "not a token!"
 	person frank
+	person daemon $PUB	# a list needs an account: daemon is in passwd
 	OU=private person alice $PUB
 	printf 'dn: uid=mallory,ou=people,%s\nobjectClass: referral\n' "$LDAP_BASE"
 	printf 'objectClass: extensibleObject\nuid: mallory\n'
@@ -226,6 +227,15 @@ expect PAM_AUTH_ERR noca alice "$(otp 1 37)"
 # (a file without a certificate trusts nothing: like a wrong CA)
 svc notpem "ldap_uri=$LDAPS_URI ldap_cacertfile=$T/people.ldif yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL notpem alice "$(otp 1 38)"
+# --- a method list: the lookup that finds the user enrolled is the login's
+svc list "$map ldapdn=$PEOPLE user_attr=uid mode=otp,challenge-response"
+s0=$(slapd_ops SRCH)
+expect PAM_SUCCESS list daemon "$(otp 1 39)"
+[ "$(slapd_ops SRCH)" = $((s0 + 1)) ] || fail "a method list searched twice"
+ok "one search for one login in a method list"
+# ... and ldap_bind_as_user has no password before anything is asked
+svc listbind "$map ldapdn=$PEOPLE user_attr=uid mode=otp,challenge-response ldap_bind_as_user"
+expect PAM_SERVICE_ERR listbind daemon "$(otp 1 40)"
 svc systemca "ldap_uri=$LDAPS_URI yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL systemca alice "$(otp 1 29)"	# not in the system store
 stop_slapd

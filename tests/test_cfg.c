@@ -252,6 +252,79 @@ test_table(void)
 	BAD("conf: cannot open", "id=1", "conf=/nonexistent/pam_yk.conf");
 }
 
+/* mode= lists (issue 16) and offline=. */
+static void
+test_lists(void)
+{
+	GOOD("mode=otp");
+	GOOD("mode=piv,otp", "piv_cafile=/ca.pem");
+	GOOD("mode=otp,challenge-response,piv", "piv_cafile=/ca.pem");
+	GOOD("mode=challenge-response,client");
+	/* an option of one method is fine when that method is listed */
+	GOOD("mode=piv,otp", "piv_cafile=/ca.pem", "use_first_pass");
+	GOOD("mode=otp,challenge-response", "offline=challenge-response");
+	GOOD("mode=piv,otp,challenge-response", "piv_cafile=/ca.pem",
+	    "offline=challenge-response");
+	BAD("mode: otp is listed twice" , "id=1", "mode=otp,piv,otp",
+	    "piv_cafile=/ca.pem");
+	BAD("mode: otp is listed twice", "id=1", "mode=client,otp");
+	BAD("mode: expected", "id=1", "mode=otp,sms");
+	BAD("not 'sms'", "id=1", "mode=otp,sms");
+	BAD("mode: expected", "id=1", "mode=otp,");
+	BAD("mode: expected", "id=1", "mode=,otp");
+	BAD("mode: expected", "id=1", "mode=");
+	BAD("mode: expected", "id=1", "mode=otp,,piv", "piv_cafile=/ca.pem");
+	BAD("mode: expected", "id=1", "mode=OTP");
+	BAD("mode: expected", "id=1", "mode=otp piv");
+	BAD("piv_cafile or piv_capath", "id=1", "mode=otp,piv");
+	BAD("id: the API client id", "mode=piv,otp", "piv_cafile=/ca.pem");
+	GOOD("mode=piv,challenge-response", "piv_cafile=/ca.pem",
+	    "use_first_pass");
+	BAD("offline: does not apply to mode=piv,challenge-response",
+	    "mode=piv,challenge-response", "piv_cafile=/ca.pem",
+	    "offline=challenge-response");
+	BAD("offline: mode= must list challenge-response", "id=1",
+	    "offline=challenge-response");
+	BAD("offline: mode= must list challenge-response", "id=1",
+	    "mode=otp,piv", "piv_cafile=/ca.pem", "offline=challenge-response");
+	BAD("offline: mode= lists challenge-response before otp", "id=1",
+	    "mode=challenge-response,otp", "offline=challenge-response");
+	BAD("offline: does not apply", "mode=challenge-response",
+	    "offline=challenge-response");
+	BAD("offline: expected challenge-response", "id=1",
+	    "mode=otp,challenge-response", "offline=piv");
+}
+
+/* What a list sets, and the copy each method runs with (cfg_method). */
+static void
+test_list_values(void)
+{
+	struct cfg c, m;
+	char err[256];
+
+	CHECK(parse(&c, err, "id=1", "mode=piv,otp,challenge-response",
+	    "piv_cafile=/ca.pem", NULL) == 0 && c.nmethods == 3 &&
+	    c.mode == MODE_PIV && c.methods[1] == MODE_CLIENT &&
+	    c.methods[2] == MODE_CHALRESP && c.modes == CFG_IN_ALL &&
+	    c.vc.timeout_ms == CFG_PIV_TIMEOUT_MS &&
+	    c.vc.connect_timeout_ms == 3000, "a list of three: %s", err);
+	cfg_method(&c, MODE_CLIENT, &m);
+	CHECK(m.mode == MODE_CLIENT && m.nmethods == 1 &&
+	    m.modes == CFG_IN_CLIENT && m.vc.timeout_ms ==
+	    CFG_DEFAULT_TIMEOUT_MS && m.nowned == 0, "otp's copy");
+	cfg_method(&c, MODE_PIV, &m);
+	CHECK(m.vc.timeout_ms == CFG_PIV_TIMEOUT_MS, "piv's copy");
+	explicit_bzero(&m, sizeof(m));
+	cfg_free(&c);
+	CHECK(parse(&c, err, "id=1", "mode=piv,otp", "piv_cafile=/ca.pem",
+	    "timeout=2", NULL) == 0, "timeout: %s", err);
+	cfg_method(&c, MODE_PIV, &m);
+	CHECK(m.vc.timeout_ms == 2000 && c.vc.connect_timeout_ms == 2000,
+	    "timeout= holds for every method");
+	explicit_bzero(&m, sizeof(m));
+	cfg_free(&c);
+}
+
 static void
 test_values(void)
 {
@@ -643,6 +716,8 @@ main(void)
 	test_check_value();
 	test_names();
 	test_table();
+	test_lists();
+	test_list_values();
 	test_values();
 	test_conf();
 	return tap_done("test_cfg");

@@ -36,6 +36,7 @@ enum {
 	LF = 1 << 12,	/* "\n" line ends, no final newline */
 	ERR = 1 << 13,	/* a transport error, raw is its message */
 	RAW = 1 << 14,	/* raw is the body */
+	UNR = 1 << 15,	/* ERR: no reply came at all (refused, TLS, timeout) */
 	GOOD = EO | EN | SK,
 };
 
@@ -50,6 +51,7 @@ struct canned {
 #define R(s, st, how)	{ s, st, how, 0, NULL }
 #define HTTP(s, code)	{ s, "OK", GOOD, code, NULL }
 #define TERR(s, msg)	{ s, NULL, ERR, 0, msg }
+#define TUNR(s, msg)	{ s, NULL, ERR | UNR, 0, msg }
 #define BODY(s, b)	{ s, NULL, RAW, 0, b }
 
 struct tcase {
@@ -132,7 +134,26 @@ static const struct tcase cases[] = {
 { "all servers fail", 3, K,
     { HTTP(1, 404), TERR(2, "timeout"), BODY(3, "<html>502</html>\n") },
     NA_, 3, "HTTP 404,timeout,parse error: not key=value" },
-{ "nobody answers", 2, K, { { 0 } }, NA_, 0, "timeout,timeout" },
+{ "unreachable: nobody answers", 2, K, { { 0 } }, NA_, 0, "timeout,timeout" },
+{ "unreachable: refused, TLS, the third hangs", 3, K,
+    { TUNR(1, "Couldn't connect to server"),
+    TUNR(3, "SSL connect error") }, NA_, 2,
+    "Couldn't connect to server,timeout,SSL connect error" },
+{ "refused, but one answers unsigned", 2, K,
+    { TUNR(1, "Couldn't connect to server"), R(2, "OK", EO|EN) },
+    NA_, 2, "Couldn't connect to server,unsigned reply" },
+{ "refused, but one answers forged", 2, K,
+    { TUNR(1, "Couldn't connect to server"), R(2, "OK", EO|EN|SW) },
+    NA_, 2, "Couldn't connect to server,bad signature" },
+{ "refused, but one says HTTP 500", 2, K,
+    { TUNR(1, "Couldn't connect to server"), HTTP(2, 500) },
+    NA_, 2, "Couldn't connect to server,HTTP 500" },
+{ "refused, but one answers too long", 2, K,
+    { TUNR(1, "Couldn't connect to server"), TERR(2, "reply too long") },
+    NA_, 2, "Couldn't connect to server,reply too long" },
+{ "refused, but one says BAD_OTP", 2, K,
+    { TUNR(1, "Couldn't connect to server"), R(2, "BAD_OTP", SK) },
+    NO_, 2, "Couldn't connect to server,BAD_OTP" },
 { "one answers OK, one hangs", 3, K,
     { TERR(1, "SSL peer certificate or SSH remote key was not OK"),
     R(3, "OK", GOOD) }, OK_, 2,
@@ -311,6 +332,7 @@ c_next(void *state, const struct timespec *deadline, struct vc_reply *out)
 	out->idx = (size_t)c->srv - 1;
 	if (c->how & ERR) {
 		out->error = c->raw;
+		out->unreachable = (c->how & UNR) != 0;
 	} else if (c->how & RAW) {
 		out->http = 200;
 		out->len = strlen(c->raw);
@@ -362,6 +384,9 @@ run_case(size_t k)
 	}
 	CHECK(v == (int)tc->want && res.verdict == tc->want,
 	    "%s: verdict %d, want %d", tc->name, v, tc->want);
+	/* Only a case named "unreachable: ..." may let offline= fall back. */
+	CHECK(res.unreachable == (strncmp(tc->name, "unreachable:", 12) == 0),
+	    "%s: unreachable %d", tc->name, res.unreachable);
 	CHECK(cn.pos == tc->used, "%s: %d replies taken, want %d", tc->name,
 	    cn.pos, tc->used);
 	CHECK(cn.starts == 1 && cn.stops == 1, "%s: started and stopped once",

@@ -89,8 +89,10 @@ test_replies(void)
 	    memcmp(r.body, "hello", 5) == 0 && used == 20, "a reply");
 	CHECK(parse("reply 0 0 0 Couldn't resolve host name\nreply", 44, 1, &r,
 	    &used) == 1 && r.error != NULL && strcmp(r.error,
-	    "Couldn't resolve host name") == 0 && used == 39, "an error: %s",
-	    r.error ? r.error : "(null)");
+	    "Couldn't resolve host name") == 0 && used == 39 && r.unreachable,
+	    "an error: %s", r.error ? r.error : "(null)");
+	CHECK(parse("reply 0 1 0 reply too long\n", 27, 1, &r, &used) == 1 &&
+	    r.error != NULL && !r.unreachable, "an answer that failed");
 	CHECK(parse("reply 1 200 5 \nhell", 19, 2, &r, &used) == 0,
 	    "a body cut short: wait for more");
 	CHECK(parse("reply 1 2", 9, 2, &r, &used) == 0, "half a line");
@@ -122,7 +124,12 @@ test_replies(void)
 	r.error = "bad\nline";
 	hl = validate_reply_head(&r, head);
 	CHECK(parse(head, hl, 4, &back, &used) == 1 && back.error != NULL &&
-	    strcmp(back.error, "bad?line") == 0, "an error made printable");
+	    strcmp(back.error, "bad?line") == 0 && !back.unreachable,
+	    "an error made printable");
+	r.unreachable = true;
+	hl = validate_reply_head(&r, head);
+	CHECK(parse(head, hl, 4, &back, &used) == 1 && back.error != NULL &&
+	    back.unreachable, "unreachable crosses the pipe");
 }
 
 int

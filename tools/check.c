@@ -30,6 +30,7 @@
 #include "log.h"
 #include "login.h"
 #include "mapping.h"
+#include "methods.h"
 #include "pamcode.h"
 #include "piv_login.h"
 #include "privs.h"
@@ -165,21 +166,23 @@ option_notes(struct entry *e, const struct cfg *cfg)
 		add(e, CK_WARN, "options", "verbose_otp: the OTP is shown "
 		    "while it is typed");
 	if (cfg->nullok)
-		add(e, CK_INFO, "options", "nullok: %s", cfg->mode == MODE_PIV ?
+		add(e, CK_INFO, "options", "nullok: %s", cfg->nmethods == 1 &&
+		    cfg->mode == MODE_PIV ?
 		    "without a card the module steps aside (PAM_IGNORE)" :
 		    "a user without a token or state passes this line by "
 		    "(PAM_IGNORE)");
-	if (cfg->piv_eku_any && cfg->mode == MODE_PIV)
+	if (cfg->piv_eku_any && (cfg->modes & CFG_IN_PIV))
 		add(e, CK_WARN, "options", "piv_eku=any: certificates for any "
 		    "purpose (e-mail, code signing) may log in");
-	if (cfg->piv_min_rsa_bits < 2048 && cfg->mode == MODE_PIV)
+	if (cfg->piv_min_rsa_bits < 2048 && (cfg->modes & CFG_IN_PIV))
 		add(e, CK_WARN, "options", "piv_min_rsa_bits=%u: RSA keys "
 		    "under 2048 bits are accepted in the chain",
 		    cfg->piv_min_rsa_bits);
-	if (cfg->mode == MODE_CLIENT && !cfg->have_key)
+	if ((cfg->modes & CFG_IN_CLIENT) && !cfg->have_key)
 		add(e, CK_WARN, "options", "no key=: the servers' replies "
 		    "cannot be authenticated, only TLS protects them");
-	for (size_t i = 0; cfg->mode == MODE_CLIENT && i < cfg->vc.nurls; i++)
+	for (size_t i = 0; (cfg->modes & CFG_IN_CLIENT) && i < cfg->vc.nurls;
+	    i++)
 		if (strncmp(cfg->vc.urls[i], "http://", 7) == 0)
 			add(e, CK_WARN, "options", "%s is plain http://: OTPs "
 			    "travel in clear text (the replies are signed with "
@@ -274,7 +277,7 @@ static enum yk_result
 servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct ck_server s[VC_MAX_URLS];
-	size_t usable = 0, confirmed = 0;
+	size_t usable = 0, confirmed = 0, unreachable = 0;
 	char url[256];
 
 	if (c->o->no_network) {
@@ -286,6 +289,7 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	for (size_t i = 0; i < cfg->vc.nurls; i++) {
 		usable += s[i].level != CK_DENY;
 		confirmed += s[i].confirmed;
+		unreachable += s[i].unreachable;
 	}
 	/* One bad server among good ones does not deny: it is a warning. */
 	for (size_t i = 0; i < cfg->vc.nurls; i++)
@@ -309,6 +313,13 @@ servers(struct ctx *c, struct entry *e, const struct cfg *cfg)
 	}
 	if (usable > 0)
 		return YK_OK;
+	if (unreachable == cfg->vc.nurls) {
+		add(e, CK_DENY, "server", "no server would give a trusted "
+		    "answer (none can be reached): every OTP is refused "
+		    "(PAM_AUTHINFO_UNAVAIL)%s", cfg->offline ?
+		    ", unless offline= applies" : "");
+		return YK_UNREACHABLE;
+	}
 	add(e, CK_DENY, "server", "no server would give a trusted answer: "
 	    "every OTP is refused (PAM_AUTHINFO_UNAVAIL)");
 	return YK_UNAVAILABLE;
@@ -721,9 +732,11 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 
 /* ---- verdicts ------------------------------------------------------------- */
 
+/* r for cfg (the whole line: the PAM code is the module's), where m is
+   the method that decides. */
 static void
 conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
-    enum yk_result r)
+    enum yk_mode m, enum yk_result r)
 {
 	static const char *const next[] = {
 		[MODE_CLIENT] = "ask for an OTP and check it online",
@@ -735,7 +748,7 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 	if (r == YK_OK && e->refused != NULL) {
 		e->verdict = CK_DENY;
 		snprintf(e->summary, sizeof(e->summary), "pam_yk would %s for "
-		    "%s, but this setup is refused: %s", next[cfg->mode],
+		    "%s, but this setup is refused: %s", next[m],
 		    c->uesc, e->refused);
 		return;
 	}
@@ -743,7 +756,7 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		e->verdict = CK_OK;
 		snprintf(e->summary, sizeof(e->summary), "a login of %s gets "
 		    "as far as it can without the user: pam_yk would %s",
-		    c->uesc, next[cfg->mode]);
+		    c->uesc, next[m]);
 		return;
 	}
 	/* The module's own rules: the code for r, then alwaysok. */
@@ -755,7 +768,7 @@ conclude(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "nothing denies %s, "
 		    "but the %s is not connected now (%s until it is)", c->uesc,
-		    cfg->mode == MODE_PIV ? "card" : "YubiKey", e->outcome);
+		    m == MODE_PIV ? "card" : "YubiKey", e->outcome);
 	} else if (code == PAM_IGNORE && !e->hard) {
 		e->verdict = CK_WARN;
 		snprintf(e->summary, sizeof(e->summary), "pam_yk steps aside for "
@@ -860,10 +873,74 @@ stack_rule(struct ctx *c, const char *file)
 	}
 }
 
+/* The checks of cfg's one method. */
+static enum yk_result
+check_method(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	if (cfg->mode == MODE_CLIENT)
+		return check_client(c, e, cfg);
+	if (cfg->mode == MODE_CHALRESP)
+		return check_chalresp(c, e, cfg);
+	return check_piv(c, e, cfg);
+}
+
+/*
+ * mode=A,B,...: which method decides, by the module's own methods_choose,
+ * whether offline= can apply, then that method's checks with the
+ * configuration it runs with (cfg_method).  *m: the method.
+ */
+static enum yk_result
+check_list(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    enum yk_mode *m)
+{
+	struct login lg = { cfg, &c->log, c->user, c->pw };
+	struct method_choice mc;
+	struct cfg one;
+	enum yk_result r = methods_choose(&lg, &mc);
+
+	method_choice_free(&mc);	/* the card is looked at again below */
+	*m = mc.mode;
+	add(e, CK_INFO, "mode", "mode=%s: the first method %s is enrolled in "
+	    "decides, and only it is asked", cfg->mode_arg, c->uesc);
+	if (mc.skipped[0] != '\0')
+		add(e, CK_INFO, "methods", "skipped %s", mc.skipped);
+	if (r == YK_NO_TOKENS) {
+		add(e, steps_aside(cfg) ? CK_WARN : CK_DENY, "methods", "%s is "
+		    "not enrolled in any of them%s", c->uesc, steps_aside(cfg) ?
+		    ": nullok passes the user on (PAM_IGNORE)" : ": every "
+		    "login fails (PAM_USER_UNKNOWN)");
+		return r;
+	}
+	if (r != YK_OK) {
+		add(e, CK_DENY, "methods", "looking at %s for %s fails, which "
+		    "denies: %s", method_name(mc.mode), c->uesc, mc.why);
+		return r;
+	}
+	add(e, CK_OK, "methods", "%s decides for %s%s%s", method_name(mc.mode),
+	    c->uesc, mc.why[0] ? ": " : "", mc.why);
+	if (cfg->offline)
+		add(e, mc.fallback ? CK_OK : CK_INFO, "offline", "offline="
+		    "challenge-response: %s", mc.offline);
+	cfg_method(cfg, mc.mode, &one);
+	mode_line(e, &one);
+	r = check_method(c, e, &one);
+	if (methods_falls_back(&mc, r)) {
+		add(e, CK_WARN, "offline", "no validation server can be reached "
+		    "now: a login falls back to challenge-response");
+		*m = MODE_CHALRESP;
+		cfg_method(cfg, MODE_CHALRESP, &one);
+		mode_line(e, &one);
+		r = check_method(c, e, &one);
+	}
+	explicit_bzero(&one, sizeof(one));
+	return r;
+}
+
 static void
 check_entry(struct ctx *c, struct entry *e)
 {
 	struct cfg cfg;
+	enum yk_mode m;
 	enum yk_result r;
 
 	control_note(e);
@@ -873,25 +950,29 @@ check_entry(struct ctx *c, struct entry *e)
 	}
 	if (check_options(e, &cfg) != 0) {
 		memset(&cfg, 0, sizeof(cfg));
-		conclude(c, e, &cfg, YK_CONFIG);
+		conclude(c, e, &cfg, MODE_CLIENT, YK_CONFIG);
 		return;
 	}
 	e->mode = cfg.mode == MODE_CLIENT ? "client" :
 	    cfg.mode == MODE_CHALRESP ? "challenge-response" : "piv";
-	mode_line(e, &cfg);
+	/* A list as written: the line's own text outlives cfg (not conf's). */
+	for (int i = 0; cfg.nmethods > 1 && i < e->argc; i++)
+		if (strncmp(e->argv[i], "mode=", 5) == 0)
+			e->mode = e->argv[i] + 5;
+	m = cfg.mode;
+	if (cfg.nmethods == 1)
+		mode_line(e, &cfg);
 	add(e, CK_OK, "options", "every option is known and valid");
 	if (option_notes(e, &cfg) != 0)
 		r = YK_CONFIG;
 	else if ((r = login_account(&cfg, c->pw, c->pwerr)) != YK_OK)
 		add(e, CK_DENY, "user", r == YK_SYSTEM ? "the name service "
 		    "cannot tell whether %s exists" : "no such user %s", c->uesc);
-	else if (cfg.mode == MODE_CLIENT)
-		r = check_client(c, e, &cfg);
-	else if (cfg.mode == MODE_CHALRESP)
-		r = check_chalresp(c, e, &cfg);
+	else if (cfg.nmethods > 1)
+		r = check_list(c, e, &cfg, &m);
 	else
-		r = check_piv(c, e, &cfg);
-	conclude(c, e, &cfg, r);
+		r = check_method(c, e, &cfg);
+	conclude(c, e, &cfg, m, r);
 	cfg_free(&cfg);
 }
 

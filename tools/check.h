@@ -133,6 +133,7 @@ struct ck_server {
 	char		text[320];
 	double		ms;
 	bool		confirmed;	/* signed with key=: id and key right */
+	bool		unreachable;	/* no reply: refused, timeout, TLS */
 };
 
 /*

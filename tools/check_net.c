@@ -101,8 +101,10 @@ judge(const struct cfg *cfg, const struct vc_reply *r, const char *nonce,
 	struct yk_params p = { .n = 0 };
 	const char *errstr = NULL;
 
+	s->unreachable = r->error != NULL && r->unreachable;
 	if (r->error != NULL)
-		say(s, CK_DENY, "unreachable: %s", r->error);
+		say(s, CK_DENY, "%s: %s", r->unreachable ? "unreachable" :
+		    "a failed reply", r->error);
 	else if (r->http != 200)
 		say(s, CK_DENY, "answers HTTP %ld: not a validation server at "
 		    "this URL?", r->http);
@@ -147,9 +149,11 @@ check_servers(const struct cfg *cfg, struct ck_server *out)
 			    "loaded or set up");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		say(&out[i], CK_DENY, "no answer within %u s (timeout=)",
 		    cfg->vc.timeout_ms / 1000);
+		out[i].unreachable = true;
+	}
 	while (answered < n && (got = tr->next(st, &deadline, r)) == 1) {
 		if (r->idx >= n)
 			break;

@@ -47,6 +47,7 @@ judge(const struct vc_reply *r, const struct vc_sent *sent,
 
 	if (r->error != NULL) {
 		note(res, r->idx, r->error);
+		n->unreachable = r->unreachable;
 	} else if (r->http != 200) {
 		snprintf(n->what, sizeof(n->what), "HTTP %ld", r->http);
 	} else {
@@ -98,13 +99,20 @@ collect(const struct vc_transport *tr, void *st, size_t n,
 	}
 	if (got < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (!seen[i])
+	res->unreachable = !bad_otp;
+	for (size_t i = 0; i < n; i++) {
+		if (!seen[i]) {
 			note(res, i, "timeout");
+			res->notes[i].unreachable = true;
+		}
+		res->unreachable &= res->notes[i].unreachable;
+	}
 	v = bad_otp ? VC_REJECTED : VC_UNAVAILABLE;
 out:
 	if (v != VC_OK && v != VC_REJECTED)
 		res->decisive = -1;
+	if (v != VC_UNAVAILABLE)
+		res->unreachable = false;
 	explicit_bzero(&r, sizeof(r));
 	return v;
 }

@@ -36,6 +36,7 @@ struct vc_cfg {
 struct vc_server_note {
 	const char	*url;		/* borrowed from cfg->urls */
 	char		what[64];	/* "OK", "bad signature", "timeout" */
+	bool		unreachable;	/* no reply: refused, timeout, TLS */
 };
 
 struct vc_result {
@@ -43,6 +44,12 @@ struct vc_result {
 	struct vc_server_note	notes[VC_MAX_URLS];	/* one per URL */
 	size_t			nnotes;
 	int			decisive;	/* the deciding note, or -1 */
+	/*
+	 * VC_UNAVAILABLE because no server could be reached at all (every
+	 * note unreachable), not because one answered in a way that is not
+	 * trusted (a bad signature, no signature, HTTP 500, BACKEND_ERROR).
+	 */
+	bool			unreachable;
 	double			elapsed_ms;
 };
 
@@ -64,6 +71,9 @@ struct vc_reply {
 	long		http;		/* HTTP status; 0 when it failed */
 	const char	*error;		/* reason when it failed; valid until
 					 * the next call of next() */
+	/* error, and no reply came: the connection was refused, timed out,
+	   or its TLS handshake or certificate check failed */
+	bool		unreachable;
 	size_t		len;
 	char		body[VC_REPLY_MAX + 1];	/* len bytes, then a NUL */
 };

@@ -253,6 +253,28 @@ local_failure(CURLcode rc, const char *err)
 }
 
 /*
+ * Did this transfer fail before the server could answer: no name, no
+ * connection, no answer in time, a TLS handshake or certificate check
+ * that failed?  Everything else (a reply too long, a connection closed
+ * mid-reply, a malformed reply) means a server answered, badly.
+ */
+static bool
+unreachable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * Hand over a finished transfer and forget its handle.  -1 (nothing handed
  * over) for a local failure.
  */
@@ -273,6 +295,7 @@ finish(struct http *h, CURL *e, CURLcode rc, struct vc_reply *out)
 		out->error = x->too_big || rc == CURLE_FILESIZE_EXCEEDED ?
 		    "reply too long" : rc == CURLE_OPERATION_TIMEDOUT ?
 		    "timeout" : curl_easy_strerror(rc);
+		out->unreachable = !x->too_big && unreachable(rc);
 	} else {
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out->http);
 		memcpy(out->body, x->body, x->len);
