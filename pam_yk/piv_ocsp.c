@@ -40,10 +40,10 @@ struct fetch {
 	size_t		reqlen;
 	long long	deadline;
 	/* out */
-	enum piv_ocsp_status st;	/* PIV_OCSP_NONE: body holds the answer */
+	enum piv_ocsp_status st;	/* PIV_OCSP_NONE: buf holds an answer */
 	char		why[160];
 	unsigned char	*buf;		/* headers and body */
-	size_t		len, body;	/* bytes read; where the body starts */
+	size_t		len;		/* bytes read */
 };
 
 static void
@@ -207,30 +207,29 @@ send_all(struct fetch *f, int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/*
- * Is the answer complete: the headers ended and Content-Length bytes of
- * body are there (a server that keeps the connection open is not waited
- * for)?  Without Content-Length, the end of the connection ends it.
- */
-static bool
-recv_done(const struct fetch *f)
+bool
+piv_ocsp_http_done(const unsigned char *buf, size_t len)
 {
-	const char *b = (const char *)f->buf, *end, *cl;
-	unsigned long want;
-	char *e;
+	const unsigned char *end, *cl;
+	size_t want = 0, digits = 0;
 
-	if ((end = memmem(b, f->len, "\r\n\r\n", 4)) == NULL)
+	if ((end = memmem(buf, len, "\r\n\r\n", 4)) == NULL)
 		return false;
-	for (cl = b; (cl = memmem(cl, (size_t)(end - cl), "\r\n", 2)) != NULL &&
+	for (cl = buf; (cl = memmem(cl, (size_t)(end - cl), "\r\n", 2)) != NULL &&
 	    cl < end; cl += 2)
-		if (strncasecmp(cl + 2, "content-length:", 15) == 0)
+		if ((size_t)(end - cl) >= 17 &&
+		    strncasecmp((const char *)cl + 2, "content-length:", 15) == 0)
 			break;
 	if (cl == NULL || cl >= end)
 		return false;
-	errno = 0;
-	want = strtoul(cl + 17, &e, 10);
-	return errno == 0 && e > cl + 17 &&
-	    f->len >= (size_t)(end + 4 - b) + want;
+	/* Digits on that line only, bounded: never a sign, never the body's. */
+	for (cl += 17; cl < end && (*cl == ' ' || *cl == '\t'); cl++)
+		;
+	for (; cl < end && *cl >= '0' && *cl <= '9' && want <= PIV_OCSP_RESP_MAX;
+	    cl++, digits++)
+		want = want * 10 + (size_t)(*cl - '0');
+	return digits > 0 && want <= PIV_OCSP_RESP_MAX &&
+	    len - (size_t)(end + 4 - buf) >= want;
 }
 
 /* The answer up to the end of the connection, bounded: 0, or -1. */
@@ -264,7 +263,7 @@ recv_all(struct fetch *f, int fd)
 		}
 		f->len += (size_t)n;
 		f->buf[f->len] = '\0';
-		if (f->len <= cap && recv_done(f))
+		if (f->len <= cap && piv_ocsp_http_done(f->buf, f->len))
 			return 0;
 		if (f->len > cap) {
 			snprintf(f->why, sizeof(f->why), "the answer is larger "
@@ -275,33 +274,32 @@ recv_all(struct fetch *f, int fd)
 	}
 }
 
-/* HTTP 200 with a body: f->body set, 0; or -1 with why. */
+/* HTTP 200 with a body: *body where it starts, 0; or -1 with why. */
 static int
-http_parse(struct fetch *f)
+http_parse(const unsigned char *buf, size_t len, size_t *body, char *why,
+    size_t wlen)
 {
-	char *end;
+	const unsigned char *end;
 
-	f->buf[f->len] = '\0';
-	if (f->len < 12 || (strncmp((char *)f->buf, "HTTP/1.0 ", 9) != 0 &&
-	    strncmp((char *)f->buf, "HTTP/1.1 ", 9) != 0)) {
-		snprintf(f->why, sizeof(f->why), "the answer is not HTTP");
+	if (len < 12 || (memcmp(buf, "HTTP/1.0 ", 9) != 0 &&
+	    memcmp(buf, "HTTP/1.1 ", 9) != 0)) {
+		snprintf(why, wlen, "the answer is not HTTP");
 		return -1;
 	}
-	if (strncmp((char *)f->buf + 9, "200", 3) != 0) {
-		snprintf(f->why, sizeof(f->why), "the responder answers HTTP "
-		    "%.3s", (char *)f->buf + 9);
+	if (memcmp(buf + 9, "200", 3) != 0) {
+		snprintf(why, wlen, "the responder answers HTTP %.3s",
+		    (const char *)buf + 9);
 		return -1;
 	}
-	end = memmem(f->buf, f->len, "\r\n\r\n", 4);
-	if (end == NULL || end - (char *)f->buf > HEAD_MAX) {
-		snprintf(f->why, sizeof(f->why), "the answer's HTTP header "
-		    "does not end");
+	end = memmem(buf, len, "\r\n\r\n", 4);
+	if (end == NULL || end - buf > HEAD_MAX) {
+		snprintf(why, wlen, "the answer's HTTP header does not end");
 		return -1;
 	}
-	f->body = (size_t)(end + 4 - (char *)f->buf);
-	if (f->len - f->body > PIV_OCSP_RESP_MAX) {
-		snprintf(f->why, sizeof(f->why), "the answer is larger than "
-		    "%d bytes", PIV_OCSP_RESP_MAX);
+	*body = (size_t)(end + 4 - buf);
+	if (len - *body > PIV_OCSP_RESP_MAX) {
+		snprintf(why, wlen, "the answer is larger than %d bytes",
+		    PIV_OCSP_RESP_MAX);
 		return -1;
 	}
 	return 0;
@@ -335,10 +333,8 @@ fetch_run(void *p)
 	    send_all(f, fd, head, (size_t)n) != 0 ||
 	    send_all(f, fd, f->req, f->reqlen) != 0 || recv_all(f, fd) != 0)
 		goto out;
-	/* An answer came: from here on, what is wrong with it is "bad". */
-	f->st = PIV_OCSP_BAD;
-	if (http_parse(f) == 0)
-		f->st = PIV_OCSP_NONE;
+	/* An answer came: piv_ocsp_answer judges it. */
+	f->st = PIV_OCSP_NONE;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -435,6 +431,41 @@ out:
 	return st;
 }
 
+enum piv_ocsp_status
+piv_ocsp_answer(const struct piv_ocsp_ask *q, const unsigned char *buf,
+    size_t len, bool http, OCSP_RESPONSE **out, long long *nextupd,
+    char *why, size_t wlen)
+{
+	OCSP_RESPONSE *resp = NULL;
+	enum piv_ocsp_status st = PIV_OCSP_BAD;
+	const unsigned char *p;
+	size_t body = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (nextupd != NULL)
+		*nextupd = -1;
+	if (http && http_parse(buf, len, &body, why, wlen) != 0)
+		goto out;
+	p = buf + body;
+	if (len - body == 0 || len - body > PIV_OCSP_RESP_MAX ||
+	    (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)(len - body))) == NULL ||
+	    p != buf + len) {
+		snprintf(why, wlen, "the answer is not an OCSP response");
+		goto out;
+	}
+	st = judge(q->cfg, q->store, q->issuer, resp, q->id, q->req, nextupd,
+	    why, wlen);
+	if (out != NULL && st != PIV_OCSP_BAD) {
+		*out = resp;
+		resp = NULL;
+	}
+out:
+	ERR_clear_error();
+	OCSP_RESPONSE_free(resp);
+	return st;
+}
+
 /* ---- the cache ------------------------------------------------------------- */
 
 /*
@@ -487,13 +518,11 @@ cache_name(OCSP_CERTID *id, char name[70])
 
 /* The cached answer for name, still before its nextUpdate, or NONE. */
 static enum piv_ocsp_status
-cache_read(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
-    OCSP_CERTID *id, int dfd, const char *name, char *why, size_t len)
+cache_read(const struct piv_ocsp_ask *q, int dfd, const char *name,
+    char *why, size_t len)
 {
 	unsigned char *buf = NULL;
-	const unsigned char *p;
-	OCSP_RESPONSE *resp = NULL;
-	enum piv_ocsp_status st = PIV_OCSP_NONE;
+	enum piv_ocsp_status st;
 	const char *r = NULL;
 	long long next = -1;
 	FILE *f = NULL;
@@ -508,14 +537,10 @@ cache_read(const struct cfg *cfg, X509_STORE *store, X509 *issuer,
 	}
 	n = fread(buf, 1, PIV_OCSP_RESP_MAX, f);
 	fclose(f);
-	p = buf;
-	if (n > 0 && (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)n)) != NULL &&
-	    p == buf + n)
-		st = judge(cfg, store, issuer, resp, id, NULL, &next, why, len);
+	st = piv_ocsp_answer(q, buf, n, false, NULL, &next, why, len);
 	/* Corrupt, stale, unverifiable or without nextUpdate: not used. */
 	if ((st != PIV_OCSP_GOOD && st != PIV_OCSP_REVOKED) || next < 0)
 		st = PIV_OCSP_NONE;
-	OCSP_RESPONSE_free(resp);
 	free(buf);
 	return st;
 }
@@ -612,15 +637,17 @@ responder_url(const struct cfg *cfg, X509 *x, STACK_OF(OPENSSL_STRING) **aia)
 	    sk_OPENSSL_STRING_value(*aia, 0) : NULL;
 }
 
-/* Ask the responder (on a worker, under the deadline); the answer or NULL. */
-static OCSP_RESPONSE *
-ask(const char *url, OCSP_REQUEST *req, long long deadline,
+/*
+ * Ask the responder (on a worker, under the deadline): the bytes of its
+ * answer as received (*len of them, to be freed), or NULL.
+ */
+static unsigned char *
+ask(const char *url, OCSP_REQUEST *req, long long deadline, size_t *len,
     struct piv_ocsp_res *res)
 {
 	struct fetch *f = calloc(1, sizeof(*f));
 	struct p11_job *job = NULL;
-	OCSP_RESPONSE *resp = NULL;
-	const unsigned char *p;
+	unsigned char *ans = NULL;
 	const char *why = NULL, *env;
 	int n;
 
@@ -668,36 +695,32 @@ ask(const char *url, OCSP_REQUEST *req, long long deadline,
 		snprintf(res->why, sizeof(res->why), "%s", f->why);
 		goto out;
 	}
-	p = f->buf + f->body;
-	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)(f->len - f->body))) ==
-	    NULL || p != f->buf + f->len) {
-		OCSP_RESPONSE_free(resp);
-		resp = NULL;
-		snprintf(res->why, sizeof(res->why), "the answer is not an "
-		    "OCSP response");
-	}
+	ans = f->buf;
+	*len = f->len;
+	f->buf = NULL;
 out:
 	ERR_clear_error();
 	if (job != NULL)
 		p11_job_put(job);	/* frees f unless a worker still has it */
 	else
 		fetch_free(f);
-	return resp;
+	return ans;
 }
 
-/* The status from the responder; the answer kept in the cache if dfd. */
+/* The status of q->id from the responder; kept in the cache if dfd. */
 static void
-live(const struct cfg *cfg, X509_STORE *store, X509 *x, X509 *issuer,
-    OCSP_CERTID *id, int dfd, const char *name, long long deadline,
-    struct piv_ocsp_res *res)
+live(const struct piv_ocsp_ask *q, X509 *x, int dfd, const char *name,
+    long long deadline, struct piv_ocsp_res *res)
 {
 	STACK_OF(OPENSSL_STRING) *aia = NULL;
 	OCSP_REQUEST *req = OCSP_REQUEST_new();
-	OCSP_CERTID *rid = OCSP_CERTID_dup(id);
+	OCSP_CERTID *rid = OCSP_CERTID_dup(q->id);
 	OCSP_RESPONSE *resp = NULL;
-	const char *url = responder_url(cfg, x, &aia);
-	unsigned char *der = NULL;
+	struct piv_ocsp_ask lq = *q;
+	const char *url = responder_url(q->cfg, x, &aia);
+	unsigned char *der = NULL, *ans = NULL;
 	long long next = -1;
+	size_t alen = 0;
 	int n;
 
 	res->st = PIV_OCSP_BAD;
@@ -715,15 +738,17 @@ live(const struct cfg *cfg, X509_STORE *store, X509 *x, X509 *issuer,
 		snprintf(res->why, sizeof(res->why), "cannot make a nonce");
 		goto out;
 	}
-	if ((resp = ask(url, req, deadline, res)) == NULL)
+	if ((ans = ask(url, req, deadline, &alen, res)) == NULL)
 		goto out;
-	res->st = judge(cfg, store, issuer, resp, id, req, &next, res->why,
-	    sizeof(res->why));
+	lq.req = req;
+	res->st = piv_ocsp_answer(&lq, ans, alen, true, &resp, &next,
+	    res->why, sizeof(res->why));
 	if (dfd >= 0 && name[0] != '\0' && next > 0 && (res->st == PIV_OCSP_GOOD ||
 	    res->st == PIV_OCSP_REVOKED) &&
 	    (n = i2d_OCSP_RESPONSE(resp, &der)) > 0 && n <= PIV_OCSP_RESP_MAX)
 		cache_write(dfd, name, der, (size_t)n);
 out:
+	free(ans);
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(resp);
 	OCSP_CERTID_free(rid);
@@ -736,6 +761,7 @@ piv_ocsp_check(const struct cfg *cfg, X509_STORE *store, X509 *x,
     long long deadline, bool keep, struct piv_ocsp_res *res)
 {
 	char name[70], why[PIV_WHY_MAX];
+	struct piv_ocsp_ask q = { .cfg = cfg, .store = store };
 	OCSP_CERTID *id = NULL;
 	X509 *issuer = NULL;
 	enum yk_result r = YK_REJECTED;
@@ -758,14 +784,15 @@ piv_ocsp_check(const struct cfg *cfg, X509_STORE *store, X509 *x,
 	}
 	if ((id = OCSP_cert_to_id(NULL, x, issuer)) == NULL)
 		goto out;
+	q.issuer = issuer;
+	q.id = id;
 	if (dfd >= 0 && cache_name(id, name) == 0 &&
-	    (res->st = cache_read(cfg, store, issuer, id, dfd, name, why,
-	    sizeof(why))) != PIV_OCSP_NONE) {
+	    (res->st = cache_read(&q, dfd, name, why, sizeof(why))) !=
+	    PIV_OCSP_NONE) {
 		res->cached = true;
 		snprintf(res->why, sizeof(res->why), "%.300s (cached)", why);
 	} else
-		live(cfg, store, x, issuer, id, keep ? dfd : -1, name,
-		    deadline, res);
+		live(&q, x, keep ? dfd : -1, name, deadline, res);
 	r = piv_ocsp_allows(cfg->piv_ocsp, res->st) ? YK_OK : YK_REJECTED;
 out:
 	if (dfd >= 0)

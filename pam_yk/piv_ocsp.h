@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "cfg.h"
@@ -52,6 +53,37 @@ struct piv_ocsp_res {
  */
 enum yk_result piv_ocsp_check(const struct cfg *cfg, X509_STORE *store,
     X509 *x, long long deadline, bool keep, struct piv_ocsp_res *res);
+
+/* What an answer is judged against. */
+struct piv_ocsp_ask {
+	const struct cfg	*cfg;	/* piv_ocsp_max_age= */
+	X509_STORE		*store;	/* piv_cafile= and the like */
+	X509			*issuer;	/* the certificate's issuer */
+	OCSP_CERTID		*id;	/* the certificate asked about */
+	OCSP_REQUEST		*req;	/* its nonce; NULL: a cached answer */
+};
+
+/*
+ * An answer, as received (bytes from the responder, none trusted): with
+ * http, the HTTP/1.x 200 status line, headers and the DER OCSPResponse;
+ * without, the DER alone (a cache entry).  Its verdict about q->id:
+ * GOOD, REVOKED or UNKNOWN when it verifies as piv_ocsp_check says (an
+ * answer without q->req's nonce does not), else BAD; why says which.
+ * *out (when not NULL) the parsed answer on GOOD/REVOKED/UNKNOWN, else
+ * NULL; *nextupd (when not NULL) its nextUpdate in seconds from now, or
+ * -1.  What piv_ocsp_check does with every answer, live or cached.
+ */
+enum piv_ocsp_status piv_ocsp_answer(const struct piv_ocsp_ask *q,
+    const unsigned char *buf, size_t len, bool http, OCSP_RESPONSE **out,
+    long long *nextupd, char *why, size_t wlen);
+
+/*
+ * Is the responder's answer in buf (len bytes so far) complete: its HTTP
+ * header ended and carries a Content-Length (at most PIV_OCSP_RESP_MAX)
+ * of which all bytes of body are there?  Without one, only the end of the
+ * connection ends it.
+ */
+bool piv_ocsp_http_done(const unsigned char *buf, size_t len);
 
 /*
  * The policy: require allows only "good"; try also allows a responder
