@@ -7,7 +7,13 @@
  * this process, on 127.0.0.1 port 0 with a fresh database under $TMPDIR
  * holding client 1 and one key (the request harness's); each input is
  * sent on a new connection, the write side shut, and the answer read to
- * its end.  ykvald's log lines go to stderr, as they do in service.  At
+ * its end.  libFuzzer's -timeout is a SIGALRM every timeout/2+1 s, and
+ * libFuzzer only looks at the clock when it lands on this thread: the
+ * server's threads block it (ykvald never gets it in service), and this
+ * thread's connect, poll, send and recv carry on when it interrupts them
+ * (EINTR); before, an interrupted call failed the run within a minute or
+ * so, as "no answer" or "cannot connect".  ykvald's log lines go to
+ * stderr, as they do in service.  At
  * exit the server is stopped as SIGTERM stops it, and its thread joined,
  * so that LeakSanitizer sees what serve() left behind, not what a
  * connection's thread was in the middle of.
@@ -15,15 +21,18 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -45,6 +54,43 @@ die(const char *what)
 {
 	fprintf(stderr, "fuzz_http: %s\n", what);
 	abort();
+}
+
+/* what, and why: the errno of the call that failed */
+static void __attribute__((noreturn))
+die_errno(const char *what)
+{
+	fprintf(stderr, "fuzz_http: %s: %s\n", what, strerror(errno));
+	abort();
+}
+
+/*
+ * Wait until fd is ready for events, at most ms milliseconds in all
+ * however often a signal interrupts the wait: 1 ready, 0 not in time.
+ */
+static int
+wait_fd(int fd, short events, long ms)
+{
+	struct timespec end, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
+	for (;;) {
+		struct pollfd p = { fd, events, 0 };
+		long left;
+		int n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000L +
+		    (end.tv_nsec - now.tv_nsec) / 1000000L;
+		if (left < 0)
+			left = 0;
+		if ((n = poll(&p, 1, (int)left)) >= 0)
+			return n;
+		if (errno != EINTR)
+			die_errno("poll");
+	}
 }
 
 static void
@@ -105,6 +151,8 @@ setup(void)
 	const char *tmp = getenv("TMPDIR");
 	char buf[128], *colon;
 	FILE *f = NULL;
+	sigset_t alrm, old;
+	bool started;
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_http.XXXXXX",
 	    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
@@ -127,7 +175,13 @@ setup(void)
 	opts.max_conns = SERVE_DEFAULT_MAX_CONNS;
 	opts.max_conns_per_ip = SERVE_DEFAULT_MAX_CONNS_PER_IP;
 	opts.request_timeout = SERVE_DEFAULT_REQUEST_TIMEOUT;
-	if (pthread_create(&thread, NULL, server, NULL) != 0)
+	/* The server and every thread it starts block SIGALRM. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	started = pthread_create(&thread, NULL, server, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started)
 		die("cannot start the server thread");
 	atexit(stop);	/* before cleanup, which was registered first */
 	for (int i = 0; i < 500 && (f = fopen(ready, "r")) == NULL; i++)
@@ -160,29 +214,48 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conns = conns % 0xfffffd + 1;
 	from.sin_addr.s_addr = htonl(0x7f000000 | (conns + 1));
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
-		die("cannot connect to the server");
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0)
+		die_errno("cannot make a client socket");
+	/* Interrupted, connect goes on without us: wait for its end. */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		int err = errno;
+		socklen_t len = sizeof(err);
+
+		if (err != EINTR)
+			die_errno("cannot connect to the server");
+		if (wait_fd(fd, POLLOUT, 20000) != 1)
+			die("not connected within 20 s");
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+			die_errno("getsockopt");
+		if (err != 0) {
+			errno = err;
+			die_errno("cannot connect to the server");
+		}
+	}
 	/* The server may answer and close before it has read it all. */
 	while (off < size) {
 		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
 
 		/*
 		 * A request not sent whole is cut after request_timeout
 		 * (10 s); a verify may wait 5 s for a busy database twice
 		 * (its reader, then the writer).  libFuzzer's -timeout is 25 s.
 		 */
-		if (poll(&p, 1, 20000) != 1)
+		if (wait_fd(fd, POLLIN, 20000) != 1)
 			die("no answer within 20 s");
-		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+		if ((n = recv(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
 	}
 	close(fd);
