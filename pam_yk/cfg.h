@@ -16,6 +16,8 @@
 #define CFG_MAX_PIV_DOMAINS	16
 #define CFG_DEFAULT_MIN_RSA_BITS	2048
 #define CFG_MAX_OPTIONS		128	/* rows of cfg_options[] */
+/* piv_map=ldap without piv_ldap_fp_attr=: the DER certificates */
+#define PIV_LDAP_CERT_ATTR	"userCertificate;binary"
 
 enum yk_mode {
 	MODE_CLIENT,
@@ -29,6 +31,7 @@ enum piv_map {
 	PIV_MAP_UID,
 	PIV_MAP_UPN,
 	PIV_MAP_EMAIL,
+	PIV_MAP_LDAP,		/* the user's directory entry holds it */
 };
 
 struct cfg {
@@ -68,6 +71,9 @@ struct cfg {
 	const char	*ldap_cacertfile, *ldap_clientcertfile;
 	const char	*ldap_clientkeyfile, *ldap_helper;
 	unsigned	ldap_connection_timeout_s;	/* 0: not given */
+	/* piv_map=ldap: the attribute of SHA-256 fingerprints, or NULL:
+	   the certificates themselves, in PIV_LDAP_CERT_ATTR */
+	const char	*piv_ldap_fp_attr;
 	bool		ldap_bind_as_user, ldap_starttls;
 	bool		verbose_otp, try_first_pass, use_first_pass;
 	bool		always_prompt, nullok, alwaysok, debug;
@@ -191,6 +197,7 @@ enum cfg_secret {
 /* Row flags. */
 #define CFG_ADDS	0x1	/* adds to earlier values: never an override */
 #define CFG_ANYCASE	0x2	/* CFG_ENUM: the words in any case */
+#define CFG_LDAP	0x4	/* an option of the LDAP mapping */
 
 struct cfg_option {
 	const char	*name;		/* without '='; NULL ends the table */
