@@ -42,7 +42,7 @@ static atomic_bool p11_wedged;
  */
 static enum yk_result
 choose(struct piv_work *w, const struct login *lg, X509_STORE *store,
-    char *buf, const char **why)
+    struct piv_dir *dir, char *buf, const char **why)
 {
 	enum yk_result best = YK_UNAVAILABLE, r;
 	const char *reason = w->why;
@@ -64,7 +64,7 @@ choose(struct piv_work *w, const struct login *lg, X509_STORE *store,
 			reason = bad;
 			best = YK_REJECTED;
 		} else if ((r = piv_map_user(lg->cfg, lg->log, lg->user, lg->pw,
-		    c->cert, &reason)) == YK_OK) {
+		    c->cert, dir, &reason)) == YK_OK) {
 			w->k = c;
 			return YK_OK;
 		} else
@@ -229,6 +229,7 @@ struct piv_run {
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
 	bool			dead;	/* a worker was abandoned */
+	struct piv_dir		dir;	/* piv_map=ldap: the one search */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
 };
@@ -288,6 +289,7 @@ end(struct piv_run *run)
 {
 	const char *ignored = NULL;
 
+	piv_dir_free(&run->dir);
 	if (run->job == NULL)
 		return;
 	if (!run->dead)
@@ -340,6 +342,7 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 	X509_STORE *store = NULL;
 	struct piv_work *w;
 	enum yk_result r;
+	long long t0;
 
 	*loaded = *modfault = false;
 	if ((store = piv_trust_load(cfg, run->buf, sizeof(run->buf))) == NULL) {
@@ -362,7 +365,16 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 		goto out;
 	}
 	*loaded = true;
-	if ((r = choose(w, lg, store, run->buf, why)) != YK_OK)
+	/* A directory lookup (piv_map=ldap) spends the login's time too. */
+	t0 = mono_ms();
+	clock_gettime(CLOCK_MONOTONIC, &run->dir.deadline);
+	run->dir.deadline = mono_add(run->dir.deadline,
+	    (unsigned long)run->left);
+	r = choose(w, lg, store, &run->dir, run->buf, why);
+	run->left -= mono_ms() - t0;
+	if (run->left < 0)
+		run->left = 0;
+	if (r != YK_OK)
 		goto out;
 	snprintf(run->label, sizeof(run->label), "%s", w->k->label);
 	if (w->k->unfit != NULL) {
