@@ -30,6 +30,7 @@
 #include "log.h"
 #include "login.h"
 #include "mapping.h"
+#include "mono.h"
 #include "pamcode.h"
 #include "piv_login.h"
 #include "privs.h"
@@ -547,10 +548,127 @@ out:
 /* ---- piv mode ----------------------------------------------------------- */
 
 static const char *const map_names[] = {
-	"authfile", "CN", "UID",
-	"UPN (its local part, at a piv_domain= domain)",
-	"e-mail address (its local part, at a piv_domain= domain)",
+	[PIV_MAP_AUTHFILE] = "authfile", [PIV_MAP_CN] = "CN",
+	[PIV_MAP_UID] = "UID",
+	[PIV_MAP_UPN] = "UPN (its local part, at a piv_domain= domain)",
+	[PIV_MAP_EMAIL] = "e-mail address (its local part, at a piv_domain= "
+	    "domain)",
+	[PIV_MAP_LDAP] = "directory entry",
 };
+
+/*
+ * The one search of the LDAP mapping, as the module makes it (the
+ * search from ldap_map_search, the connection from ldap_conn_from_cfg):
+ * the bind password is never shown.
+ */
+static void
+ldap_show_search(struct entry *e, const struct cfg *cfg,
+    const struct ldap_search *s, const char *binddn)
+{
+	struct ldap_conn conn;
+	char base[300], filter[300], bind[300];
+
+	ldap_conn_from_cfg(cfg, &conn);
+	if (binddn == NULL)
+		binddn = conn.binddn;
+	if (binddn != NULL)
+		snprintf(bind, sizeof(bind), "as %s (password hidden)",
+		    log_escape(binddn, base, sizeof(base)));
+	else
+		snprintf(bind, sizeof(bind), "%s", cfg->ldap_bind_as_user ?
+		    "as the user, with what the user types" : "anonymous");
+	add(e, CK_INFO, "ldap", "%s%s, bind %s, connect within %u s, all "
+	    "within %u s", cfg->ldap_uris, cfg->ldap_starttls ?
+	    " (StartTLS)" : "", bind, conn.connect_ms > 0 ?
+	    conn.connect_ms / 1000 : cfg->vc.timeout_ms / 1000,
+	    cfg->vc.timeout_ms / 1000);
+	log_escape(s->base, base, sizeof(base));
+	log_escape(s->filter[0] != '\0' ? s->filter : "(objectClass=*)",
+	    filter, sizeof(filter));
+	add(e, CK_INFO, "ldap", "one search: base %s, scope %s, filter %s, "
+	    "attribute %s", base, s->subtree ? "sub" : "base", filter,
+	    s->attr);
+}
+
+/* What piv_map=ldap's entry holds, value by value (a few of them). */
+static void
+piv_show_values(struct entry *e, const struct cfg *cfg,
+    const struct piv_dir *d, const char *uesc)
+{
+	char line[700] = "", esc[300], subj[256];
+	size_t o = 0;
+
+	for (size_t i = 0; i < d->v.n && i < 4; i++) {
+		const unsigned char *p = (const unsigned char *)d->v.val[i];
+		unsigned char fp[LDAP_MAP_FP_LEN];
+		char hex[2 * LDAP_MAP_FP_LEN + 1];
+		X509 *x = NULL;
+		int n;
+
+		if (cfg->piv_ldap_fp_attr != NULL) {
+			(void)ldap_map_fingerprint(d->v.val[i], d->v.len[i], fp);
+			ldap_hex(fp, sizeof(fp), hex);
+			n = snprintf(line + o, sizeof(line) - o, "%ssha256=%s",
+			    i ? "; " : "", hex);
+		} else {
+			x = d2i_X509(NULL, &p, (long)d->v.len[i]);
+			subj[0] = '\0';
+			if (x != NULL)
+				X509_NAME_oneline(X509_get_subject_name(x), subj,
+				    sizeof(subj));
+			X509_free(x);
+			n = snprintf(line + o, sizeof(line) - o, "%s%s", i ?
+			    "; " : "", log_escape(subj, esc, 120));
+		}
+		if (n < 0 || (size_t)n >= sizeof(line) - o)
+			break;
+		o += (size_t)n;
+	}
+	add(e, CK_OK, "ldap", "the entry of %s holds %zu %s: %s%s", uesc,
+	    d->v.n, cfg->piv_ldap_fp_attr != NULL ? "fingerprint(s)" :
+	    "certificate(s)", line, d->v.n > 4 ? "; ..." : "");
+}
+
+/*
+ * piv_map=ldap: the search the module would make and what the
+ * directory answers, through the module's own piv_dir_lookup (the card
+ * is then matched by piv_probe, which asks again: a login asks once).
+ * The directory is asked even with --no-network, which spares the
+ * validation servers only.
+ */
+static enum yk_result
+piv_directory(struct ctx *c, struct entry *e, const struct cfg *cfg)
+{
+	struct piv_dir d;
+	enum yk_result r;
+
+	memset(&d, 0, sizeof(d));
+	clock_gettime(CLOCK_MONOTONIC, &d.deadline);
+	d.deadline = mono_add(d.deadline, cfg->vc.timeout_ms);
+	r = piv_dir_lookup(cfg, &c->log, c->user, &d);
+	if (d.info.search.base[0] != '\0')
+		ldap_show_search(e, cfg, &d.info.search, d.info.binddn);
+	switch (r) {
+	case YK_OK:
+		add(e, CK_OK, "ldap", "the directory answered in %.0f ms "
+		    "(timeout=%u s)", d.info.elapsed_ms,
+		    cfg->vc.timeout_ms / 1000);
+		piv_show_values(e, cfg, &d, c->uesc);
+		break;
+	case YK_UNAVAILABLE:
+		add(e, CK_DENY, "ldap", "no answer from the directory "
+		    "(%.0f ms): %s: every login is refused "
+		    "(PAM_AUTHINFO_UNAVAIL)", d.info.elapsed_ms, d.why);
+		break;
+	default:
+		add(e, CK_DENY, "ldap", "%s (%.0f ms): every card of %s is "
+		    "refused", d.why ? d.why : "the lookup failed",
+		    d.info.elapsed_ms, c->uesc);
+		break;
+	}
+	piv_dir_free(&d);
+	return r;
+}
 
 static enum yk_result
 check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
@@ -574,7 +692,9 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 			    c->uesc);
 			map = YK_NOT_MAPPED;
 		}
-	} else
+	} else if (cfg->piv_map == PIV_MAP_LDAP)
+		map = piv_directory(c, e, cfg);
+	else
 		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
 		    "%s", c->uesc, map_names[cfg->piv_map]);
 	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
