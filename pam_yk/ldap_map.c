@@ -108,6 +108,18 @@ ldap_map_search(const struct cfg *cfg, const char *user, size_t ulen,
 
 	memset(s, 0, sizeof(*s));
 	s->attr = cfg->yubi_attr;
+	/*
+	 * The directory's matching rules ignore leading, trailing and
+	 * repeated spaces (RFC 4518): "alice " would find alice's entry
+	 * however well it is escaped.  No user name has a space or a
+	 * control character (NUL included): refuse them.
+	 */
+	for (size_t i = 0; i < ulen; i++)
+		if ((unsigned char)user[i] <= 0x20 || user[i] == 0x7f) {
+			*why = "the user name holds a space or a control "
+			    "character";
+			return -1;
+		}
 	*why = "the user name is too long for the search";
 	if (cfg->user_attr != NULL) {
 		if (ldap_dn_escape(user, ulen, esc, sizeof(esc)) != 0)

@@ -51,7 +51,11 @@ struct ldap_search {
 	const char	*attr;				/* yubi_attr= */
 };
 
-/* 0, or -1 with *why (the name is too long to fit). */
+/*
+ * 0, or -1 with *why: the name is too long to fit, or holds a space or a
+ * control character (NUL included), which the directory's matching
+ * rules would drop or fold ("alice " finds alice).
+ */
 int ldap_map_search(const struct cfg *cfg, const char *user, size_t ulen,
     struct ldap_search *s, const char **why);
 

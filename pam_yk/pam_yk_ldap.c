@@ -125,13 +125,17 @@ report(LDAP *ld, LDAPMessage *res, const struct ldap_query *q)
 	char head[32];
 	int n;
 
-	if (ldap_count_references(ld, res) > 0) {
-		say("refused", "the directory answered with a referral, which "
-		    "is not followed");
-		return;
-	}
+	/*
+	 * Continuation references (a referral object in a subtree) are
+	 * never followed: beside one entry they are ignored; alone, the
+	 * entry may be elsewhere, and that is no "no entry".
+	 */
 	if ((n = ldap_count_entries(ld, res)) == 0 || e == NULL) {
-		say("noentry", "");
+		if (ldap_count_references(ld, res) > 0)
+			say("refused", "the directory answered with a referral, "
+			    "which is not followed");
+		else
+			say("noentry", "");
 		return;
 	}
 	if (n > 1) {
