@@ -297,4 +297,31 @@ if [ $piv_ok = yes ]; then
 else
 	echo "SKIP: the SoftHSM PIV cases (root and tests/piv-lib.sh piv_requirements)"
 fi
+# --- the LDAP mapping, against a slapd of our own (tests/ldap-lib.sh) -------
+if [ -x "${SLAPD:-/usr/sbin/slapd}" ] && command -v ldapsearch >/dev/null 2>&1; then
+	. "${top_srcdir:-.}/tests/ldap-lib.sh"
+	{ printf 'dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n' "$LDAP_BASE"
+	  for p in "alice $PUB" "bob" "erin not-a-token!"; do
+		set -- $p
+		printf 'dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\n' "$1" "$LDAP_BASE"
+		printf 'objectClass: yubiKeyUser\nuid: %s\ncn: %s\nsn: %s\n' "$1" "$1" "$1"
+		[ $# -lt 2 ] || printf 'yubiKeyId: %s\n' "$2"
+		echo
+	  done; } > "$T/people.ldif"
+	start_slapd "$T/people.ldif"
+	lmap="ldap_helper=$top_builddir/pam_yk_ldap ldap_cacertfile=$LDAP_CA yubi_attr=yubiKeyId ldapdn=ou=people,$LDAP_BASE user_attr=uid"
+	fresh; agree "ldap: a mapped token" alice "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+	fresh; agree "ldap: StartTLS" alice "$base ldap_uri=$LDAP_URI ldap_starttls $lmap" "$FRESH"
+	fresh; agree "ldap: no token" bob "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+	fresh; agree "ldap: no entry" carol "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+	fresh; agree "ldap: no entry, nullok" carol "$base ldap_uri=$LDAPS_URI $lmap nullok" "$FRESH"
+	fresh; agree "ldap: a malformed value" erin "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+	fresh; agree "ldap: a wrong CA" alice "$base ldap_uri=$LDAPS_URI $lmap ldap_cacertfile=$S/passwd" "$FRESH"
+	fresh; agree "ldap: no helper" alice "$base ldap_uri=$LDAPS_URI $lmap ldap_helper=$T/none" "$FRESH"
+	fresh; agree "ldap: no ldapdn" alice "$base ldap_uri=$LDAPS_URI yubi_attr=yubiKeyId user_attr=uid" "$FRESH"
+	stop_slapd
+	fresh; agree "ldap: the directory down" alice "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+else
+	echo "SKIP: the LDAP cases (no slapd or ldap-utils)"
+fi
 stop_ykvald

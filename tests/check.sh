@@ -177,8 +177,14 @@ what="insecure: plain http without key="; ck 1 -u alice --args "$VOPT id=1 urlli
 has "^  deny: urllist: $GOOD is plain http:// and no key= is set"
 what="a bad key= is named, not shown"; ck 1 -u alice --args "$VOPT id=1 key=not-base64 urllist=$GOOD"
 has "^  deny: option 'key=(hidden)'"
-what="LDAP options"; ck 1 -u alice --args "$base ldap_uri=ldap://x"
-has "LDAP and MySQL mappings are not supported"
+what="MySQL options"; ck 1 -u alice --args "$base mysql_server=db"
+has "the MySQL mapping is not supported"
+what="an incomplete LDAP mapping"; ck 1 -u alice --args "$base ldap_uri=ldaps://x"
+has "yubi_attr: the LDAP mapping needs"
+what="the LDAP lookup, not contacted"; ck 0 -u alice --no-network --args "$base ldap_uri=ldaps://ldap.example ldapdn=ou=people,dc=x user_attr=uid yubi_attr=yubiKeyId ldap_bind_user=cn=r,dc=x ldap_bind_password=S3cr3tBind"
+has "lookup: ldaps://ldap.example, base 'uid=alice,ou=people,dc=x' (scope base), attribute yubiKeyId"
+has "bind: cn=r,dc=x, password hidden"
+if grep -q S3cr3tBind "$T/out"; then fail "$what: the bind password is shown"; fi
 # hasnt RE: no line of the last output matches RE
 hasnt() { if grep -q -- "$1" "$T/out"; then cat "$T/out" >&2; fail "$what: '$1'"; fi; }
 # A known option with an empty value is a bad value, not an unknown option

@@ -168,9 +168,42 @@ expect PAM_AUTH_ERR asuser alice "$(otp 1 25)"
 [ "$b1" = $((b0 + 2)) ] || { grep " BIND " "$T/slapd/slapd.log" >&2; fail "not one bind per login ($b0 -> $b1)"; }
 grep -q 'no password to bind' "$T/debug.log" || fail "no line about the empty password"
 ok "no bind without a password"
+# an earlier module's password (PAM_AUTHTOK, set by pam_wrapper's
+# pam_set_items.so from the environment); an empty one never binds
+SETI=$(ls /usr/lib/*/pam_wrapper/pam_set_items.so 2>/dev/null | head -n 1)
+if [ -n "$SETI" ]; then
+	service stacked "auth required $SETI" \
+		"auth required $MODULE $base $map ldapdn=$PRIVATE user_attr=uid ldap_bind_as_user"
+	env PAM_AUTHTOK=alice-pw "$PAMDRIVE" "$T/pam.d" stacked alice \
+		"$(otp 1 35)" > "$T/login.out"
+	grep -qx 'result: PAM_SUCCESS' "$T/login.out" ||
+		fail "bind with PAM_AUTHTOK: $(cat "$T/login.out")"
+	ok "ldap_bind_as_user with an earlier module's password"
+	b1=$(slapd_ops BIND)
+	env PAM_AUTHTOK= "$PAMDRIVE" "$T/pam.d" stacked alice \
+		"$(otp 1 36)" > "$T/login.out"
+	grep -qx 'result: PAM_AUTH_ERR' "$T/login.out" ||
+		fail "bind with an empty PAM_AUTHTOK: $(cat "$T/login.out")"
+	[ "$(slapd_ops BIND)" = "$b1" ] || fail "a bind was made with an empty password"
+	ok "ldap_bind_as_user with an empty PAM_AUTHTOK: no bind, PAM_AUTH_ERR"
+else
+	echo "note: pam_set_items.so (libpam-wrapper) missing: skipped"
+fi
 ! grep -q 'reader-pw\|alice-pw\|wrong-pw' "$T/debug.log" ||
 	fail "the debug log holds a password"
 ok "no password in the debug log"
+
+# --- ykpamcfg check shows the lookup and what the directory returns
+"$top_builddir/ykpamcfg" check -u alice --args "$base $map ldapdn=$PEOPLE user_attr=uid ldap_bind_user=cn=reader,$LDAP_BASE ldap_bind_password=reader-pw" \
+	> "$T/check.out" 2>&1 || :
+for l in "lookup: $LDAPS_URI, base 'uid=alice,$PEOPLE' (scope base), attribute yubiKeyId" \
+    "bind: cn=reader,$LDAP_BASE, password hidden; CA: $LDAP_CA" \
+    "the directory answered in [0-9]* ms: 1 value(s) of yubiKeyId" \
+    "1 token ID(s) mapped to alice: $PUB"; do
+	grep -q "$l" "$T/check.out" || { cat "$T/check.out" >&2; fail "check: no '$l'"; }
+done
+! grep -q reader-pw "$T/check.out" || fail "check shows the bind password"
+ok "ykpamcfg check shows the lookup and its answer"
 
 # --- the directory stalled, with a wrong CA, then down
 start_staller

@@ -332,13 +332,89 @@ validate_helper(struct entry *e, const struct cfg *cfg)
 	return YK_OK;
 }
 
+/*
+ * The LDAP lookup a login makes, shown (bind password hidden), then made
+ * through the module's own mapping_ldap: the same search, helper and
+ * reading of the values.
+ */
+static enum yk_result
+ldap_mapping(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    struct af_entries *ents)
+{
+	struct mapping_ldap_info in;
+	const char *why = NULL;
+	enum yk_result r;
+
+	if (ldap_map_search(cfg, c->user, strlen(c->user), &in.search,
+	    &why) != 0) {
+		add(e, CK_DENY, "ldap", "%s: %s cannot be looked up", why,
+		    c->uesc);
+		return YK_MAPPING_ERROR;
+	}
+	add(e, CK_INFO, "ldap", "lookup: %s%s, base '%s' (scope %s)%s%s%s, "
+	    "attribute %s%s%s%s", cfg->ldap_uris, cfg->ldap_starttls ?
+	    " with StartTLS" : "", in.search.base, in.search.subtree ? "sub" :
+	    "base", in.search.subtree ? ", filter '" : "", in.search.filter,
+	    in.search.subtree ? "'" : "", in.search.attr,
+	    cfg->yubi_attr_prefix ? ", values after the prefix '" : "",
+	    cfg->yubi_attr_prefix ? cfg->yubi_attr_prefix : "",
+	    cfg->yubi_attr_prefix ? "'" : "");
+	add(e, CK_INFO, "ldap", "bind: %s%s; CA: %s",
+	    cfg->ldap_bind_as_user ? "as the user's DN, with the password "
+	    "typed before the OTP (or an earlier module's)" :
+	    cfg->ldap_bind_user != NULL ? cfg->ldap_bind_user : "none "
+	    "(anonymous)", cfg->ldap_bind_user != NULL ? ", password hidden" :
+	    "", cfg->ldap_cacertfile != NULL ? cfg->ldap_cacertfile :
+	    LDAP_SYSTEM_CA " (the system store)");
+	if (c->o->no_network) {
+		add(e, CK_INFO, "ldap", "the directory is not contacted "
+		    "(--no-network)");
+		return YK_OK;
+	}
+	if (cfg->ldap_bind_as_user) {
+		add(e, CK_INFO, "ldap", "the directory is not contacted: "
+		    "ldap_bind_as_user needs the user's password");
+		return YK_OK;
+	}
+	r = mapping_ldap(cfg, &c->log, c->user, NULL, ents, &in);
+	switch (r) {
+	case YK_OK:
+		add(e, CK_OK, "ldap", "the directory answered in %.0f ms: %zu "
+		    "value(s) of %s", in.elapsed_ms, in.nvalues, cfg->yubi_attr);
+		break;
+	case YK_NO_TOKENS:
+		add(e, CK_INFO, "ldap", "the directory answered in %.0f ms: no "
+		    "entry for %s", in.elapsed_ms, c->uesc);
+		break;
+	case YK_UNAVAILABLE:
+		add(e, CK_DENY, "ldap", "the directory gave no answer (%s) "
+		    "after %.0f ms: every login fails (PAM_AUTHINFO_UNAVAIL)",
+		    in.why, in.elapsed_ms);
+		break;
+	default:
+		add(e, CK_DENY, "ldap", "%s: every login of %s is denied%s",
+		    in.why[0] ? in.why : "the lookup failed", c->uesc,
+		    r == YK_CONFIG ? " (PAM_SERVICE_ERR)" : "");
+		break;
+	}
+	return r;
+}
+
 static enum yk_result
 check_client(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct af_entries ents = { .n = 0 };
 	enum yk_result r, net;
 
-	r = mapping(c, e, cfg, &ents);
+	r = cfg->ldap_uris != NULL ? ldap_mapping(c, e, cfg, &ents) :
+	    mapping(c, e, cfg, &ents);
+	if (r == YK_OK && cfg->ldap_uris != NULL && (c->o->no_network ||
+	    cfg->ldap_bind_as_user)) {
+		/* nothing looked up: no tokens to list or to miss */
+		af_entries_free(&ents);
+		net = validate_helper(e, cfg);
+		return net == YK_OK ? servers(c, e, cfg) : net;
+	}
 	if (r == YK_OK) {
 		list_tokens(e, cfg, &ents, c->uesc);
 		if (af_count_tokens(&ents, cfg->token_id_len) == 0)
