@@ -229,7 +229,8 @@ struct piv_run {
 	long long		left;	/* ms of card time left */
 	unsigned		timeout_s;
 	bool			dead;	/* a worker was abandoned */
-	struct piv_dir		dir;	/* piv_map=ldap: the one search */
+	struct piv_dir		own;	/* piv_map=ldap: the one search... */
+	struct piv_dir		*dir;	/* ...or the caller's (piv_probe) */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
 };
@@ -289,7 +290,7 @@ end(struct piv_run *run)
 {
 	const char *ignored = NULL;
 
-	piv_dir_free(&run->dir);
+	piv_dir_free(&run->own);
 	if (run->job == NULL)
 		return;
 	if (!run->dead)
@@ -367,10 +368,12 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 	*loaded = true;
 	/* A directory lookup (piv_map=ldap) spends the login's time too. */
 	t0 = mono_ms();
-	clock_gettime(CLOCK_MONOTONIC, &run->dir.deadline);
-	run->dir.deadline = mono_add(run->dir.deadline,
+	if (run->dir == NULL)
+		run->dir = &run->own;
+	clock_gettime(CLOCK_MONOTONIC, &run->dir->deadline);
+	run->dir->deadline = mono_add(run->dir->deadline,
 	    (unsigned long)run->left);
-	r = choose(w, lg, store, &run->dir, run->buf, why);
+	r = choose(w, lg, store, run->dir, run->buf, why);
 	run->left -= mono_ms() - t0;
 	if (run->left < 0)
 		run->left = 0;
@@ -433,9 +436,9 @@ out:
 
 enum yk_result
 piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, struct piv_probe *out)
+    const struct passwd *pw, struct piv_dir *dir, struct piv_probe *out)
 {
-	struct piv_run run = { .job = NULL };
+	struct piv_run run = { .job = NULL, .dir = dir };
 	enum yk_result r;
 
 	memset(out, 0, sizeof(*out));

@@ -167,13 +167,20 @@ chk() {
 	[ $_rc = "$_want" ] || { cat "$T/ck"; fail "ykpamcfg check $*: exit $_rc, want $_want"; }
 }
 has() { grep -q -e "$1" "$T/ck" || { cat "$T/ck"; fail "check lacks '$1'"; }; }
-chk 0 -u alice --args "$base $(echo "$dir" | sed "s|ldapdn|ldap_bind_user=cn=reader,$LDAP_BASE ldap_bind_password=reader-pw ldapdn|") user_attr=uid pkcs11_uri=pkcs11:token=alice"
-has "one search: base uid=alice,$PEOPLE, scope base"
-has "attribute userCertificate;binary"
-has "bind as cn=reader,$LDAP_BASE (password hidden)"
+bound="$base $dir ldap_bind_user=cn=reader,$LDAP_BASE ldap_bind_password=reader-pw user_attr=uid pkcs11_uri=pkcs11:token=alice"
+s0=$(slapd_ops SRCH)
+chk 0 -u alice --args "$bound"
+[ "$(slapd_ops SRCH)" = $((s0 + 1)) ] || fail "check: not exactly one search"
+has "lookup: $LDAPS_URI, base 'uid=alice,$PEOPLE' (scope base), attribute userCertificate;binary"
+has "bind: cn=reader,$LDAP_BASE, password hidden"
 has "the directory answered in"
 has "holds 1 certificate(s): .*CN=alice"
+has "the certificate .* is in the directory entry of alice"
 ! grep -q reader-pw "$T/ck" || fail "check shows the bind password"
+chk 0 -u alice --no-network --args "$bound"
+[ "$(slapd_ops SRCH)" = $((s0 + 1)) ] || fail "check --no-network asked the directory"
+has "the directory is not contacted (--no-network)"
+has "not matched against the directory (--no-network)"
 chk 0 -u dave --args "$base $dir user_attr=uid piv_ldap_fp_attr=description pkcs11_uri=pkcs11:token=p384"
 has "holds 1 fingerprint(s): sha256=$(hex alice-p384)"
 chk 1 -u erin --args "$base $dir user_attr=uid piv_ldap_fp_attr=description pkcs11_uri=pkcs11:token=p384"
@@ -189,4 +196,4 @@ refused PAM_AUTHINFO_UNAVAIL stall alice
 stop_slapd
 refused PAM_AUTHINFO_UNAVAIL dn-alice alice
 chk 1 -u alice --args "$base $dir user_attr=uid pkcs11_uri=pkcs11:token=alice"
-has "no answer from the directory"
+has "the directory gave no answer"

@@ -333,6 +333,42 @@ validate_helper(struct entry *e, const struct cfg *cfg)
 }
 
 /*
+ * The one search a login of the user makes for attribute attr
+ * (ldap_map_search: the user escaped), shown into e with whom it binds
+ * as (the password hidden) and the CA it trusts.  0, or -1 when the
+ * user cannot be looked up (shown).
+ */
+static int
+ldap_shown(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    const char *attr, struct ldap_search *s)
+{
+	const char *why = NULL;
+	const char *prefix = cfg->mode == MODE_CLIENT ? cfg->yubi_attr_prefix :
+	    NULL;
+
+	if (ldap_map_search(cfg, c->user, strlen(c->user), s, &why) != 0) {
+		add(e, CK_DENY, "ldap", "%s: %s cannot be looked up", why,
+		    c->uesc);
+		return -1;
+	}
+	s->attr = attr;
+	add(e, CK_INFO, "ldap", "lookup: %s%s, base '%s' (scope %s)%s%s%s, "
+	    "attribute %s%s%s%s", cfg->ldap_uris, cfg->ldap_starttls ?
+	    " with StartTLS" : "", s->base, s->subtree ? "sub" : "base",
+	    s->subtree ? ", filter '" : "", s->filter, s->subtree ? "'" : "",
+	    s->attr, prefix ? ", values after the prefix '" : "",
+	    prefix ? prefix : "", prefix ? "'" : "");
+	add(e, CK_INFO, "ldap", "bind: %s%s; CA: %s",
+	    cfg->ldap_bind_as_user ? "as the user's DN, with the password "
+	    "typed before the OTP (or an earlier module's)" :
+	    cfg->ldap_bind_user != NULL ? cfg->ldap_bind_user : "none "
+	    "(anonymous)", cfg->ldap_bind_user != NULL ? ", password hidden" :
+	    "", cfg->ldap_cacertfile != NULL ? cfg->ldap_cacertfile :
+	    LDAP_SYSTEM_CA " (the system store)");
+	return 0;
+}
+
+/*
  * The LDAP lookup a login makes, shown (bind password hidden), then made
  * through the module's own mapping_ldap: the same search, helper and
  * reading of the values.
@@ -342,30 +378,10 @@ ldap_mapping(struct ctx *c, struct entry *e, const struct cfg *cfg,
     struct af_entries *ents)
 {
 	struct mapping_ldap_info in;
-	const char *why = NULL;
 	enum yk_result r;
 
-	if (ldap_map_search(cfg, c->user, strlen(c->user), &in.search,
-	    &why) != 0) {
-		add(e, CK_DENY, "ldap", "%s: %s cannot be looked up", why,
-		    c->uesc);
+	if (ldap_shown(c, e, cfg, cfg->yubi_attr, &in.search) != 0)
 		return YK_MAPPING_ERROR;
-	}
-	add(e, CK_INFO, "ldap", "lookup: %s%s, base '%s' (scope %s)%s%s%s, "
-	    "attribute %s%s%s%s", cfg->ldap_uris, cfg->ldap_starttls ?
-	    " with StartTLS" : "", in.search.base, in.search.subtree ? "sub" :
-	    "base", in.search.subtree ? ", filter '" : "", in.search.filter,
-	    in.search.subtree ? "'" : "", in.search.attr,
-	    cfg->yubi_attr_prefix ? ", values after the prefix '" : "",
-	    cfg->yubi_attr_prefix ? cfg->yubi_attr_prefix : "",
-	    cfg->yubi_attr_prefix ? "'" : "");
-	add(e, CK_INFO, "ldap", "bind: %s%s; CA: %s",
-	    cfg->ldap_bind_as_user ? "as the user's DN, with the password "
-	    "typed before the OTP (or an earlier module's)" :
-	    cfg->ldap_bind_user != NULL ? cfg->ldap_bind_user : "none "
-	    "(anonymous)", cfg->ldap_bind_user != NULL ? ", password hidden" :
-	    "", cfg->ldap_cacertfile != NULL ? cfg->ldap_cacertfile :
-	    LDAP_SYSTEM_CA " (the system store)");
 	if (c->o->no_network) {
 		add(e, CK_INFO, "ldap", "the directory is not contacted "
 		    "(--no-network)");
@@ -632,40 +648,6 @@ static const char *const map_names[] = {
 	[PIV_MAP_LDAP] = "directory entry",
 };
 
-/*
- * The one search of the LDAP mapping, as the module makes it (the
- * search from ldap_map_search, the connection from ldap_conn_from_cfg):
- * the bind password is never shown.
- */
-static void
-ldap_show_search(struct entry *e, const struct cfg *cfg,
-    const struct ldap_search *s, const char *binddn)
-{
-	struct ldap_conn conn;
-	char base[300], filter[300], bind[300];
-
-	ldap_conn_from_cfg(cfg, &conn);
-	if (binddn == NULL)
-		binddn = conn.binddn;
-	if (binddn != NULL)
-		snprintf(bind, sizeof(bind), "as %s (password hidden)",
-		    log_escape(binddn, base, sizeof(base)));
-	else
-		snprintf(bind, sizeof(bind), "%s", cfg->ldap_bind_as_user ?
-		    "as the user, with what the user types" : "anonymous");
-	add(e, CK_INFO, "ldap", "%s%s, bind %s, connect within %u s, all "
-	    "within %u s", cfg->ldap_uris, cfg->ldap_starttls ?
-	    " (StartTLS)" : "", bind, conn.connect_ms > 0 ?
-	    conn.connect_ms / 1000 : cfg->vc.timeout_ms / 1000,
-	    cfg->vc.timeout_ms / 1000);
-	log_escape(s->base, base, sizeof(base));
-	log_escape(s->filter[0] != '\0' ? s->filter : "(objectClass=*)",
-	    filter, sizeof(filter));
-	add(e, CK_INFO, "ldap", "one search: base %s, scope %s, filter %s, "
-	    "attribute %s", base, s->subtree ? "sub" : "base", filter,
-	    s->attr);
-}
-
 /* What piv_map=ldap's entry holds, value by value (a few of them). */
 static void
 piv_show_values(struct entry *e, const struct cfg *cfg,
@@ -705,44 +687,49 @@ piv_show_values(struct entry *e, const struct cfg *cfg,
 	    "certificate(s)", line, d->v.n > 4 ? "; ..." : "");
 }
 
+#define PIV_NO_NETWORK	"the directory is not contacted (--no-network)"
+
 /*
- * piv_map=ldap: the search the module would make and what the
- * directory answers, through the module's own piv_dir_lookup (the card
- * is then matched by piv_probe, which asks again: a login asks once).
- * The directory is asked even with --no-network, which spares the
- * validation servers only.
+ * piv_map=ldap: the search a login makes, shown, then made through the
+ * module's own piv_dir_lookup into d, which piv_probe then uses for the
+ * card (one search, as in a login).  With --no-network d says so.
  */
 static enum yk_result
-piv_directory(struct ctx *c, struct entry *e, const struct cfg *cfg)
+piv_directory(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    struct piv_dir *d)
 {
-	struct piv_dir d;
+	struct ldap_search s;
 	enum yk_result r;
 
-	memset(&d, 0, sizeof(d));
-	clock_gettime(CLOCK_MONOTONIC, &d.deadline);
-	d.deadline = mono_add(d.deadline, cfg->vc.timeout_ms);
-	r = piv_dir_lookup(cfg, &c->log, c->user, &d);
-	if (d.info.search.base[0] != '\0')
-		ldap_show_search(e, cfg, &d.info.search, d.info.binddn);
-	switch (r) {
+	if (ldap_shown(c, e, cfg, cfg->piv_ldap_fp_attr != NULL ?
+	    cfg->piv_ldap_fp_attr : PIV_LDAP_CERT_ATTR, &s) != 0)
+		return YK_MAPPING_ERROR;
+	if (c->o->no_network) {
+		add(e, CK_INFO, "ldap", PIV_NO_NETWORK);
+		d->looked = true;
+		d->r = YK_UNAVAILABLE;
+		d->why = PIV_NO_NETWORK;
+		return YK_OK;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &d->deadline);
+	d->deadline = mono_add(d->deadline, cfg->vc.timeout_ms);
+	switch ((r = piv_dir_lookup(cfg, &c->log, c->user, d))) {
 	case YK_OK:
-		add(e, CK_OK, "ldap", "the directory answered in %.0f ms "
-		    "(timeout=%u s)", d.info.elapsed_ms,
-		    cfg->vc.timeout_ms / 1000);
-		piv_show_values(e, cfg, &d, c->uesc);
+		add(e, CK_OK, "ldap", "the directory answered in %.0f ms",
+		    d->info.elapsed_ms);
+		piv_show_values(e, cfg, d, c->uesc);
 		break;
 	case YK_UNAVAILABLE:
-		add(e, CK_DENY, "ldap", "no answer from the directory "
-		    "(%.0f ms): %s: every login is refused "
-		    "(PAM_AUTHINFO_UNAVAIL)", d.info.elapsed_ms, d.why);
+		add(e, CK_DENY, "ldap", "the directory gave no answer (%s) "
+		    "after %.0f ms: every login fails (PAM_AUTHINFO_UNAVAIL)",
+		    d->why, d->info.elapsed_ms);
 		break;
 	default:
-		add(e, CK_DENY, "ldap", "%s (%.0f ms): every card of %s is "
-		    "refused", d.why ? d.why : "the lookup failed",
-		    d.info.elapsed_ms, c->uesc);
+		add(e, CK_DENY, "ldap", "%s: every card of %s is refused%s",
+		    d->why ? d->why : "the lookup failed", c->uesc,
+		    r == YK_CONFIG ? " (PAM_SERVICE_ERR)" : "");
 		break;
 	}
-	piv_dir_free(&d);
 	return r;
 }
 
@@ -751,8 +738,11 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct af_entries ents = { .n = 0 };
 	struct piv_probe pr;
+	struct piv_dir d;
 	enum yk_result r, map = YK_OK;
 	size_t fps = 0;
+
+	memset(&d, 0, sizeof(d));
 
 	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
 		map = mapping(c, e, cfg, &ents);
@@ -769,11 +759,13 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 			map = YK_NOT_MAPPED;
 		}
 	} else if (cfg->piv_map == PIV_MAP_LDAP)
-		map = piv_directory(c, e, cfg);
+		map = piv_directory(c, e, cfg, &d);
 	else
 		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
 		    "%s", c->uesc, map_names[cfg->piv_map]);
-	r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
+	r = piv_probe(cfg, &c->log, c->user, c->pw, cfg->piv_map ==
+	    PIV_MAP_LDAP ? &d : NULL, &pr);
+	piv_dir_free(&d);
 	if (!pr.loaded) {
 		/* The module's own record of what the reason is about. */
 		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
@@ -787,9 +779,17 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		char esc[300];
 
 		add(e, CK_OK, "card", "token '%s': the certificate %s passes "
-		    "the checks and names %s; a login would ask for the PIN "
+		    "the checks and %s %s; a login would ask for the PIN "
 		    "next (not asked here)", pr.label,
-		    log_escape(pr.subject, esc, sizeof(esc)), c->uesc);
+		    log_escape(pr.subject, esc, sizeof(esc)),
+		    cfg->piv_map == PIV_MAP_LDAP ? "is in the directory entry "
+		    "of" : "names", c->uesc);
+		return YK_OK;
+	}
+	if (r == YK_UNAVAILABLE && pr.why != NULL &&
+	    strcmp(pr.why, PIV_NO_NETWORK) == 0) {
+		add(e, CK_INFO, "card", "a certificate that passes the checks "
+		    "is not matched against the directory (--no-network)");
 		return YK_OK;
 	}
 	if (r == YK_UNAVAILABLE) {
