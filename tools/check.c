@@ -643,7 +643,8 @@ static const char *const map_names[] = {
 	[PIV_MAP_AUTHFILE] = "authfile", [PIV_MAP_CN] = "CN",
 	[PIV_MAP_UID] = "UID",
 	[PIV_MAP_UPN] = "UPN (its local part, at a piv_domain= domain)",
-	[PIV_MAP_EMAIL] = "e-mail address (its local part, at a piv_domain= domain)",
+	[PIV_MAP_EMAIL] = ("e-mail address (its local part, at a "
+	    "piv_domain= domain)"),
 	[PIV_MAP_LDAP] = "directory entry",
 };
 
