@@ -60,9 +60,10 @@ struct cfg {
 	unsigned	piv_min_rsa_bits;	/* the chain's RSA keys */
 	bool		piv_eku_any, use_authtok_as_pin;
 	/*
-	 * LDAP token mapping (pam_yubico's options; ldap_map.h).  ldap_uris
-	 * is the URI list the helper is given: ldap_uri=, or ldap://HOST
-	 * from the deprecated ldapserver=; NULL when LDAP is not used.
+	 * LDAP token mapping (pam_yubico's options; ldap_map.h).  ldapserver
+	 * holds "ldap://HOST" made from the deprecated ldapserver=HOST;
+	 * ldap_uris is the URI list the helper is given, ldap_uri= or that
+	 * one, or NULL when LDAP is not used.
 	 */
 	const char	*ldap_uri, *ldapserver, *ldap_uris;
 	const char	*ldapdn, *user_attr, *ldap_filter;

@@ -27,6 +27,7 @@
 struct tokens {
 	struct af_entries	e;
 	bool			loaded;
+	bool			unavailable;	/* the lookup had no answer */
 	double			spent_ms;	/* on the lookup: off timeout= */
 };
 
@@ -48,6 +49,7 @@ load_tokens(const struct login *lg, const char *bindpw, struct tokens *t)
 	else
 		r = mapping_load(lg->cfg, lg->log, lg->user, lg->pw, &t->e);
 	t->loaded = true;
+	t->unavailable = r == YK_UNAVAILABLE;
 	t->spent_ms = (double)(mono_ms() - t0);
 	if (r == YK_OK && af_count_tokens(&t->e, lg->cfg->token_id_len) == 0)
 		r = YK_NO_TOKENS;
@@ -286,8 +288,9 @@ otp_login(const struct login *lg, const struct conv *cv)
 	if (r == YK_OK && password != NULL)
 		r = conv_set_authtok(cv, password);
 	if (r == YK_UNAVAILABLE)
-		conv_error(cv, "The YubiKey validation service cannot be "
-		    "reached.");
+		conv_error(cv, tokens.unavailable ? "The directory of "
+		    "YubiKeys cannot be reached." : "The YubiKey validation "
+		    "service cannot be reached.");
 	wipe_free(&password);
 	af_entries_free(&tokens.e);
 	return r;

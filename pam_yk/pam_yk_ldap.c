@@ -92,6 +92,7 @@ set_options(LDAP *ld, const struct ldap_conn *c, long left)
 {
 	int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
 	int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, size = 2;
+	int secs = (int)((left + 999) / 1000);	/* the server's time limit */
 	long cms = c->connect_ms > 0 && c->connect_ms < left ? c->connect_ms :
 	    left;
 	struct timeval net = tv_ms(cms), op = tv_ms(left);
@@ -104,6 +105,7 @@ set_options(LDAP *ld, const struct ldap_conn *c, long left)
 	    (rc = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_SIZELIMIT, &size)) ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_TIMELIMIT, &secs)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca)))
@@ -185,8 +187,11 @@ lookup(const struct ldap_conn *c, const struct ldap_query *q,
 		fail("ldap_initialize", rc);
 		return;
 	}
+	/* A CA, certificate or key that cannot be loaded is a local
+	   mistake, never "unavailable" (libldap says -1, as for "down"). */
 	if ((rc = set_options(ld, c, mono_ms_left(deadline))) != LDAP_SUCCESS) {
-		fail("ldap_set_option", rc);
+		say("refused", "the TLS settings (ldap_cacertfile=, "
+		    "ldap_clientcertfile=, ldap_clientkeyfile=) cannot be used");
 		goto out;
 	}
 	if (c->starttls &&

@@ -216,8 +216,16 @@ ok "stalled directory: $t ms"
 (cd "$T" && pki other)
 svc wrongca "ldap_uri=$LDAPS_URI ldap_cacertfile=$T/other-ca.pem yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL wrongca alice "$(otp 1 27)"
+grep -q '^error: The directory of YubiKeys cannot be reached' "$T/login.out" ||
+	fail "no message about the directory: $(cat "$T/login.out")"
 svc wrongcatls "ldap_uri=$LDAP_URI ldap_starttls ldap_cacertfile=$T/other-ca.pem yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL wrongcatls alice "$(otp 1 28)"
+# a CA file that cannot be loaded is a mistake, never "unavailable"
+svc noca "ldap_uri=$LDAPS_URI ldap_cacertfile=$T/nonesuch.pem yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
+expect PAM_AUTH_ERR noca alice "$(otp 1 37)"
+# (a file without a certificate trusts nothing: like a wrong CA)
+svc notpem "ldap_uri=$LDAPS_URI ldap_cacertfile=$T/people.ldif yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
+expect PAM_AUTHINFO_UNAVAIL notpem alice "$(otp 1 38)"
 svc systemca "ldap_uri=$LDAPS_URI yubi_attr=yubiKeyId ldapdn=$PEOPLE user_attr=uid"
 expect PAM_AUTHINFO_UNAVAIL systemca alice "$(otp 1 29)"	# not in the system store
 stop_slapd
