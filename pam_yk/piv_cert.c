@@ -756,9 +756,13 @@ piv_dir_lookup(const struct cfg *cfg, const struct yk_log *log,
 		    "value" : "the user's directory entry has no "
 		    PIV_LDAP_CERT_ATTR " value";
 		d->r = YK_NOT_MAPPED;
-	} else if (d->r != YK_OK)
+	} else if (d->r != YK_OK) {
 		d->why = d->info.why[0] != '\0' ? d->info.why :
 		    "the directory lookup failed";
+		/* A card is there: never "no card", which nullok passes. */
+		if (d->r == YK_UNAVAILABLE)
+			d->r = YK_DIRECTORY_DOWN;
+	}
 	for (size_t i = 0; d->r == YK_OK && i < d->v.n; i++)
 		if (!dir_value_ok(cfg, d, i)) {
 			d->why = cfg->piv_ldap_fp_attr != NULL ? "a value of "

@@ -79,7 +79,7 @@ void piv_dir_free(struct piv_dir *d);
  * every value of the attribute piv_map=ldap reads: a DER certificate in
  * PIV_LDAP_CERT_ATTR, or a SHA-256 fingerprint (ldap_map_fingerprint) in
  * piv_ldap_fp_attr=.  d->r: YK_OK, YK_NOT_MAPPED (no entry, no value),
- * YK_UNAVAILABLE (the directory is down or too slow), YK_MAPPING_ERROR
+ * YK_DIRECTORY_DOWN (down, too slow, TLS refused), YK_MAPPING_ERROR
  * (a malformed value, more than one entry, a referral, refused...), or
  * YK_CONFIG / YK_SYSTEM / YK_NOMEM; with the reason in d->why.
  */

@@ -474,6 +474,9 @@ piv_login(const struct login *lg, const struct conv *cv)
 	if (r == YK_OK)
 		r = prove(&run, cfg, cv, &why);
 	end(&run);
+	if (r == YK_DIRECTORY_DOWN)
+		conv_error(cv, "The directory of certificates cannot be "
+		    "reached.");
 	if (r == YK_OK)
 		yk_syslog(log, LOG_INFO, "PIV login of %s with token '%s'", esc,
 		    run.label);

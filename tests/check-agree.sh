@@ -330,7 +330,10 @@ if [ -x "${SLAPD:-/usr/sbin/slapd}" ] && command -v ldapsearch >/dev/null 2>&1; 
 	fi
 	stop_slapd
 	fresh; agree "ldap: the directory down" alice "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
-	[ $piv_ok != yes ] || agree "ldap piv: the directory down" alice "$pmap" 123456
+	if [ $piv_ok = yes ]; then
+		agree "ldap piv: the directory down" alice "$pmap" 123456
+		agree "ldap piv: the directory down, nullok" alice "$pmap nullok" 123456
+	fi
 else
 	echo "SKIP: the LDAP cases (no slapd or ldap-utils)"
 fi

@@ -195,5 +195,11 @@ refused PAM_AUTHINFO_UNAVAIL stall alice
 [ $(($(now_ms) - t0)) -lt 6000 ] || fail "a stalled directory took $(($(now_ms) - t0)) ms (timeout=2)"
 stop_slapd
 refused PAM_AUTHINFO_UNAVAIL dn-alice alice
+grep -q '^error: The directory of certificates cannot be reached' "$T/out" ||
+	fail "the user is not told: $(cat "$T/out")"
+# nullok steps aside without a card, never for a directory that is down
+service nullok "auth required $MODULE $base $dir user_attr=uid pkcs11_uri=pkcs11:token=alice nullok" \
+    "auth required pam_permit.so"
+refused PAM_AUTHINFO_UNAVAIL nullok alice
 chk 1 -u alice --args "$base $dir user_attr=uid pkcs11_uri=pkcs11:token=alice"
 has "the directory gave no answer"

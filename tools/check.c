@@ -719,7 +719,7 @@ piv_directory(struct ctx *c, struct entry *e, const struct cfg *cfg,
 		    d->info.elapsed_ms);
 		piv_show_values(e, cfg, d, c->uesc);
 		break;
-	case YK_UNAVAILABLE:
+	case YK_DIRECTORY_DOWN:
 		add(e, CK_DENY, "ldap", "the directory gave no answer (%s) "
 		    "after %.0f ms: every login fails (PAM_AUTHINFO_UNAVAIL)",
 		    d->why, d->info.elapsed_ms);
