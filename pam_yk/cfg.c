@@ -277,7 +277,7 @@ set_piv_slot(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
 static const char *const piv_maps[] = {
 	[PIV_MAP_AUTHFILE] = "authfile", [PIV_MAP_CN] = "cn",
 	[PIV_MAP_UID] = "uid", [PIV_MAP_UPN] = "upn",
-	[PIV_MAP_EMAIL] = "email", NULL,
+	[PIV_MAP_EMAIL] = "email", [PIV_MAP_LDAP] = "ldap", NULL,
 };
 
 static const char *const piv_ekus[] = { "any", "clientauth", NULL };
@@ -419,6 +419,14 @@ set_yubi_attr(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
     size_t errlen)
 {
 	return set_ldap_attr("yubi_attr", &cfg->yubi_attr, v, errbuf, errlen);
+}
+
+static enum cfg_err
+set_piv_ldap_fp_attr(struct cfg *cfg, const char *v, unsigned long n,
+    char *errbuf, size_t errlen)
+{
+	return set_ldap_attr("piv_ldap_fp_attr", &cfg->piv_ldap_fp_attr, v,
+	    errbuf, errlen);
 }
 
 static enum cfg_err
@@ -577,13 +585,26 @@ static enum cfg_err set_conf(struct cfg *cfg, const char *v, unsigned long n,
 #define CUSTOM(n, s, ...)	ROW(n, CFG_CUSTOM, CFG_IN_ALL, .set = (s), __VA_ARGS__)
 #define LIST(n, s, ...)		ROW(n, CFG_LIST, CFG_IN_ALL, .set = (s), __VA_ARGS__)
 #define UNSUPPORTED(n, ...)	ROW(n, CFG_UNSUPPORTED, 0, __VA_ARGS__)
-/* The LDAP mapping is online OTP's (a mapping of token IDs). */
-#define LDAP_NOTE	" (the LDAP mapping maps OTP token IDs)"
-#define LDAP_SET(n, s, ...)	ROW(n, CFG_CUSTOM, CFG_IN_CLIENT, .set = (s), \
-				    .mode_note = LDAP_NOTE, __VA_ARGS__)
-#define LDAP_PATH(n, f)		ROW(n, CFG_PATH, CFG_IN_CLIENT, .field = FIELD(f), \
-				    .mode_note = LDAP_NOTE)
-#define LDAP_FLAG(n, f)		FLAG_IN(n, f, CFG_IN_CLIENT, LDAP_NOTE)
+/*
+ * The LDAP mapping: OTP token IDs (yubi_attr=) in client mode, PIV
+ * certificates (piv_map=ldap) in piv mode.  The connection and the
+ * search are the same; what is read differs.
+ */
+#define LDAP_NOTE	" (the LDAP mapping is for OTP token IDs and " \
+	"piv_map=ldap)"
+#define LDAP_OTP_NOTE	" (it is about OTP token IDs; piv_map=ldap reads " \
+	"userCertificate;binary or piv_ldap_fp_attr=)"
+#define LDAP_ROW(n, k, m, note, ...) ROW(n, k, m, .flags = CFG_LDAP, \
+				    .mode_note = (note), __VA_ARGS__)
+#define LDAP_IN		(CFG_IN_CLIENT | CFG_IN_PIV)
+#define LDAP_SET(n, s, ...)	LDAP_ROW(n, CFG_CUSTOM, LDAP_IN, LDAP_NOTE, \
+				    .set = (s), __VA_ARGS__)
+#define LDAP_OTP_SET(n, s)	LDAP_ROW(n, CFG_CUSTOM, CFG_IN_CLIENT, \
+				    LDAP_OTP_NOTE, .set = (s))
+#define LDAP_PATH(n, f)		LDAP_ROW(n, CFG_PATH, LDAP_IN, LDAP_NOTE, \
+				    .field = FIELD(f))
+#define LDAP_FLAG(n, f)		LDAP_ROW(n, CFG_FLAG, LDAP_IN, LDAP_NOTE, \
+				    .field = FIELD(f))
 
 static const char *const offline_words[] = { "challenge-response", NULL };
 
@@ -656,20 +677,24 @@ const struct cfg_option cfg_options[] = {
 	LDAP_SET("ldapdn", set_ldapdn),
 	LDAP_SET("user_attr", set_user_attr),
 	LDAP_SET("ldap_filter", set_ldap_filter),
-	LDAP_SET("yubi_attr", set_yubi_attr),
-	LDAP_SET("yubi_attr_prefix", set_yubi_attr_prefix),
+	LDAP_OTP_SET("yubi_attr", set_yubi_attr),
+	LDAP_OTP_SET("yubi_attr_prefix", set_yubi_attr_prefix),
 	LDAP_SET("ldap_bind_user", set_ldap_bind_user),
 	LDAP_SET("ldap_bind_password", set_ldap_bind_password,
 	    .secret = CFG_SECRET),
-	LDAP_FLAG("ldap_bind_as_user", ldap_bind_as_user),
+	LDAP_ROW("ldap_bind_as_user", CFG_FLAG, CFG_IN_CLIENT, " (piv_map=ldap "
+	    "maps the certificate before anything is typed)",
+	    .field = FIELD(ldap_bind_as_user)),
 	LDAP_FLAG("ldap_starttls", ldap_starttls),
 	LDAP_PATH("ldap_cacertfile", ldap_cacertfile),
 	LDAP_PATH("ldap_clientcertfile", ldap_clientcertfile),
 	LDAP_PATH("ldap_clientkeyfile", ldap_clientkeyfile),
-	ROW("ldap_connection_timeout", CFG_UINT, CFG_IN_CLIENT,
+	LDAP_ROW("ldap_connection_timeout", CFG_UINT, LDAP_IN, LDAP_NOTE,
 	    .field = FIELD(ldap_connection_timeout_s), .min = 1, .max = 60,
-	    .expect = "1 to 60 (seconds)", .mode_note = LDAP_NOTE),
+	    .expect = "1 to 60 (seconds)"),
 	LDAP_PATH("ldap_helper", ldap_helper),
+	LDAP_ROW("piv_ldap_fp_attr", CFG_CUSTOM, CFG_IN_PIV, " (it maps PIV "
+	    "certificates)", .set = set_piv_ldap_fp_attr),
 	/* pam_yubico's MySQL back-end: named, so the error can say why. */
 	UNSUPPORTED("mysql_server"),
 	UNSUPPORTED("mysql_port"), UNSUPPORTED("mysql_user"),
@@ -680,7 +705,7 @@ const struct cfg_option cfg_options[] = {
 #define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]) - 1)
 _Static_assert(NOPTIONS <= CFG_MAX_OPTIONS,
     "cfg_options: raise CFG_MAX_OPTIONS (struct cfg's given[])");
-_Static_assert(MODE_PIV == 2 && PIV_MAP_EMAIL == 4,
+_Static_assert(MODE_PIV == 2 && PIV_MAP_LDAP == 5,
     "cfg_mode_names and piv_maps follow the enums");
 _Static_assert(sizeof(enum yk_mode) == sizeof(unsigned) &&
     sizeof(enum piv_map) == sizeof(unsigned) &&
@@ -1045,8 +1070,7 @@ static bool
 ldap_given(const struct cfg *cfg)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if (cfg->given[i] && cfg_options[i].mode_note != NULL &&
-		    strcmp(cfg_options[i].mode_note, LDAP_NOTE) == 0)
+		if (cfg->given[i] && (cfg_options[i].flags & CFG_LDAP))
 			return true;
 	return false;
 }
@@ -1056,23 +1080,37 @@ ldap_given(const struct cfg *cfg)
  * else (or nothing) when one is missing; here it is a configuration
  * error, as is every combination that would search the same entry for
  * every user, bind anonymously instead of as the user, or read the
- * mapping in clear from another host.
+ * mapping in clear from another host.  In piv mode they are the
+ * directory of piv_map=ldap, which needs them (and nothing else does).
  */
 static enum cfg_err
 check_ldap(struct cfg *cfg, char *errbuf, size_t errlen)
 {
+	/* In a list with otp the directory maps token IDs too. */
+	bool otp = (cfg->modes & CFG_IN_CLIENT) != 0, piv = !otp;
+	bool piv_ldap = (cfg->modes & CFG_IN_PIV) &&
+	    cfg->piv_map == PIV_MAP_LDAP;
+
+	if (piv_ldap && !ldap_given(cfg))
+		BAD(CFG_E_MISSING, "ldap_uri: piv_map=ldap needs the "
+		    "directory's ldap_uri=");
 	if (!ldap_given(cfg))
 		return CFG_OK;
+	if (piv && !piv_ldap && (cfg->modes & CFG_IN_PIV))
+		BAD(CFG_E_CONFLICT, "piv_map: the LDAP options are for "
+		    "piv_map=ldap, and piv_map=%s is set (they would be "
+		    "ignored)", piv_maps[cfg->piv_map]);
 	if (cfg->ldap_uri != NULL && cfg->ldapserver != NULL)
 		BAD(CFG_E_CONFLICT, "ldap_uri and ldapserver exclude each other");
 	cfg->ldap_uris = cfg->ldap_uri != NULL ? cfg->ldap_uri : cfg->ldapserver;
 	if (cfg->ldap_uris == NULL)
 		BAD(CFG_E_MISSING, "ldap_uri: the LDAP options need the "
 		    "directory's ldap_uri=");
-	if (cfg->authfile != NULL)
-		BAD(CFG_E_CONFLICT, "authfile and ldap_uri exclude each other "
+	if (cfg->authfile != NULL && (otp || piv_ldap))
+		BAD(CFG_E_CONFLICT, piv ? "authfile and piv_map=ldap exclude "
+		    "each other" : "authfile and ldap_uri exclude each other "
 		    "(pam_yubico ignores authfile= then)");
-	if (cfg->yubi_attr == NULL)
+	if (!piv && cfg->yubi_attr == NULL)
 		BAD(CFG_E_MISSING, "yubi_attr: the LDAP mapping needs the "
 		    "attribute that holds the token IDs");
 	if (cfg->ldapdn == NULL)
@@ -1099,8 +1137,9 @@ check_ldap(struct cfg *cfg, char *errbuf, size_t errlen)
 		    "go together");
 	if (!cfg->ldap_starttls && ldap_map_uri_cleartext(cfg->ldap_uris))
 		BAD(CFG_E_CONFLICT, "ldap_uri: ldap:// to another host without "
-		    "ldap_starttls: the token mapping could be forged on the "
-		    "way (use ldaps:// or ldap_starttls)");
+		    "ldap_starttls: the %s mapping could be forged on the "
+		    "way (use ldaps:// or ldap_starttls)", piv ? "certificate" :
+		    "token");
 	return CFG_OK;
 }
 
@@ -1135,7 +1174,7 @@ check(struct cfg *cfg, char *errbuf, size_t errlen)
 	else if (cfg->mode == MODE_PIV)
 		cfg->vc.timeout_ms = CFG_PIV_TIMEOUT_MS;
 	if (!(cfg->modes & CFG_IN_CLIENT))
-		return CFG_OK;
+		return check_ldap(cfg, errbuf, errlen);	/* piv_map=ldap's */
 	if (!cfg->have_id)
 		BAD(CFG_E_MISSING, "id: the API client id is required in client "
 		    "mode");

@@ -17,6 +17,8 @@
 #define CFG_DEFAULT_MIN_RSA_BITS	2048
 #define CFG_MAX_OPTIONS		128	/* rows of cfg_options[] */
 #define CFG_MAX_METHODS		3	/* mode=otp,challenge-response,piv */
+/* piv_map=ldap without piv_ldap_fp_attr=: the DER certificates */
+#define PIV_LDAP_CERT_ATTR	"userCertificate;binary"
 
 enum yk_mode {
 	MODE_CLIENT,
@@ -36,6 +38,7 @@ enum piv_map {
 	PIV_MAP_UID,
 	PIV_MAP_UPN,
 	PIV_MAP_EMAIL,
+	PIV_MAP_LDAP,		/* the user's directory entry holds it */
 };
 
 struct cfg {
@@ -87,6 +90,9 @@ struct cfg {
 	const char	*ldap_cacertfile, *ldap_clientcertfile;
 	const char	*ldap_clientkeyfile, *ldap_helper;
 	unsigned	ldap_connection_timeout_s;	/* 0: not given */
+	/* piv_map=ldap: the attribute of SHA-256 fingerprints, or NULL:
+	   the certificates themselves, in PIV_LDAP_CERT_ATTR */
+	const char	*piv_ldap_fp_attr;
 	bool		ldap_bind_as_user, ldap_starttls;
 	/* piv_ocsp=, piv_ocsp_url= (else the AIA's), piv_ocsp_max_age=
 	   (seconds, 0: not checked), piv_ocsp_cache= (NULL: no cache) */
@@ -226,6 +232,7 @@ enum cfg_secret {
 /* Row flags. */
 #define CFG_ADDS	0x1	/* adds to earlier values: never an override */
 #define CFG_ANYCASE	0x2	/* CFG_ENUM: the words in any case */
+#define CFG_LDAP	0x4	/* an option of the LDAP mapping */
 
 struct cfg_option {
 	const char	*name;		/* without '='; NULL ends the table */

@@ -176,6 +176,44 @@ ldap_map_tokens(const char *const *vals, const size_t *lens, size_t n,
 	return 0;
 }
 
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int
+ldap_map_fingerprint(const char *v, size_t len,
+    unsigned char out[LDAP_MAP_FP_LEN])
+{
+	size_t pl = strlen(AF_FP_PREFIX), step;
+
+	if (len >= pl && memcmp(v, AF_FP_PREFIX, pl) == 0) {
+		v += pl;
+		len -= pl;
+	}
+	/* "ab..." (64) or "ab:cd:..." (95): every pair, ':' between all. */
+	if (len == 2 * LDAP_MAP_FP_LEN)
+		step = 2;
+	else if (len == 3 * LDAP_MAP_FP_LEN - 1)
+		step = 3;
+	else
+		return -1;
+	for (size_t i = 0; i < LDAP_MAP_FP_LEN; i++) {
+		const char *p = v + i * step;
+		int hi = hexval(p[0]), lo = hexval(p[1]);
+
+		if (hi < 0 || lo < 0 || (step == 3 && i + 1 < LDAP_MAP_FP_LEN &&
+		    p[2] != ':')) {
+			explicit_bzero(out, LDAP_MAP_FP_LEN);
+			return -1;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 /* ---- the rules of the options ------------------------------------------- */
 
 /* No byte below 0x21 or above 0x7e (so no space). */

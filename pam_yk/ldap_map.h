@@ -72,6 +72,18 @@ int ldap_map_search(const struct cfg *cfg, const char *user, size_t ulen,
 int ldap_map_tokens(const char *const *vals, const size_t *lens, size_t n,
     const char *prefix, struct af_entries *out, const char **why);
 
+/*
+ * A SHA-256 certificate fingerprint in a value of piv_ldap_fp_attr=
+ * (piv_map=ldap): 64 hex digits in either case, or 32 hex pairs
+ * separated by ':' (as openssl x509 -fingerprint writes it), optionally
+ * after "sha256=" (the mapping file's spelling, af_is_fingerprint).  v
+ * is len bytes (a NUL is malformed).  0 with the 32 bytes in out, or -1:
+ * anything else is malformed (deny).
+ */
+#define LDAP_MAP_FP_LEN		32
+int ldap_map_fingerprint(const char *v, size_t len,
+    unsigned char out[LDAP_MAP_FP_LEN]);
+
 /* ---- the rules of the options (cfg.c and ykpamcfg check use them) ---- */
 
 /*

@@ -51,26 +51,76 @@ mapping_load(const struct cfg *cfg, const struct yk_log *log,
 	return mapping_read(cfg, log, user, pw, entries, NULL);
 }
 
-/* The helper's outcome as a login result; values read into entries. */
-static enum yk_result
-ldap_result(const struct cfg *cfg, enum ldap_outcome o,
-    const struct ldap_values *v, struct af_entries *entries,
-    const char **why)
+enum yk_result
+mapping_ldap_lookup(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, const char *bindpw, const char *attr,
+    const struct timespec *deadline, struct ldap_values *v,
+    struct mapping_ldap_info *in)
 {
-	switch (o) {
+	const char *path = ldap_helper_path(cfg->ldap_helper), *why = NULL;
+	struct ldap_conn c;
+	struct ldap_query q;
+	struct timespec t0;
+	enum yk_result r;
+	char esc[64];
+
+	memset(in, 0, sizeof(*in));
+	memset(v, 0, sizeof(*v));
+	in->outcome = LDQ_LOCAL;
+	log_escape(user, esc, sizeof(esc));
+	if (ldap_map_search(cfg, user, strlen(user), &in->search, &why) != 0) {
+		snprintf(in->why, sizeof(in->why), "%s", why);
+		yk_syslog(log, LOG_ERR, "LDAP: %s: denying %s", why, esc);
+		return YK_MAPPING_ERROR;
+	}
+	in->search.attr = attr;
+	ldap_conn_from_cfg(cfg, &c);
+	if (cfg->ldap_bind_as_user) {
+		/* An empty simple bind is an anonymous one: never. */
+		if (bindpw == NULL || *bindpw == '\0') {
+			snprintf(in->why, sizeof(in->why), "ldap_bind_as_user: "
+			    "no password to bind with");
+			yk_syslog(log, LOG_NOTICE, "LDAP: ldap_bind_as_user: no "
+			    "password to bind as %s with: denying", esc);
+			return YK_BAD_INPUT;
+		}
+		c.binddn = in->search.base;
+		c.bindpw = bindpw;
+	}
+	in->binddn = c.binddn;
+	if ((why = validate_helper_problem(path)) != NULL) {
+		yk_syslog(log, LOG_ERR, "LDAP: cannot look %s up: %s %s", esc,
+		    path, why);
+		snprintf(in->why, sizeof(in->why), "%s %s", path, why);
+		return YK_CONFIG;
+	}
+	q = (struct ldap_query){ in->search.base, in->search.subtree,
+	    in->search.filter, in->search.attr };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	in->outcome = ldap_lookup(path, &c, &q, deadline, v, in->why,
+	    sizeof(in->why));
+	in->elapsed_ms = mono_ms_since(&t0);
+	in->nvalues = v->n;
+	switch (in->outcome) {
 	case LDQ_FOUND:
-		return ldap_map_tokens((const char *const *)v->val, v->len,
-		    v->n, cfg->yubi_attr_prefix, entries, why) == 0 ? YK_OK :
-		    YK_MAPPING_ERROR;
+		return YK_OK;
 	case LDQ_NO_ENTRY:
 		return YK_NO_TOKENS;
 	case LDQ_UNAVAILABLE:
-		return YK_UNAVAILABLE;
+		r = YK_UNAVAILABLE;
+		break;
 	case LDQ_REFUSED:
-		return YK_MAPPING_ERROR;
+		r = YK_MAPPING_ERROR;
+		break;
 	default:
-		return YK_SYSTEM;
+		r = YK_SYSTEM;
+		break;
 	}
+	ldap_values_free(v);
+	yk_syslog(log, r == YK_UNAVAILABLE ? LOG_ERR : LOG_NOTICE,
+	    "LDAP: looking %s up: %s (%.0f ms): denying", esc, in->why,
+	    in->elapsed_ms);
+	return r;
 }
 
 enum yk_result
@@ -80,59 +130,32 @@ mapping_ldap(const struct cfg *cfg, const struct yk_log *log,
 {
 	struct mapping_ldap_info local;
 	struct mapping_ldap_info *in = info != NULL ? info : &local;
-	const char *path = ldap_helper_path(cfg->ldap_helper), *why = NULL;
 	struct ldap_values v = { .n = 0 };
-	struct ldap_conn c;
-	struct ldap_query q;
-	struct timespec t0, deadline;
-	enum yk_result r = YK_SYSTEM;
+	struct timespec deadline;
+	const char *why = NULL;
+	enum yk_result r;
 	char esc[64];
 
-	memset(in, 0, sizeof(*in));
-	in->outcome = LDQ_LOCAL;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline = mono_add(deadline, cfg->vc.timeout_ms);
+	r = mapping_ldap_lookup(cfg, log, user, bindpw, cfg->yubi_attr,
+	    &deadline, &v, in);
 	log_escape(user, esc, sizeof(esc));
-	if (ldap_map_search(cfg, user, strlen(user), &in->search, &why) != 0) {
-		yk_syslog(log, LOG_ERR, "LDAP: %s: denying %s", why, esc);
-		return YK_MAPPING_ERROR;
-	}
-	ldap_conn_from_cfg(cfg, &c);
-	if (cfg->ldap_bind_as_user) {
-		/* An empty simple bind is an anonymous one: never. */
-		if (bindpw == NULL || *bindpw == '\0') {
-			yk_syslog(log, LOG_NOTICE, "LDAP: ldap_bind_as_user: no "
-			    "password to bind as %s with: denying", esc);
-			return YK_BAD_INPUT;
-		}
-		c.binddn = in->search.base;
-		c.bindpw = bindpw;
-	}
-	in->binddn = c.binddn;
-	if (validate_helper_problem(path) != NULL) {
-		yk_syslog(log, LOG_ERR, "LDAP: cannot look %s up: %s %s", esc,
-		    path, validate_helper_problem(path));
-		snprintf(in->why, sizeof(in->why), "%s %s", path,
-		    validate_helper_problem(path));
-		return YK_CONFIG;
-	}
-	q = (struct ldap_query){ in->search.base, in->search.subtree,
-	    in->search.filter, in->search.attr };
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	deadline = mono_add(t0, cfg->vc.timeout_ms);
-	in->outcome = ldap_lookup(path, &c, &q, &deadline, &v, in->why,
-	    sizeof(in->why));
-	in->elapsed_ms = mono_ms_since(&t0);
-	in->nvalues = v.n;
-	r = ldap_result(cfg, in->outcome, &v, entries, &why);
-	ldap_values_free(&v);
-	if (why != NULL)
+	if (r == YK_NO_TOKENS)
+		yk_debug(log, "LDAP: %s: no entry (%.0f ms)", esc,
+		    in->elapsed_ms);
+	if (r != YK_OK)
+		return r;
+	if (ldap_map_tokens((const char *const *)v.val, v.len, v.n,
+	    cfg->yubi_attr_prefix, entries, &why) != 0) {
 		snprintf(in->why, sizeof(in->why), "%s", why);
-	if (r == YK_OK || r == YK_NO_TOKENS)
+		yk_syslog(log, LOG_NOTICE, "LDAP: looking %s up: %s (%.0f ms): "
+		    "denying", esc, why, in->elapsed_ms);
+		r = YK_MAPPING_ERROR;
+	} else
 		yk_debug(log, "LDAP: %s: %s (%.0f ms)", esc, in->why,
 		    in->elapsed_ms);
-	else
-		yk_syslog(log, r == YK_UNAVAILABLE ? LOG_ERR : LOG_NOTICE,
-		    "LDAP: looking %s up: %s (%.0f ms): denying", esc, in->why,
-		    in->elapsed_ms);
+	ldap_values_free(&v);
 	return r;
 }
 

@@ -44,6 +44,20 @@ struct mapping_ldap_info {
 };
 
 /*
+ * The one search for user (ldap_map_search: the escaped user), reading
+ * attribute attr (yubi_attr= for OTP, the certificate attribute for
+ * piv_map=ldap), run by pam_yk_ldap until deadline.  bindpw as below.
+ * YK_OK with the one entry's values in v (maybe none; the caller frees
+ * them with ldap_values_free), YK_NO_TOKENS (no entry), or an error as
+ * below, logged.  info (never NULL) tells what the search was and what
+ * it came to.
+ */
+enum yk_result mapping_ldap_lookup(const struct cfg *cfg,
+    const struct yk_log *log, const char *user, const char *bindpw,
+    const char *attr, const struct timespec *deadline,
+    struct ldap_values *v, struct mapping_ldap_info *info);
+
+/*
  * The user's token IDs from the directory (cfg->ldap_uris set): ONE
  * search, built by ldap_map_search (escaped user), run by pam_yk_ldap
  * within cfg's timeout, its values read by ldap_map_tokens (exact IDs

@@ -19,6 +19,7 @@ yk_pam_code(enum yk_result r, const struct cfg *cfg)
 		return cfg->nmethods == 1 && cfg->mode == MODE_PIV &&
 		    cfg->nullok ? PAM_IGNORE :
 		    PAM_AUTHINFO_UNAVAIL;
+	case YK_DIRECTORY_DOWN:	return PAM_AUTHINFO_UNAVAIL;
 	case YK_CONV_ERROR:	return PAM_CONV_ERR;
 	case YK_CONFIG:		return PAM_SERVICE_ERR;
 	case YK_NOMEM:		return PAM_BUF_ERR;

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -700,12 +701,137 @@ map_authfile(const struct cfg *cfg, const struct yk_log *log, const char *user,
 	return r;
 }
 
+/* ---- piv_map=ldap ------------------------------------------------------- */
+
+void
+piv_dir_free(struct piv_dir *d)
+{
+	ldap_values_free(&d->v);
+	d->looked = false;
+}
+
+/* Is value i of d (DER certificates, or fingerprints) well-formed? */
+static bool
+dir_value_ok(const struct cfg *cfg, const struct piv_dir *d, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)d->v.val[i];
+	unsigned char fp[LDAP_MAP_FP_LEN];
+	X509 *x;
+	bool ok;
+
+	if (cfg->piv_ldap_fp_attr != NULL) {
+		ok = ldap_map_fingerprint(d->v.val[i], d->v.len[i], fp) == 0;
+		explicit_bzero(fp, sizeof(fp));
+		return ok;
+	}
+	if (d->v.len[i] == 0 || d->v.len[i] > LONG_MAX)
+		return false;
+	/* One whole certificate, nothing after it. */
+	x = d2i_X509(NULL, &p, (long)d->v.len[i]);
+	ok = x != NULL && p == (const unsigned char *)d->v.val[i] + d->v.len[i];
+	X509_free(x);
+	ERR_clear_error();
+	return ok;
+}
+
+enum yk_result
+piv_dir_lookup(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, struct piv_dir *d)
+{
+	const char *attr = cfg->piv_ldap_fp_attr != NULL ?
+	    cfg->piv_ldap_fp_attr : PIV_LDAP_CERT_ATTR;
+	char esc[64];
+
+	if (d->looked)
+		return d->r;
+	d->looked = true;
+	d->why = NULL;
+	d->r = mapping_ldap_lookup(cfg, log, user, NULL, attr, &d->deadline,
+	    &d->v, &d->info);
+	log_escape(user, esc, sizeof(esc));
+	if (d->r == YK_NO_TOKENS || (d->r == YK_OK && d->v.n == 0)) {
+		d->why = d->r == YK_NO_TOKENS ? "the directory has no entry "
+		    "for the user" : cfg->piv_ldap_fp_attr != NULL ?
+		    "the user's directory entry has no piv_ldap_fp_attr= "
+		    "value" : "the user's directory entry has no "
+		    PIV_LDAP_CERT_ATTR " value";
+		d->r = YK_NOT_MAPPED;
+	} else if (d->r != YK_OK) {
+		d->why = d->info.why[0] != '\0' ? d->info.why :
+		    "the directory lookup failed";
+		/* A card is there: never "no card", which nullok passes. */
+		if (d->r == YK_UNAVAILABLE)
+			d->r = YK_DIRECTORY_DOWN;
+	}
+	for (size_t i = 0; d->r == YK_OK && i < d->v.n; i++)
+		if (!dir_value_ok(cfg, d, i)) {
+			d->why = cfg->piv_ldap_fp_attr != NULL ? "a value of "
+			    "piv_ldap_fp_attr= in the user's directory entry "
+			    "is not a SHA-256 fingerprint" : "a value of "
+			    PIV_LDAP_CERT_ATTR " in the user's directory "
+			    "entry is not one DER certificate";
+			yk_syslog(log, LOG_NOTICE, "LDAP: %s: %s: denying", esc,
+			    d->why);
+			d->r = YK_MAPPING_ERROR;
+		}
+	if (d->r != YK_OK)
+		ldap_values_free(&d->v);
+	return d->r;
+}
+
+/* Does a value of the entry equal x (its DER, or its fingerprint)? */
+static enum yk_result
+map_ldap(const struct cfg *cfg, const struct yk_log *log, const char *user,
+    X509 *x, struct piv_dir *d, const char **why)
+{
+	unsigned char md[32], fp[LDAP_MAP_FP_LEN], *der = NULL;
+	unsigned int mdlen = 0;
+	int dlen;
+	enum yk_result r;
+
+	if ((r = piv_dir_lookup(cfg, log, user, d)) != YK_OK) {
+		*why = d->why;
+		return r;
+	}
+	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32 ||
+	    (dlen = i2d_X509(x, &der)) <= 0) {
+		OPENSSL_free(der);
+		*why = "the certificate cannot be encoded";
+		return YK_SYSTEM;
+	}
+	r = YK_NOT_MAPPED;
+	for (size_t i = 0; r != YK_OK && i < d->v.n; i++) {
+		if (cfg->piv_ldap_fp_attr != NULL)
+			r = ldap_map_fingerprint(d->v.val[i], d->v.len[i], fp)
+			    == 0 && memcmp(fp, md, 32) == 0 ? YK_OK :
+			    YK_NOT_MAPPED;
+		else
+			r = d->v.len[i] == (size_t)dlen &&
+			    memcmp(d->v.val[i], der, (size_t)dlen) == 0 ?
+			    YK_OK : YK_NOT_MAPPED;
+	}
+	OPENSSL_free(der);
+	if (r != YK_OK)
+		*why = cfg->piv_ldap_fp_attr != NULL ? "the certificate's "
+		    "fingerprint is not in the user's directory entry "
+		    "(piv_ldap_fp_attr=)" : "the certificate is not in the "
+		    "user's directory entry (" PIV_LDAP_CERT_ATTR ")";
+	return r;
+}
+
 enum yk_result
 piv_map_user(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, X509 *x, const char **why)
+    const struct passwd *pw, X509 *x, struct piv_dir *dir, const char **why)
 {
 	if (cfg->piv_map == PIV_MAP_AUTHFILE)
 		return map_authfile(cfg, log, user, pw, x, why);
+	if (cfg->piv_map == PIV_MAP_LDAP) {
+		if (dir == NULL) {
+			*why = "no directory lookup for piv_map=ldap";
+			return YK_SYSTEM;
+		}
+		return map_ldap(cfg, log, user, x, dir, why);
+	}
 	if (piv_cert_names(x, cfg, user))
 		return YK_OK;
 	*why = cfg->piv_map == PIV_MAP_UPN || cfg->piv_map == PIV_MAP_EMAIL ?

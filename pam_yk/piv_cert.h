@@ -15,6 +15,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "mapping.h"
 #include "result.h"
 
 #define PIV_WHY_MAX	320	/* a reason naming a file or a certificate */
@@ -57,12 +58,44 @@ const char *piv_cert_policy(const struct cfg *cfg, X509_STORE *store, X509 *x,
 bool piv_cert_names(X509 *x, const struct cfg *cfg, const char *user);
 
 /*
+ * piv_map=ldap: one login's answer from the directory, asked once (the
+ * first time a certificate that passes the policy is to be mapped) and
+ * kept for the other candidates: one search per login.  The caller sets
+ * deadline (what is left of timeout=) and calls piv_dir_free at the end.
+ */
+struct piv_dir {
+	struct timespec		deadline;
+	bool			looked;
+	enum yk_result		r;	/* YK_OK: v holds the entry's values */
+	const char		*why;	/* why r is not YK_OK */
+	struct ldap_values	v;
+	struct mapping_ldap_info info;	/* the search and its outcome */
+};
+
+void piv_dir_free(struct piv_dir *d);
+
+/*
+ * Ask the directory for user's entry (when not asked yet) and check
+ * every value of the attribute piv_map=ldap reads: a DER certificate in
+ * PIV_LDAP_CERT_ATTR, or a SHA-256 fingerprint (ldap_map_fingerprint) in
+ * piv_ldap_fp_attr=.  d->r: YK_OK, YK_NOT_MAPPED (no entry, no value),
+ * YK_DIRECTORY_DOWN (down, too slow, TLS refused), YK_MAPPING_ERROR
+ * (a malformed value, more than one entry, a referral, refused...), or
+ * YK_CONFIG / YK_SYSTEM / YK_NOMEM; with the reason in d->why.
+ */
+enum yk_result piv_dir_lookup(const struct cfg *cfg, const struct yk_log *log,
+    const char *user, struct piv_dir *d);
+
+/*
  * Map x to user by cfg->piv_map: the mapping file's sha256= entries (hex
- * in either case) or piv_cert_names.  YK_OK, YK_NOT_MAPPED with *why, or
- * the mapping file's error.
+ * in either case), the directory entry (piv_map=ldap: a value equal to
+ * x's DER encoding, or to its SHA-256 fingerprint; dir holds the one
+ * search) or piv_cert_names.  YK_OK, YK_NOT_MAPPED with *why, or the
+ * mapping file's or the directory's error.
  */
 enum yk_result piv_map_user(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, X509 *x, const char **why);
+    const char *user, const struct passwd *pw, X509 *x, struct piv_dir *dir,
+    const char **why);
 
 /*
  * Could a certificate map to user at all?  With piv_map=authfile only when

@@ -43,7 +43,7 @@ static atomic_bool p11_wedged;
  */
 static enum yk_result
 choose(struct piv_work *w, const struct login *lg, X509_STORE *store,
-    char *buf, const char **why)
+    struct piv_dir *dir, char *buf, const char **why)
 {
 	enum yk_result best = YK_UNAVAILABLE, r;
 	const char *reason = w->why;
@@ -65,7 +65,7 @@ choose(struct piv_work *w, const struct login *lg, X509_STORE *store,
 			reason = bad;
 			best = YK_REJECTED;
 		} else if ((r = piv_map_user(lg->cfg, lg->log, lg->user, lg->pw,
-		    c->cert, &reason)) == YK_OK) {
+		    c->cert, dir, &reason)) == YK_OK) {
 			w->k = c;
 			return YK_OK;
 		} else
@@ -233,6 +233,8 @@ struct piv_run {
 	bool			dead;	/* a worker was abandoned */
 	bool			probe;	/* piv_probe: change nothing */
 	struct piv_ocsp_res	ocsp;	/* piv_ocsp=: what the responder said */
+	struct piv_dir		own;	/* piv_map=ldap: the one search... */
+	struct piv_dir		*dir;	/* ...or the caller's (piv_probe) */
 	char			label[33];
 	char			buf[PIV_WHY_MAX];	/* room for a why */
 };
@@ -292,6 +294,7 @@ end(struct piv_run *run)
 {
 	const char *ignored = NULL;
 
+	piv_dir_free(&run->own);
 	if (run->job == NULL)
 		return;
 	if (!run->dead)
@@ -385,6 +388,7 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 	X509_STORE *store = NULL;
 	struct piv_work *w;
 	enum yk_result r;
+	long long t0;
 
 	*loaded = *modfault = *none = false;
 	store = run->trust;	/* begin owns it now */
@@ -411,7 +415,18 @@ begin(struct piv_run *run, const struct login *lg, bool *loaded,
 		goto out;
 	}
 	*loaded = true;
-	if ((r = choose(w, lg, store, run->buf, why)) != YK_OK) {
+	/* A directory lookup (piv_map=ldap) spends the login's time too. */
+	t0 = mono_ms();
+	if (run->dir == NULL)
+		run->dir = &run->own;
+	clock_gettime(CLOCK_MONOTONIC, &run->dir->deadline);
+	run->dir->deadline = mono_add(run->dir->deadline,
+	    (unsigned long)run->left);
+	r = choose(w, lg, store, run->dir, run->buf, why);
+	run->left -= mono_ms() - t0;
+	if (run->left < 0)
+		run->left = 0;
+	if (r != YK_OK) {
 		*none = r == YK_UNAVAILABLE || r == YK_REJECTED ||
 		    r == YK_NOT_MAPPED;
 		goto out;
@@ -475,9 +490,9 @@ out:
 
 enum yk_result
 piv_probe(const struct cfg *cfg, const struct yk_log *log, const char *user,
-    const struct passwd *pw, struct piv_probe *out)
+    const struct passwd *pw, struct piv_dir *dir, struct piv_probe *out)
 {
-	struct piv_run run = { .job = NULL, .probe = true };
+	struct piv_run run = { .job = NULL, .probe = true, .dir = dir };
 	enum yk_result r;
 	bool none;
 
@@ -509,8 +524,8 @@ struct piv_found {
 
 /* After begin (and prove): close the card, log what it came to. */
 static enum yk_result
-finish(const struct login *lg, struct piv_run *run, enum yk_result r,
-    bool modfault, const char *why)
+finish(const struct login *lg, const struct conv *cv, struct piv_run *run,
+    enum yk_result r, bool modfault, const char *why)
 {
 	const struct cfg *cfg = lg->cfg;
 	const struct yk_log *log = lg->log;
@@ -518,6 +533,9 @@ finish(const struct login *lg, struct piv_run *run, enum yk_result r,
 
 	end(run);
 	log_escape(lg->user, esc, sizeof(esc));
+	if (r == YK_DIRECTORY_DOWN)
+		conv_error(cv, "The directory of certificates cannot be "
+		    "reached.");
 	if (r == YK_OK)
 		yk_syslog(log, LOG_INFO, "PIV login of %s with token '%s'", esc,
 		    run->label);
@@ -604,7 +622,7 @@ piv_login_found(const struct login *lg, const struct conv *cv,
 	const char *why = NULL;
 	enum yk_result r = prove(&f->run, lg->cfg, cv, &why);
 
-	r = finish(lg, &f->run, r, f->modfault, why);
+	r = finish(lg, cv, &f->run, r, f->modfault, why);
 	free(f);
 	return r;
 }
@@ -629,5 +647,5 @@ piv_login(const struct login *lg, const struct conv *cv)
 	r = begin(&run, lg, &loaded, &modfault, &none, &why);
 	if (r == YK_OK)
 		r = prove(&run, lg->cfg, cv, &why);
-	return finish(lg, &run, r, modfault, why);
+	return finish(lg, cv, &run, r, modfault, why);
 }

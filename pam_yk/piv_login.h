@@ -33,10 +33,13 @@ struct piv_probe {
  * load the trust anchors and the module, look for a certificate that passes
  * the policy and maps to user.  Never logs in, never signs.  YK_OK when a
  * login could go on to the PIN; YK_CONFIG, YK_UNAVAILABLE (no module load,
- * no card) or a denial as piv_login would return it.
+ * no card) or a denial as piv_login would return it.  dir: piv_map=ldap's
+ * answer, already asked for (the caller frees it), or NULL to ask once
+ * as a login does.
  */
 enum yk_result piv_probe(const struct cfg *cfg, const struct yk_log *log,
-    const char *user, const struct passwd *pw, struct piv_probe *out);
+    const char *user, const struct passwd *pw, struct piv_dir *dir,
+    struct piv_probe *out);
 
 /*
  * Find the configured certificate on any token, check its chain, validity,

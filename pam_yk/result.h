@@ -12,6 +12,8 @@ enum yk_result {
 	YK_REJECTED,		/* the server said BAD_OTP or REPLAYED_OTP */
 	YK_MAPPING_ERROR,	/* the mapping file is unsafe or unreadable */
 	YK_UNAVAILABLE,		/* no verdict from any validation server */
+	YK_DIRECTORY_DOWN,	/* piv_map=ldap: no answer from the directory
+				   (not "no card": nullok never passes it) */
 	YK_CONV_ERROR,		/* the conversation failed */
 	YK_CONFIG,		/* a configuration error */
 	YK_NOMEM,

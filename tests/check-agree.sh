@@ -334,6 +334,9 @@ if [ -x "${SLAPD:-/usr/sbin/slapd}" ] && command -v ldapsearch >/dev/null 2>&1; 
 		printf 'dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\n' "$1" "$LDAP_BASE"
 		printf 'objectClass: yubiKeyUser\nuid: %s\ncn: %s\nsn: %s\n' "$1" "$1" "$1"
 		[ $# -lt 2 ] || printf 'yubiKeyId: %s\n' "$2"
+		# piv_map=ldap: alice's entry holds the card's certificate
+		[ $1 != alice ] || [ $piv_ok != yes ] || printf \
+		    'userCertificate;binary:: %s\n' "$(base64 -w0 < "$PKI/alice-p256.der")"
 		echo
 	  done; } > "$T/people.ldif"
 	start_slapd "$T/people.ldif"
@@ -347,8 +350,18 @@ if [ -x "${SLAPD:-/usr/sbin/slapd}" ] && command -v ldapsearch >/dev/null 2>&1; 
 	fresh; agree "ldap: a wrong CA" alice "$base ldap_uri=$LDAPS_URI $lmap ldap_cacertfile=$S/passwd" "$FRESH"
 	fresh; agree "ldap: no helper" alice "$base ldap_uri=$LDAPS_URI $lmap ldap_helper=$T/none" "$FRESH"
 	fresh; agree "ldap: no ldapdn" alice "$base ldap_uri=$LDAPS_URI yubi_attr=yubiKeyId user_attr=uid" "$FRESH"
+	pmap="$piv pkcs11_uri=pkcs11:token=card piv_map=ldap ldap_uri=$LDAPS_URI ldap_helper=$top_builddir/pam_yk_ldap ldap_cacertfile=$LDAP_CA ldapdn=ou=people,$LDAP_BASE user_attr=uid"
+	if [ $piv_ok = yes ]; then
+		agree "ldap piv: the card in the entry" alice "$pmap" 123456
+		agree "ldap piv: an entry without certificates" bob "$pmap" 123456
+		agree "ldap piv: a value that is no fingerprint" alice "$pmap piv_ldap_fp_attr=cn" 123456
+	fi
 	stop_slapd
 	fresh; agree "ldap: the directory down" alice "$base ldap_uri=$LDAPS_URI $lmap" "$FRESH"
+	if [ $piv_ok = yes ]; then
+		agree "ldap piv: the directory down" alice "$pmap" 123456
+		agree "ldap piv: the directory down, nullok" alice "$pmap nullok" 123456
+	fi
 else
 	echo "SKIP: the LDAP cases (no slapd or ldap-utils)"
 fi

@@ -17,6 +17,9 @@
 /* A whole LDAP mapping, as one argument list's middle. */
 #define LDAP_OK "ldap_uri=ldaps://ldap.example", "ldapdn=ou=people,dc=example", \
 	"user_attr=uid", "yubi_attr=yubiKeyId"
+/* The same for piv_map=ldap (no yubi_attr=). */
+#define PIV_LDAP_OK "ldap_uri=ldaps://ldap.example", \
+	"ldapdn=ou=people,dc=example", "user_attr=uid"
 
 /* parse(c, err, arg, ..., NULL) */
 static enum cfg_err
@@ -174,6 +177,44 @@ test_table(void)
 	    "ldapdn=dc=x", "user_attr=uid", "yubi_attr=yk");
 	BAD("does not apply to mode=piv", "mode=piv", "piv_cafile=/ca.pem",
 	    LDAP_OK);
+	/* piv_map=ldap: the connection and search options, not the OTP ones */
+	GOOD("mode=piv", "piv_cafile=/ca.pem", "piv_map=ldap", PIV_LDAP_OK);
+	GOOD("mode=piv", "piv_cafile=/ca.pem", "piv_map=ldap", PIV_LDAP_OK,
+	    "piv_ldap_fp_attr=pivFingerprint", "ldap_bind_user=cn=r,dc=x",
+	    "ldap_bind_password=pw", "ldap_connection_timeout=2",
+	    "ldap_cacertfile=/ca.pem", "ldap_helper=/h");
+	GOOD("mode=piv", "piv_cafile=/ca.pem", "piv_map=ldap",
+	    "ldapserver=127.0.0.1:3890", "ldapdn=dc=x",
+	    "ldap_filter=(&(objectClass=person)(uid=%u))");
+	BAD("ldap_uri: piv_map=ldap needs", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=ldap");
+	BAD("piv_map: the LDAP options are for piv_map=ldap", "mode=piv",
+	    "piv_cafile=/ca.pem", PIV_LDAP_OK);
+	BAD("piv_map: the LDAP options are for piv_map=ldap", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=cn", PIV_LDAP_OK);
+	BAD("piv_map: the LDAP options are for piv_map=ldap", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_ldap_fp_attr=fp");
+	BAD("authfile and piv_map=ldap", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=ldap", PIV_LDAP_OK, "authfile=/a");
+	BAD("ldapdn:", "mode=piv", "piv_cafile=/ca.pem", "piv_map=ldap",
+	    "ldap_uri=ldaps://h", "user_attr=uid");
+	BAD("user_attr or ldap_filter", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=ldap", "ldap_uri=ldaps://h", "ldapdn=dc=x");
+	BAD("certificate mapping could be forged", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=ldap", "ldap_uri=ldap://h",
+	    "ldapdn=dc=x", "user_attr=uid");
+	BAD("yubi_attr: does not apply to mode=piv", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=ldap", PIV_LDAP_OK, "yubi_attr=yk");
+	BAD("ldap_bind_as_user: does not apply to mode=piv", "mode=piv",
+	    "piv_cafile=/ca.pem", "piv_map=ldap", PIV_LDAP_OK,
+	    "ldap_bind_as_user");
+	BAD("piv_ldap_fp_attr: expected", "mode=piv", "piv_cafile=/ca.pem",
+	    "piv_map=ldap", PIV_LDAP_OK, "piv_ldap_fp_attr=a b");
+	BAD("piv_ldap_fp_attr: does not apply to mode=client", "id=1",
+	    LDAP_OK, "piv_ldap_fp_attr=fp");
+	BAD("ldap_uri: does not apply to mode=challenge-response",
+	    "mode=challenge-response",
+	    "ldap_uri=ldaps://h");
 	/* PIV */
 	BAD("piv_cafile or piv_capath", "mode=piv");
 	BAD("pkcs11_module: expected an absolute path", "mode=piv",
@@ -664,7 +705,11 @@ test_check_value(void)
 		{ "use_first_pass", "", MODE_CLIENT, CFG_OK },
 		{ "ldap_uri", "x", MODE_CLIENT, CFG_E_VALUE },
 		{ "ldap_uri", "ldaps://h", MODE_CLIENT, CFG_OK },
-		{ "ldap_uri", "ldaps://h", MODE_PIV, CFG_E_MODE },
+		{ "ldap_uri", "ldaps://h", MODE_PIV, CFG_OK },
+		{ "ldap_uri", "ldaps://h", MODE_CHALRESP, CFG_E_MODE },
+		{ "yubi_attr", "yk", MODE_PIV, CFG_E_MODE },
+		{ "piv_ldap_fp_attr", "fp", MODE_PIV, CFG_OK },
+		{ "piv_ldap_fp_attr", "fp", MODE_CLIENT, CFG_E_MODE },
 		{ "mysql_server", "x", MODE_CLIENT, CFG_E_UNSUPPORTED },
 		{ "nosuch", "x", MODE_CLIENT, CFG_E_UNKNOWN },
 		{ "timeout=", "10", MODE_CLIENT, CFG_E_UNKNOWN },

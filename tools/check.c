@@ -31,6 +31,7 @@
 #include "login.h"
 #include "mapping.h"
 #include "methods.h"
+#include "mono.h"
 #include "pamcode.h"
 #include "piv_login.h"
 #include "privs.h"
@@ -343,6 +344,42 @@ validate_helper(struct entry *e, const struct cfg *cfg)
 }
 
 /*
+ * The one search a login of the user makes for attribute attr
+ * (ldap_map_search: the user escaped), shown into e with whom it binds
+ * as (the password hidden) and the CA it trusts.  0, or -1 when the
+ * user cannot be looked up (shown).
+ */
+static int
+ldap_shown(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    const char *attr, struct ldap_search *s)
+{
+	const char *why = NULL;
+	const char *prefix = cfg->mode == MODE_CLIENT ? cfg->yubi_attr_prefix :
+	    NULL;
+
+	if (ldap_map_search(cfg, c->user, strlen(c->user), s, &why) != 0) {
+		add(e, CK_DENY, "ldap", "%s: %s cannot be looked up", why,
+		    c->uesc);
+		return -1;
+	}
+	s->attr = attr;
+	add(e, CK_INFO, "ldap", "lookup: %s%s, base '%s' (scope %s)%s%s%s, "
+	    "attribute %s%s%s%s", cfg->ldap_uris, cfg->ldap_starttls ?
+	    " with StartTLS" : "", s->base, s->subtree ? "sub" : "base",
+	    s->subtree ? ", filter '" : "", s->filter, s->subtree ? "'" : "",
+	    s->attr, prefix ? ", values after the prefix '" : "",
+	    prefix ? prefix : "", prefix ? "'" : "");
+	add(e, CK_INFO, "ldap", "bind: %s%s; CA: %s",
+	    cfg->ldap_bind_as_user ? "as the user's DN, with the password "
+	    "typed before the OTP (or an earlier module's)" :
+	    cfg->ldap_bind_user != NULL ? cfg->ldap_bind_user : "none "
+	    "(anonymous)", cfg->ldap_bind_user != NULL ? ", password hidden" :
+	    "", cfg->ldap_cacertfile != NULL ? cfg->ldap_cacertfile :
+	    LDAP_SYSTEM_CA " (the system store)");
+	return 0;
+}
+
+/*
  * The LDAP lookup a login makes, shown (bind password hidden), then made
  * through the module's own mapping_ldap: the same search, helper and
  * reading of the values.
@@ -352,30 +389,10 @@ ldap_mapping(struct ctx *c, struct entry *e, const struct cfg *cfg,
     struct af_entries *ents)
 {
 	struct mapping_ldap_info in;
-	const char *why = NULL;
 	enum yk_result r;
 
-	if (ldap_map_search(cfg, c->user, strlen(c->user), &in.search,
-	    &why) != 0) {
-		add(e, CK_DENY, "ldap", "%s: %s cannot be looked up", why,
-		    c->uesc);
+	if (ldap_shown(c, e, cfg, cfg->yubi_attr, &in.search) != 0)
 		return YK_MAPPING_ERROR;
-	}
-	add(e, CK_INFO, "ldap", "lookup: %s%s, base '%s' (scope %s)%s%s%s, "
-	    "attribute %s%s%s%s", cfg->ldap_uris, cfg->ldap_starttls ?
-	    " with StartTLS" : "", in.search.base, in.search.subtree ? "sub" :
-	    "base", in.search.subtree ? ", filter '" : "", in.search.filter,
-	    in.search.subtree ? "'" : "", in.search.attr,
-	    cfg->yubi_attr_prefix ? ", values after the prefix '" : "",
-	    cfg->yubi_attr_prefix ? cfg->yubi_attr_prefix : "",
-	    cfg->yubi_attr_prefix ? "'" : "");
-	add(e, CK_INFO, "ldap", "bind: %s%s; CA: %s",
-	    cfg->ldap_bind_as_user ? "as the user's DN, with the password "
-	    "typed before the OTP (or an earlier module's)" :
-	    cfg->ldap_bind_user != NULL ? cfg->ldap_bind_user : "none "
-	    "(anonymous)", cfg->ldap_bind_user != NULL ? ", password hidden" :
-	    "", cfg->ldap_cacertfile != NULL ? cfg->ldap_cacertfile :
-	    LDAP_SYSTEM_CA " (the system store)");
 	if (c->o->no_network) {
 		add(e, CK_INFO, "ldap", "the directory is not contacted "
 		    "(--no-network)");
@@ -634,9 +651,12 @@ out:
 /* ---- piv mode ----------------------------------------------------------- */
 
 static const char *const map_names[] = {
-	"authfile", "CN", "UID",
-	"UPN (its local part, at a piv_domain= domain)",
-	"e-mail address (its local part, at a piv_domain= domain)",
+	[PIV_MAP_AUTHFILE] = "authfile", [PIV_MAP_CN] = "CN",
+	[PIV_MAP_UID] = "UID",
+	[PIV_MAP_UPN] = "UPN (its local part, at a piv_domain= domain)",
+	[PIV_MAP_EMAIL] = ("e-mail address (its local part, at a "
+	    "piv_domain= domain)"),
+	[PIV_MAP_LDAP] = "directory entry",
 };
 
 /*
@@ -659,13 +679,101 @@ check_ocsp(struct entry *e, const struct cfg *cfg, const struct piv_probe *pr)
 	return !allowed;
 }
 
+/* What piv_map=ldap's entry holds, value by value (a few of them). */
+static void
+piv_show_values(struct entry *e, const struct cfg *cfg,
+    const struct piv_dir *d, const char *uesc)
+{
+	char line[700] = "", esc[300], subj[256];
+	size_t o = 0;
+
+	for (size_t i = 0; i < d->v.n && i < 4; i++) {
+		const unsigned char *p = (const unsigned char *)d->v.val[i];
+		unsigned char fp[LDAP_MAP_FP_LEN];
+		char hex[2 * LDAP_MAP_FP_LEN + 1];
+		X509 *x = NULL;
+		int n;
+
+		if (cfg->piv_ldap_fp_attr != NULL) {
+			(void)ldap_map_fingerprint(d->v.val[i], d->v.len[i], fp);
+			ldap_hex(fp, sizeof(fp), hex);
+			n = snprintf(line + o, sizeof(line) - o, "%ssha256=%s",
+			    i ? "; " : "", hex);
+		} else {
+			x = d2i_X509(NULL, &p, (long)d->v.len[i]);
+			subj[0] = '\0';
+			if (x != NULL)
+				X509_NAME_oneline(X509_get_subject_name(x), subj,
+				    sizeof(subj));
+			X509_free(x);
+			n = snprintf(line + o, sizeof(line) - o, "%s%s", i ?
+			    "; " : "", log_escape(subj, esc, 120));
+		}
+		if (n < 0 || (size_t)n >= sizeof(line) - o)
+			break;
+		o += (size_t)n;
+	}
+	add(e, CK_OK, "ldap", "the entry of %s holds %zu %s: %s%s", uesc,
+	    d->v.n, cfg->piv_ldap_fp_attr != NULL ? "fingerprint(s)" :
+	    "certificate(s)", line, d->v.n > 4 ? "; ..." : "");
+}
+
+#define PIV_NO_NETWORK	"the directory is not contacted (--no-network)"
+
+/*
+ * piv_map=ldap: the search a login makes, shown, then made through the
+ * module's own piv_dir_lookup into d, which piv_probe then uses for the
+ * card (one search, as in a login).  With --no-network d says so.
+ */
+static enum yk_result
+piv_directory(struct ctx *c, struct entry *e, const struct cfg *cfg,
+    struct piv_dir *d)
+{
+	struct ldap_search s;
+	enum yk_result r;
+
+	if (ldap_shown(c, e, cfg, cfg->piv_ldap_fp_attr != NULL ?
+	    cfg->piv_ldap_fp_attr : PIV_LDAP_CERT_ATTR, &s) != 0)
+		return YK_MAPPING_ERROR;
+	if (c->o->no_network) {
+		add(e, CK_INFO, "ldap", PIV_NO_NETWORK);
+		d->looked = true;
+		d->r = YK_UNAVAILABLE;
+		d->why = PIV_NO_NETWORK;
+		return YK_OK;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &d->deadline);
+	d->deadline = mono_add(d->deadline, cfg->vc.timeout_ms);
+	switch ((r = piv_dir_lookup(cfg, &c->log, c->user, d))) {
+	case YK_OK:
+		add(e, CK_OK, "ldap", "the directory answered in %.0f ms",
+		    d->info.elapsed_ms);
+		piv_show_values(e, cfg, d, c->uesc);
+		break;
+	case YK_DIRECTORY_DOWN:
+		add(e, CK_DENY, "ldap", "the directory gave no answer (%s) "
+		    "after %.0f ms: every login fails (PAM_AUTHINFO_UNAVAIL)",
+		    d->why, d->info.elapsed_ms);
+		break;
+	default:
+		add(e, CK_DENY, "ldap", "%s: every card of %s is refused%s",
+		    d->why ? d->why : "the lookup failed", c->uesc,
+		    r == YK_CONFIG ? " (PAM_SERVICE_ERR)" : "");
+		break;
+	}
+	return r;
+}
+
 static enum yk_result
 check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 {
 	struct af_entries ents = { .n = 0 };
 	struct piv_probe pr;
+	struct piv_dir d;
 	enum yk_result r, map = YK_OK;
 	size_t fps = 0;
+
+	memset(&d, 0, sizeof(d));
 
 	if (cfg->piv_map == PIV_MAP_AUTHFILE) {
 		map = mapping(c, e, cfg, &ents);
@@ -681,23 +789,33 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 			    c->uesc);
 			map = YK_NOT_MAPPED;
 		}
-	} else
+	} else if (cfg->piv_map == PIV_MAP_LDAP)
+		map = piv_directory(c, e, cfg, &d);
+	else
 		add(e, CK_INFO, "mapping", "the certificate must name %s in its "
 		    "%s", c->uesc, map_names[cfg->piv_map]);
-	if (c->o->no_network && cfg->piv_ocsp != PIV_OCSP_OFF) {
-		/* The module's step without its network part: a copy, off. */
-		struct cfg *off = malloc(sizeof(*off));
+	{
+		struct piv_dir *dp = cfg->piv_map == PIV_MAP_LDAP ? &d : NULL;
 
-		if (off == NULL)
-			return YK_NOMEM;
-		*off = *cfg;
-		off->piv_ocsp = PIV_OCSP_OFF;
-		add(e, CK_INFO, "ocsp", "OCSP not asked (--no-network)");
-		r = piv_probe(off, &c->log, c->user, c->pw, &pr);
-		explicit_bzero(off, sizeof(*off));
-		free(off);
-	} else
-		r = piv_probe(cfg, &c->log, c->user, c->pw, &pr);
+		if (c->o->no_network && cfg->piv_ocsp != PIV_OCSP_OFF) {
+			/* The module's step without its network part: a
+			   copy, off. */
+			struct cfg *off = malloc(sizeof(*off));
+
+			if (off == NULL) {
+				piv_dir_free(&d);
+				return YK_NOMEM;
+			}
+			*off = *cfg;
+			off->piv_ocsp = PIV_OCSP_OFF;
+			add(e, CK_INFO, "ocsp", "OCSP not asked (--no-network)");
+			r = piv_probe(off, &c->log, c->user, c->pw, dp, &pr);
+			explicit_bzero(off, sizeof(*off));
+			free(off);
+		} else
+			r = piv_probe(cfg, &c->log, c->user, c->pw, dp, &pr);
+	}
+	piv_dir_free(&d);
 	if (!pr.loaded) {
 		/* The module's own record of what the reason is about. */
 		add(e, CK_DENY, "pkcs11", "%s%s%s", pr.modfault ?
@@ -713,9 +831,17 @@ check_piv(struct ctx *c, struct entry *e, const struct cfg *cfg)
 		char esc[300];
 
 		add(e, CK_OK, "card", "token '%s': the certificate %s passes "
-		    "the checks and names %s; a login would ask for the PIN "
+		    "the checks and %s %s; a login would ask for the PIN "
 		    "next (not asked here)", pr.label,
-		    log_escape(pr.subject, esc, sizeof(esc)), c->uesc);
+		    log_escape(pr.subject, esc, sizeof(esc)),
+		    cfg->piv_map == PIV_MAP_LDAP ? "is in the directory entry "
+		    "of" : "names", c->uesc);
+		return YK_OK;
+	}
+	if (r == YK_UNAVAILABLE && pr.why != NULL &&
+	    strcmp(pr.why, PIV_NO_NETWORK) == 0) {
+		add(e, CK_INFO, "card", "a certificate that passes the checks "
+		    "is not matched against the directory (--no-network)");
 		return YK_OK;
 	}
 	if (r == YK_UNAVAILABLE) {

@@ -3,7 +3,8 @@
  * fuzz_ldap.c - bytes through the LDAP mapping's parsers and escapers:
  * as a user name (NULs included) into the DN and the filter, whose
  * output must hold no unescaped special character; as a request and as
- * a reply of pam_yk_ldap; as attribute values for the token rule.
+ * a reply of pam_yk_ldap; as attribute values for the token rule and
+ * as a fingerprint value of piv_map=ldap.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), out[4096], why[LDAP_WHY_MAX];
+	unsigned char fp[LDAP_MAP_FP_LEN];
 	const char *vals[1], *w;
 	size_t lens[1] = { size };
 	struct af_entries e = { .n = 0 };
@@ -44,6 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ldap_map_tokens(vals, lens, 1, size > 0 && s[0] == 'y' ?
 	    "y" : NULL, &e, &w);
 	af_entries_free(&e);
+	/* piv_map=ldap: a fingerprint only from 64 or 95 bytes after the
+	   optional sha256= */
+	if (ldap_map_fingerprint(s, size, fp) == 0 && size != 64 &&
+	    size != 95 && size != 71 && size != 102)
+		abort();
 	if (ldap_parse_reply(s, size, &v, why, sizeof(why)) == LDQ_FOUND)
 		ldap_values_free(&v);
 	(void)ldap_parse_request(s, size, &c, &q, &tmo);

@@ -234,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_init(&log, "fuzz");
 	feed(size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0, &card);
 	if (opt & 0x40) {
-		r = piv_probe(&cfg, &log, "alice", &pw, &probe);
+		r = piv_probe(&cfg, &log, "alice", &pw, NULL, &probe);
 		if ((r == YK_OK) != (probe.why == NULL))
 			abort();
 	} else {
