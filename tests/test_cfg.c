@@ -303,6 +303,15 @@ test_lists(void)
 	GOOD("mode=challenge-response,client");
 	/* an option of one method is fine when that method is listed */
 	GOOD("mode=piv,otp", "piv_cafile=/ca.pem", "use_first_pass");
+	/* the directory maps otp's token IDs beside any piv_map */
+	GOOD("mode=piv,otp", "piv_cafile=/ca.pem", "piv_map=cn", LDAP_OK);
+	GOOD("mode=piv,otp", "piv_cafile=/ca.pem", "piv_map=ldap", LDAP_OK);
+	BAD("yubi_attr: the LDAP mapping needs", "id=1", "mode=piv,otp",
+	    "piv_cafile=/ca.pem", "piv_map=ldap", PIV_LDAP_OK);
+	/* a list looks the user up before anything is typed */
+	BAD("ldap_bind_as_user: a method list", "id=1",
+	    "mode=otp,challenge-response",
+	    LDAP_OK, "ldap_bind_as_user");
 	GOOD("mode=otp,challenge-response", "offline=challenge-response");
 	GOOD("mode=piv,otp,challenge-response", "piv_cafile=/ca.pem",
 	    "offline=challenge-response");
