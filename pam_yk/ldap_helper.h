@@ -19,7 +19,8 @@
  * make ONE search with an already escaped base DN and filter (ldap_map.h
  * escapes), get the values of one attribute back (binary-safe).
  *
- * The request, lines of "name value" (no value holds a newline):
+ * The request, lines of "name value" (no value holds a newline; the
+ * frame is helper_proto.h):
  *
  *	pam_yk_ldap 1
  *	timeout_ms N		connect_ms N

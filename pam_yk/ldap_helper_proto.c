@@ -2,22 +2,18 @@
 /* ldap_helper_proto.c - what pam_yk and pam_yk_ldap say to each other */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
+#include "helper_proto.h"
 #include "ldap_helper.h"
-
-#ifndef PAM_YK_LDAP_HELPER
-#define PAM_YK_LDAP_HELPER	"/usr/libexec/" LDAP_HELPER_NAME
-#endif
 
 const char *
 ldap_helper_path(const char *configured)
 {
-	return configured != NULL ? configured : PAM_YK_LDAP_HELPER;
+	return HP_HELPER_PATH(configured, LDAP_HELPER_NAME);
 }
 
 void
@@ -85,99 +81,72 @@ unhex(char *s)
 	return (long)(n / 2);
 }
 
-/* Append "name value\n"; -1 when value has a newline or does not fit. */
-static int
-put(char *buf, size_t cap, size_t *o, const char *name, const char *value)
-{
-	int n;
-
-	if (value == NULL)
-		return 0;
-	if (strpbrk(value, "\r\n") != NULL)
-		return -1;
-	n = snprintf(buf + *o, cap - *o, "%s %s\n", name, value);
-	if (n < 0 || (size_t)n >= cap - *o)
-		return -1;
-	*o += (size_t)n;
-	return 0;
-}
-
 char *
 ldap_request(const struct ldap_conn *c, const struct ldap_query *q,
     long timeout_ms)
 {
 	char *buf = malloc(LDAP_REQUEST_MAX), num[2][24], *pw = NULL;
 	size_t o = 0, pl;
-	int ok;
+	bool ok = false;
 
 	if (buf == NULL || c->uris == NULL || q->base == NULL ||
 	    q->attr == NULL || (c->binddn != NULL && (c->bindpw == NULL ||
 	    *c->bindpw == '\0')))
-		goto fail;
+		goto out;
 	if (c->binddn != NULL) {
 		pl = strlen(c->bindpw);
 		if (pl > 1024 || (pw = malloc(2 * pl + 1)) == NULL)
-			goto fail;
+			goto out;
 		ldap_hex((const unsigned char *)c->bindpw, pl, pw);
 	}
 	snprintf(num[0], sizeof(num[0]), "%ld", timeout_ms > 0 ? timeout_ms : 1);
 	snprintf(num[1], sizeof(num[1]), "%u", c->connect_ms);
-	ok = put(buf, LDAP_REQUEST_MAX, &o, LDAP_HELPER_NAME, "1") == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "timeout_ms", num[0]) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "connect_ms", num[1]) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "uri", c->uris) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "starttls", c->starttls ? "1" :
+	ok = hp_put(buf, LDAP_REQUEST_MAX, &o, LDAP_HELPER_NAME, "1") == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "timeout_ms", num[0]) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "connect_ms", num[1]) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "uri", c->uris) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "starttls", c->starttls ? "1" :
 	    NULL) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "cacert", c->cacertfile) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "cert", c->certfile) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "key", c->keyfile) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "binddn", c->binddn) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "bindpw", pw) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "base", q->base) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "scope", q->subtree ? "sub" :
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "cacert", c->cacertfile) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "cert", c->certfile) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "key", c->keyfile) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "binddn", c->binddn) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "bindpw", pw) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "base", q->base) == 0 &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "scope", q->subtree ? "sub" :
 	    "base") == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "filter", q->filter != NULL &&
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "filter", q->filter != NULL &&
 	    *q->filter != '\0' ? q->filter : NULL) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "attr", q->attr) == 0 &&
-	    put(buf, LDAP_REQUEST_MAX, &o, "end", "") == 0;
+	    hp_put(buf, LDAP_REQUEST_MAX, &o, "attr", q->attr) == 0;
+out:
 	if (pw != NULL) {
 		explicit_bzero(pw, strlen(pw));
 		free(pw);
 	}
-	if (ok)
-		return buf;
-fail:
-	if (buf != NULL) {
-		explicit_bzero(buf, LDAP_REQUEST_MAX);
-		free(buf);
-	}
-	return NULL;
+	return hp_finish(buf, LDAP_REQUEST_MAX, &o, ok);
 }
 
-static int
-number(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v > max ? -1 : 0;
-}
+/* Where ldap_parse_request puts the lines. */
+struct request {
+	struct ldap_conn	*c;
+	struct ldap_query	*q;
+	unsigned		*timeout_ms;
+};
 
 /* One "name value" line of a request into c and q; 0 or -1. */
 static int
-request_line(char *name, char *val, struct ldap_conn *c,
-    struct ldap_query *q, unsigned *timeout_ms)
+request_line(char *name, char *val, void *ctx)
 {
+	struct request *r = ctx;
+	struct ldap_conn *c = r->c;
+	struct ldap_query *q = r->q;
 	unsigned long v;
 
-	if (strcmp(name, "timeout_ms") == 0 && number(val, 600000, &v) == 0 &&
-	    v > 0)
-		*timeout_ms = (unsigned)v;
+	if (strcmp(name, "timeout_ms") == 0 &&
+	    hp_number(val, 600000, &v) == 0 && v > 0)
+		*r->timeout_ms = (unsigned)v;
 	else if (strcmp(name, "connect_ms") == 0 &&
-	    number(val, 600000, &v) == 0)
+	    hp_number(val, 600000, &v) == 0)
 		c->connect_ms = (unsigned)v;
 	else if (strcmp(name, "uri") == 0 && ldap_map_uri_bad(val) == NULL)
 		c->uris = val;
@@ -212,36 +181,18 @@ int
 ldap_parse_request(char *buf, size_t len, struct ldap_conn *c,
     struct ldap_query *q, unsigned *timeout_ms)
 {
-	bool head = false, end = false;
-	char *line, *save = NULL;
+	struct request r = { .c = c, .q = q, .timeout_ms = timeout_ms };
 
 	memset(c, 0, sizeof(*c));
 	memset(q, 0, sizeof(*q));
 	*timeout_ms = 0;
-	if (len == 0 || strlen(buf) != len || buf[len - 1] != '\n')
+	if (hp_parse(buf, len, LDAP_HELPER_NAME, request_line, &r) != 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *val = strchr(line, ' ');
-
-		if (end || val == NULL)
-			return -1;
-		*val++ = '\0';
-		if (!head) {
-			if (strcmp(line, LDAP_HELPER_NAME) != 0 ||
-			    strcmp(val, "1") != 0)
-				return -1;
-			head = true;
-		} else if (strcmp(line, "end") == 0 && *val == '\0')
-			end = true;
-		else if (request_line(line, val, c, q, timeout_ms) != 0)
-			return -1;
-	}
 	/* A bind DN and its password come together, and never empty. */
 	if ((c->binddn == NULL) != (c->bindpw == NULL))
 		return -1;
-	return head && end && *timeout_ms > 0 && c->uris != NULL &&
-	    q->base != NULL && q->attr != NULL ? 0 : -1;
+	return *timeout_ms > 0 && c->uris != NULL && q->base != NULL &&
+	    q->attr != NULL ? 0 : -1;
 }
 
 /* A reason from the helper: printable, at most whylen - 1 bytes. */
@@ -286,7 +237,7 @@ ldap_parse_reply(const char *buf, size_t len, struct ldap_values *out,
 		return LDQ_LOCAL;
 	memcpy(head, p + 6, hl - 6);
 	head[hl - 6] = '\0';
-	if (number(head, LDAP_MAP_MAX_VALUES, &n) != 0)
+	if (hp_number(head, LDAP_MAP_MAX_VALUES, &n) != 0)
 		return LDQ_LOCAL;
 	for (p = nl + 1; out->n < n; p = nl + 1) {
 		size_t vl;

@@ -17,19 +17,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper_proto.h"
 #include "mono.h"
 #include "spawn.h"
 #include "otp_helper.h"
 #include "wipe.h"
 
-#ifndef PAM_YK_VALIDATE_HELPER
-#define PAM_YK_VALIDATE_HELPER	"/usr/libexec/" VALIDATE_NAME
-#endif
-
 const char *
 validate_helper_path(const char *configured)
 {
-	return configured != NULL ? configured : PAM_YK_VALIDATE_HELPER;
+	return HP_HELPER_PATH(configured, VALIDATE_NAME);
 }
 
 /*

@@ -14,7 +14,8 @@
  * the module checks them (client.c, response.c): the API key never leaves
  * the module.
  *
- * The request, lines of "name value" (no value holds a newline):
+ * The request, lines of "name value" (no value holds a newline; the
+ * frame is helper_proto.h):
  *
  *	pam_yk_validate 1
  *	timeout_ms N		connect_ms N

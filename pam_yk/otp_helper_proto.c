@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helper_proto.h"
 #include "otp_helper.h"
 
 int
@@ -30,112 +31,78 @@ validate_write_all(int fd, const char *p, size_t len, bool nosigpipe)
 	return 0;
 }
 
-/* Append "name value\n"; -1 when value has a newline or does not fit. */
-static int
-put(char *buf, size_t cap, size_t *o, const char *name, const char *value)
-{
-	int n;
-
-	if (value == NULL)
-		return 0;
-	if (strchr(value, '\n') != NULL || strchr(value, '\r') != NULL)
-		return -1;
-	n = snprintf(buf + *o, cap - *o, "%s %s\n", name, value);
-	if (n < 0 || (size_t)n >= cap - *o)
-		return -1;
-	*o += (size_t)n;
-	return 0;
-}
-
 char *
 validate_request(const struct vc_cfg *cfg, char *const *urls, size_t n,
     long timeout_ms)
 {
 	char *buf = malloc(VALIDATE_REQUEST_MAX), num[2][24];
 	size_t o = 0;
-	int ok;
+	bool ok = false;
 
 	if (buf == NULL || n == 0 || n > VC_MAX_URLS)
-		goto fail;
+		goto out;
 	snprintf(num[0], sizeof(num[0]), "%ld", timeout_ms > 0 ? timeout_ms : 1);
 	snprintf(num[1], sizeof(num[1]), "%u", cfg->connect_timeout_ms);
-	ok = put(buf, VALIDATE_REQUEST_MAX, &o, VALIDATE_NAME, "1") == 0 &&
-	    put(buf, VALIDATE_REQUEST_MAX, &o, "timeout_ms", num[0]) == 0 &&
-	    put(buf, VALIDATE_REQUEST_MAX, &o, "connect_ms", num[1]) == 0 &&
-	    put(buf, VALIDATE_REQUEST_MAX, &o, "cainfo", cfg->cainfo) == 0 &&
-	    put(buf, VALIDATE_REQUEST_MAX, &o, "capath", cfg->capath) == 0 &&
-	    put(buf, VALIDATE_REQUEST_MAX, &o, "proxy", cfg->proxy) == 0;
+	ok = hp_put(buf, VALIDATE_REQUEST_MAX, &o, VALIDATE_NAME, "1") == 0 &&
+	    hp_put(buf, VALIDATE_REQUEST_MAX, &o, "timeout_ms", num[0]) == 0 &&
+	    hp_put(buf, VALIDATE_REQUEST_MAX, &o, "connect_ms", num[1]) == 0 &&
+	    hp_put(buf, VALIDATE_REQUEST_MAX, &o, "cainfo", cfg->cainfo) == 0 &&
+	    hp_put(buf, VALIDATE_REQUEST_MAX, &o, "capath", cfg->capath) == 0 &&
+	    hp_put(buf, VALIDATE_REQUEST_MAX, &o, "proxy", cfg->proxy) == 0;
 	for (size_t i = 0; ok && i < n; i++)
-		ok = put(buf, VALIDATE_REQUEST_MAX, &o, "url", urls[i]) == 0;
-	if (ok && put(buf, VALIDATE_REQUEST_MAX, &o, "end", "") == 0)
-		return buf;
-fail:
-	if (buf != NULL) {
-		explicit_bzero(buf, VALIDATE_REQUEST_MAX);
-		free(buf);
-	}
-	return NULL;
+		ok = hp_put(buf, VALIDATE_REQUEST_MAX, &o, "url", urls[i]) == 0;
+out:
+	return hp_finish(buf, VALIDATE_REQUEST_MAX, &o, ok);
 }
 
-static int
-number(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
+/* Where validate_parse_request puts the lines. */
+struct request {
+	struct vc_cfg	*cfg;
+	char		**urls;
+	size_t		*n;
+	bool		timeout;
+};
 
-	if (*s < '0' || *s > '9')
+/* One "name value" line of a request; 0 or -1. */
+static int
+request_line(char *name, char *val, void *ctx)
+{
+	struct request *r = ctx;
+	unsigned long v;
+
+	if (strcmp(name, "timeout_ms") == 0 &&
+	    hp_number(val, 600000, &v) == 0 && v > 0) {
+		r->cfg->timeout_ms = (unsigned)v;
+		r->timeout = true;
+	} else if (strcmp(name, "connect_ms") == 0 &&
+	    hp_number(val, 600000, &v) == 0)
+		r->cfg->connect_timeout_ms = (unsigned)v;
+	else if (strcmp(name, "cainfo") == 0 && *val != '\0')
+		r->cfg->cainfo = val;
+	else if (strcmp(name, "capath") == 0 && *val != '\0')
+		r->cfg->capath = val;
+	else if (strcmp(name, "proxy") == 0)
+		r->cfg->proxy = val;
+	else if (strcmp(name, "url") == 0 && *r->n < VC_MAX_URLS &&
+	    (strncmp(val, "https://", 8) == 0 ||
+	    strncmp(val, "http://", 7) == 0))
+		r->urls[(*r->n)++] = val;
+	else
 		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v > max ? -1 : 0;
+	return 0;
 }
 
 int
 validate_parse_request(char *buf, size_t len, struct vc_cfg *cfg,
     char **urls, size_t *n)
 {
-	unsigned long v;
-	bool head = false, end = false, timeout = false;
-	char *line, *save = NULL;
+	struct request r = { .cfg = cfg, .urls = urls, .n = n };
 
 	memset(cfg, 0, sizeof(*cfg));
 	*n = 0;
-	if (len == 0 || strlen(buf) != len || buf[len - 1] != '\n')
+	if (hp_parse(buf, len, VALIDATE_NAME, request_line, &r) != 0)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char *val = strchr(line, ' ');
-
-		if (end || val == NULL)
-			return -1;
-		*val++ = '\0';
-		if (!head) {
-			if (strcmp(line, VALIDATE_NAME) != 0 ||
-			    strcmp(val, "1") != 0)
-				return -1;
-			head = true;
-		} else if (strcmp(line, "timeout_ms") == 0 &&
-		    number(val, 600000, &v) == 0 && v > 0) {
-			cfg->timeout_ms = (unsigned)v;
-			timeout = true;
-		} else if (strcmp(line, "connect_ms") == 0 &&
-		    number(val, 600000, &v) == 0)
-			cfg->connect_timeout_ms = (unsigned)v;
-		else if (strcmp(line, "cainfo") == 0 && *val != '\0')
-			cfg->cainfo = val;
-		else if (strcmp(line, "capath") == 0 && *val != '\0')
-			cfg->capath = val;
-		else if (strcmp(line, "proxy") == 0)
-			cfg->proxy = val;
-		else if (strcmp(line, "url") == 0 && *n < VC_MAX_URLS &&
-		    (strncmp(val, "https://", 8) == 0 ||
-		    strncmp(val, "http://", 7) == 0))
-			urls[(*n)++] = val;
-		else if (strcmp(line, "end") == 0 && *val == '\0')
-			end = true;
-		else
-			return -1;
-	}
-	return head && end && timeout && *n > 0 ? 0 : -1;
+	return r.timeout && *n > 0 ? 0 : -1;
 }
 
 size_t
@@ -181,9 +148,9 @@ validate_parse_reply(const char *buf, size_t have, size_t n,
 		if ((f[i] = strtok_r(i == 0 ? head : NULL, " ", &save)) == NULL)
 			return -1;
 	err = save != NULL ? save : "";
-	if (strcmp(f[0], "reply") != 0 || number(f[1], n - 1, &idx) != 0 ||
-	    number(f[2], 999, &http) != 0 ||
-	    number(f[3], VC_REPLY_MAX, &len) != 0 ||
+	if (strcmp(f[0], "reply") != 0 || hp_number(f[1], n - 1, &idx) != 0 ||
+	    hp_number(f[2], 999, &http) != 0 ||
+	    hp_number(f[3], VC_REPLY_MAX, &len) != 0 ||
 	    (*err != '\0' && len != 0))
 		return -1;
 	if (have - hl - 1 < len)
