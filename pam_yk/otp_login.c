@@ -198,7 +198,6 @@ otp_check(const struct login *lg, const struct conv *cv, struct tokens *tokens,
 		wipe_free(&typed);
 		if (r != YK_OK)
 			goto out;
-		r = YK_BAD_INPUT;
 	}
 	if ((otp = mapped_reading(&o, cfg->token_id_len, &tokens->e, id)) ==
 	    NULL) {

@@ -189,7 +189,7 @@ lookup(const struct ldap_conn *c, const struct ldap_query *q,
 	}
 	/* A CA, certificate or key that cannot be loaded is a local
 	   mistake, never "unavailable" (libldap says -1, as for "down"). */
-	if ((rc = set_options(ld, c, mono_ms_left(deadline))) != LDAP_SUCCESS) {
+	if (set_options(ld, c, mono_ms_left(deadline)) != LDAP_SUCCESS) {
 		say("refused", "the TLS settings (ldap_cacertfile=, "
 		    "ldap_clientcertfile=, ldap_clientkeyfile=) cannot be used");
 		goto out;

@@ -173,7 +173,6 @@ dial(struct fetch *f, const struct addrinfo *ai)
 		    &el) == 0 && err == 0)
 			return fd;
 		close(fd);
-		fd = -1;
 	}
 	snprintf(f->why, sizeof(f->why), "cannot connect to %.80s port %s: %s",
 	    f->host, f->port, strerror(err));
@@ -238,7 +237,6 @@ recv_all(struct fetch *f, int fd)
 {
 	const size_t cap = HEAD_MAX + PIV_OCSP_RESP_MAX;
 	ssize_t n;
-	int w;
 
 	if ((f->buf = malloc(cap + 1)) == NULL) {
 		snprintf(f->why, sizeof(f->why), "out of memory");
@@ -246,7 +244,7 @@ recv_all(struct fetch *f, int fd)
 		return -1;
 	}
 	for (;;) {
-		if ((w = wait_fd(fd, POLLIN, f->deadline)) <= 0) {
+		if (wait_fd(fd, POLLIN, f->deadline) <= 0) {
 			snprintf(f->why, sizeof(f->why), "no answer from the "
 			    "responder within the login's timeout");
 			return -1;
