@@ -165,8 +165,12 @@ if command -v systemd-analyze >/dev/null; then
 	ok "$(grep 'Overall exposure' "$T/analyze.log" | sed 's/ *$//')"
 fi
 
-# The unit's environment: its EnvironmentFile= files ("-" = optional).
+# The unit's environment: its Environment= lines, then its
+# EnvironmentFile= files ("-" = optional), which override them.
 envs=()
+while IFS= read -r l; do
+	envs+=("$l")
+done < <(sed -n 's/^Environment=//p' "$unit")
 for f in $(key EnvironmentFile); do
 	f=${f#-}
 	[ -f "$f" ] || continue
