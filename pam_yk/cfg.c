@@ -232,16 +232,23 @@ set_key(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
 	return CFG_OK;
 }
 
+/* NAME=v into *field when the option's rule found nothing wrong (why). */
+static enum cfg_err
+set_by_rule(const char *name, const char **field, const char *v,
+    const char *why, char *errbuf, size_t errlen)
+{
+	if (why != NULL)
+		BAD(CFG_E_VALUE, "%s: expected %s", name, why);
+	*field = v;
+	return CFG_OK;
+}
+
 static enum cfg_err
 set_chalresp_path(struct cfg *cfg, const char *v, unsigned long n,
     char *errbuf, size_t errlen)
 {
-	const char *why = cfg_chalresp_path_bad(v);
-
-	if (why != NULL)
-		BAD(CFG_E_VALUE, "chalresp_path: expected %s", why);
-	cfg->chalresp_path = v;
-	return CFG_OK;
+	return set_by_rule("chalresp_path", &cfg->chalresp_path, v,
+	    cfg_chalresp_path_bad(v), errbuf, errlen);
 }
 
 /* The setuid helper takes the cue as an argument: the same rule. */
@@ -371,12 +378,8 @@ static enum cfg_err
 set_ldap_uri(struct cfg *cfg, const char *v, unsigned long n, char *errbuf,
     size_t errlen)
 {
-	const char *why = ldap_map_uri_bad(v);
-
-	if (why != NULL)
-		BAD(CFG_E_VALUE, "ldap_uri: expected %s", why);
-	cfg->ldap_uri = v;
-	return CFG_OK;
+	return set_by_rule("ldap_uri", &cfg->ldap_uri, v, ldap_map_uri_bad(v),
+	    errbuf, errlen);
 }
 
 /* pam_yubico's ldap_init(host, 389): plain LDAP to that host. */
@@ -399,12 +402,8 @@ static enum cfg_err
 set_ldap_attr(const char *name, const char **field, const char *v,
     char *errbuf, size_t errlen)
 {
-	const char *why = ldap_map_attr_bad(v);
-
-	if (why != NULL)
-		BAD(CFG_E_VALUE, "%s: expected %s", name, why);
-	*field = v;
-	return CFG_OK;
+	return set_by_rule(name, field, v, ldap_map_attr_bad(v), errbuf,
+	    errlen);
 }
 
 static enum cfg_err
@@ -433,12 +432,8 @@ static enum cfg_err
 set_ldap_filter(struct cfg *cfg, const char *v, unsigned long n,
     char *errbuf, size_t errlen)
 {
-	const char *why = ldap_map_filter_bad(v);
-
-	if (why != NULL)
-		BAD(CFG_E_VALUE, "ldap_filter: expected %s", why);
-	cfg->ldap_filter = v;
-	return CFG_OK;
+	return set_by_rule("ldap_filter", &cfg->ldap_filter, v,
+	    ldap_map_filter_bad(v), errbuf, errlen);
 }
 
 /* A value the helper is sent on one line: printable, no newline. */
