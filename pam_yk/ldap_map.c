@@ -33,8 +33,27 @@ put_byte(char *out, size_t cap, size_t *o, char c)
 	return 0;
 }
 
-int
-ldap_dn_escape(const char *v, size_t len, char *out, size_t cap)
+/* RFC 4514: all but [A-Za-z0-9._@-] as \XX, so nothing is special. */
+static bool
+dn_hex(unsigned char c)
+{
+	return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '@');
+}
+
+/* RFC 4515: controls, DEL, * ( ) and \ as \XX. */
+static bool
+filter_hex(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '*' || c == '(' || c == ')' ||
+	    c == '\\';
+}
+
+/* v[0..len) into out, hex() bytes as \XX; -1 when it does not fit. */
+static int
+escape(const char *v, size_t len, char *out, size_t cap,
+    bool (*hex)(unsigned char))
 {
 	size_t o = 0;
 
@@ -42,11 +61,8 @@ ldap_dn_escape(const char *v, size_t len, char *out, size_t cap)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '@';
-		int r = plain ? put_byte(out, cap, &o, (char)c) :
-		    put_hex(out, cap, &o, c);
+		int r = hex(c) ? put_hex(out, cap, &o, c) :
+		    put_byte(out, cap, &o, (char)c);
 
 		if (r != 0) {
 			out[0] = '\0';
@@ -58,25 +74,15 @@ ldap_dn_escape(const char *v, size_t len, char *out, size_t cap)
 }
 
 int
+ldap_dn_escape(const char *v, size_t len, char *out, size_t cap)
+{
+	return escape(v, len, out, cap, dn_hex);
+}
+
+int
 ldap_filter_escape(const char *v, size_t len, char *out, size_t cap)
 {
-	size_t o = 0;
-
-	if (cap == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)v[i];
-		int r = c < 0x20 || c == 0x7f || c == '*' || c == '(' ||
-		    c == ')' || c == '\\' ? put_hex(out, cap, &o, c) :
-		    put_byte(out, cap, &o, (char)c);
-
-		if (r != 0) {
-			out[0] = '\0';
-			return -1;
-		}
-	}
-	out[o] = '\0';
-	return 0;
+	return escape(v, len, out, cap, filter_hex);
 }
 
 /* tmpl with each %u replaced by the escaped user; 0 or -1. */
