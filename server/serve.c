@@ -31,6 +31,7 @@
 #define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
 #define MAX_BATCH	1024
 #define READER_POOL	16
+#define CLIENT_SLOTS	256	/* clients a node remembers (direct-mapped) */
 #define MAX_WRITERS	8	/* store_writers() is at most this */
 #define REPLY_MAX	1024
 #define SWEEP_MS	250	/* how often slow requests are looked for */
@@ -82,6 +83,13 @@ struct server {
 	pthread_cond_t	pool_free;	/* a reader went back to the pool */
 	struct store	*pool[READER_POOL];
 	size_t		npool;
+	/*
+	 * The clients read, when the backend confirms the client in every
+	 * compare-and-set (store_confirms_client); id 0 marks a free slot.
+	 */
+	bool		remember;
+	pthread_mutex_t	client_lock;
+	struct client	clients[CLIENT_SLOTS];
 	size_t		nreaders;	/* open, in the pool or in use */
 	unsigned	request_timeout;	/* seconds */
 	unsigned	max_conns_per_ip;
@@ -216,13 +224,30 @@ reader_put(struct server *s, struct store *st)
 	pthread_mutex_unlock(&s->pool_lock);
 }
 
+/*
+ * A client as read, unless the node remembers it and fresh is false.
+ * What is read replaces what was remembered (a client gone is
+ * forgotten); nothing is remembered when the database cannot answer.
+ */
 static int
-backend_client_get(void *arg, long id, struct client *out)
+backend_client_get(void *arg, long id, bool fresh, struct client *out,
+    bool *cached)
 {
 	struct server *s = arg;
+	struct client *slot = &s->clients[(unsigned long)id % CLIENT_SLOTS];
 	struct store *st;
 	int r;
 
+	*cached = false;
+	if (s->remember && !fresh) {
+		pthread_mutex_lock(&s->client_lock);
+		*cached = slot->id == id;
+		if (*cached)
+			*out = *slot;
+		pthread_mutex_unlock(&s->client_lock);
+		if (*cached)
+			return 1;
+	}
 	if ((st = reader_get(s)) == NULL) {
 		metrics_db_error(s->metrics);
 		return -1;
@@ -231,6 +256,14 @@ backend_client_get(void *arg, long id, struct client *out)
 	reader_put(s, st);
 	if (r < 0)
 		metrics_db_error(s->metrics);
+	if (s->remember && r >= 0) {
+		pthread_mutex_lock(&s->client_lock);
+		if (r == 1)
+			*slot = *out;
+		else if (slot->id == id)
+			explicit_bzero(slot, sizeof(*slot));
+		pthread_mutex_unlock(&s->client_lock);
+	}
 	return r;
 }
 
@@ -1135,6 +1168,7 @@ server_init(struct server *s)
 
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_mutex_init(&s->client_lock, NULL);
 	pthread_cond_init(&s->pool_free, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_mutex_init(&s->conn_lock, NULL);
@@ -1270,6 +1304,7 @@ server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
 		stop_thread(&s->conn_lock, &s->sweep_wake, &s->sweep_stop,
 		    s->sweep_thread);
 	writers_stop(s);
+	explicit_bzero(s->clients, sizeof(s->clients));
 	while (s->npool > 0)
 		store_close(s->pool[--s->npool]);
 	health_free(s->health);
@@ -1282,6 +1317,7 @@ int
 serve(const struct serve_opts *o)
 {
 	struct server s = { .dbpath = o->db, .master = o->master,
+	    .remember = store_confirms_client(o->db),
 	    .request_timeout = o->request_timeout,
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };

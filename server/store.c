@@ -173,6 +173,12 @@ store_writers(const char *db)
 	return store_backend(db)->writers;
 }
 
+bool
+store_confirms_client(const char *db)
+{
+	return store_backend(db)->confirms_client;
+}
+
 struct store *
 store_open(const char *db, enum store_open_mode mode, char *errbuf,
     size_t errlen)
@@ -205,6 +211,9 @@ store_client_found(struct client *out, long id, const char *secret)
 	out->keylen = (size_t)n;
 	out->id = id;
 	out->active = true;
+	if (EVP_Digest(secret, strlen(secret), out->digest, NULL, EVP_sha256(),
+	    NULL) != 1)
+		return -1;
 	return 1;
 }
 

@@ -54,6 +54,14 @@ const struct store_ops *store_backend(const char *db);
 unsigned store_writers(const char *db);
 
 /*
+ * Does the backend's compare-and-set confirm the client it is given
+ * (cas_item.client) against the database, in the same statement?  Then
+ * a node may answer from a client it remembers (serve.c), since an OK is
+ * never sent for a client the database no longer has.
+ */
+bool store_confirms_client(const char *db);
+
+/*
  * Open the database.  SQLite: switch it to WAL with synchronous=FULL and
  * bring the schema to STORE_SCHEMA_VERSION (every mode).  PostgreSQL:
  * STORE_EXISTING needs the schema at STORE_SCHEMA_VERSION, STORE_CREATE
@@ -65,11 +73,18 @@ struct store *store_open(const char *path, enum store_open_mode mode,
 void store_close(struct store *st);
 
 /* Clients. */
+#define STORE_DIGEST_LEN	32	/* SHA-256 */
 struct client {
 	long		id;
 	unsigned char	key[YK_KEY_MAX];
 	size_t		keylen;
 	bool		active;
+	/*
+	 * SHA-256 of the secret as stored (its base64 text): a compare-and-
+	 * set that is given the client checks that the database still holds
+	 * this secret for an active client (see store_confirms_client).
+	 */
+	unsigned char	digest[STORE_DIGEST_LEN];
 };
 
 /* 1 found, 0 no such (active) client, -1 error. */
@@ -162,12 +177,15 @@ enum store_verdict {
 	SV_REPLAYED_OTP,
 	SV_REPLAYED_REQUEST,
 	SV_BACKEND_ERROR,
+	SV_CLIENT_CHANGED,	/* cas_item.client is not the database's */
 };
 
 struct cas_item {
 	/* in */
 	const struct yk_otp	*otp;
 	const char		*nonce;
+	/* NULL, or the client asking: store_confirms_client() */
+	const struct client	*client;
 	/* out */
 	enum store_verdict	verdict;
 	const char		*otp_used;	/* the reading that decrypted */
@@ -252,6 +270,7 @@ int store_schema_version(struct store *st);
 struct store_ops {
 	const char	*name;
 	unsigned	writers;	/* store_writers() */
+	bool		confirms_client;	/* store_confirms_client() */
 	struct store	*(*open)(const char *db, enum store_open_mode mode,
 			    char *errbuf, size_t errlen);
 	void		(*close)(struct store *st);

@@ -13,12 +13,15 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 
 #include "mono.h"
 #include "store.h"
@@ -91,23 +94,37 @@ static const char sql_get_keys[] =
 /*
  * The compare-and-set: it changes the row only for a strictly greater
  * (counter, use) pair, and only the row of the key that decrypted the OTP
- * (a key replaced meanwhile has another private ID).  In READ COMMITTED a
- * row another transaction changed is compared again once that one
- * committed.
+ * ($7 the private ID, $8 the SHA-256 of the aes_key column: a key
+ * replaced meanwhile, or remembered from before, no longer matches), and
+ * only while the client asking ($9, $10 its secret's SHA-256; NULL when
+ * not given) is active with that secret.  In READ COMMITTED a row
+ * another transaction changed is compared again once that one committed.
  */
+#define SQL_CLIENT_IS(id, digest) \
+	"(" id "::bigint IS NULL OR EXISTS (SELECT 1 FROM clients WHERE" \
+	" id = " id " AND active AND" \
+	" sha256(convert_to(secret, 'UTF8')) = " digest "))"
 static const char sql_cas[] =
 	"UPDATE keys SET counter = $2, session_use = $3,"
 	" tstamp = $4, nonce = $5, modified = $6"
 	" WHERE public_id = $1 AND active AND private_id = $7"
-	" AND (counter, session_use) < ($2::integer, $3::integer)";
+	" AND sha256(aes_key) = $8"
+	" AND (counter, session_use) < ($2::integer, $3::integer)"
+	" AND " SQL_CLIENT_IS("$9", "$10");
 
 /* A client's secret, for every request's signature. */
 static const char sql_client[] =
 	"SELECT secret FROM clients WHERE id = $1 AND active";
 
-/* After a compare-and-set that changed nothing: the state it lost to. */
+/*
+ * After a compare-and-set that changed nothing: the state it lost to.
+ * Is the client still the one given, is the key still the one used
+ * (active, $2 private ID, $3 SHA-256), and the counters and nonce.
+ */
 static const char sql_state[] =
-	"SELECT counter, session_use, nonce FROM keys WHERE public_id = $1";
+	"SELECT " SQL_CLIENT_IS("$4", "$5") ","
+	" active AND private_id = $2 AND sha256(aes_key) = $3,"
+	" counter, session_use, nonce FROM keys WHERE public_id = $1";
 
 /* ---- time ------------------------------------------------------------ */
 
@@ -877,6 +894,81 @@ pg_keys_foreach(struct store *st, struct store_walk *w)
 
 /* ---- the verification ------------------------------------------------ */
 
+/* ---- the node's memory of keys -------------------------------------- */
+
+/*
+ * The keys this node has read, so that most verifications need no read
+ * at all: the private ID and the aes_key column (sealed under --key-file,
+ * else plain) of active keys.  Nothing here decides anything: the
+ * compare-and-set checks the private ID and the column's SHA-256 in the
+ * database, and an OTP that a remembered key does not open is tried
+ * again with the key as the database has it.  Direct-mapped by public ID,
+ * one lock for every writer of the process; slots are wiped when reused.
+ */
+#define KC_SLOTS	4096
+
+struct kc_entry {
+	char		public_id[YK_PUBID_MAX + 1];
+	unsigned char	uid[YK_UID_LEN];
+	unsigned char	stored[STORE_SEALED_LEN];
+	size_t		storedlen;	/* 0: an empty slot */
+};
+
+static struct kc_entry kc[KC_SLOTS];
+static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot of a public ID (FNV-1a). */
+static struct kc_entry *
+kc_slot(const char *public_id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *c = public_id; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return &kc[h % KC_SLOTS];
+}
+
+/* A load for store_identify: 1 remembered, 0 not. */
+static int
+kc_load(struct store *st, const char *public_id, struct key_state *ks)
+{
+	struct kc_entry *e = kc_slot(public_id);
+	int r = 0;
+
+	(void)st;
+	memset(ks, 0, sizeof(*ks));
+	pthread_mutex_lock(&kc_lock);
+	if (e->storedlen > 0 && strcmp(e->public_id, public_id) == 0) {
+		memcpy(ks->uid, e->uid, YK_UID_LEN);
+		memcpy(ks->stored, e->stored, e->storedlen);
+		ks->storedlen = e->storedlen;
+		ks->active = true;
+		r = 1;
+	}
+	pthread_mutex_unlock(&kc_lock);
+	return r;
+}
+
+/* Remember a key as read from the database, or forget it (NULL). */
+static void
+kc_set(const char *public_id, const struct key_state *ks)
+{
+	struct kc_entry *e = kc_slot(public_id);
+
+	pthread_mutex_lock(&kc_lock);
+	if (ks != NULL || strcmp(e->public_id, public_id) == 0)
+		explicit_bzero(e, sizeof(*e));
+	if (ks != NULL && ks->active && ks->storedlen <= sizeof(e->stored)) {
+		snprintf(e->public_id, sizeof(e->public_id), "%s", public_id);
+		memcpy(e->uid, ks->uid, YK_UID_LEN);
+		memcpy(e->stored, ks->stored, ks->storedlen);
+		e->storedlen = ks->storedlen;
+	}
+	pthread_mutex_unlock(&kc_lock);
+}
+
+/* ---- verifications --------------------------------------------------- */
+
 /* 1 found, 0 unknown, -1 error: from the batch's keys. */
 static int
 load_key(struct store *st, const char *public_id, struct key_state *ks)
@@ -890,8 +982,10 @@ load_key(struct store *st, const char *public_id, struct key_state *ks)
 			row = i;
 	if (res == NULL)
 		return -1;
-	if (row < 0)
+	if (row < 0) {
+		kc_set(public_id, NULL);
 		return 0;
+	}
 	if (bytea(res, row, 0, ks->uid, YK_UID_LEN) != 0 ||
 	    (n = bytea_var(res, row, 1, ks->stored, sizeof(ks->stored))) < 0 ||
 	    PQgetlength(res, row, 5) >= (int)sizeof(ks->nonce))
@@ -901,80 +995,120 @@ load_key(struct store *st, const char *public_id, struct key_state *ks)
 	ks->counter = (long)num(res, row, 3);
 	ks->use = (long)num(res, row, 4);
 	snprintf(ks->nonce, sizeof(ks->nonce), "%s", PQgetvalue(res, row, 5));
+	kc_set(public_id, ks);
 	return 1;
 }
 
 /* The public IDs of both readings of every OTP, as a text[] literal. */
 static char *
-batch_ids(struct cas_item **items, size_t n)
+batch_ids(struct cas_item **items, const size_t *idx, size_t n)
 {
 	char *buf = malloc(n * 2 * (YK_PUBID_MAX + 3) + 3), *w = buf;
+	const struct cas_item *it;
 	size_t idlen;
 
 	if (buf == NULL)
 		return NULL;
 	*w++ = '{';
 	for (size_t i = 0; i < n; i++) {
-		idlen = otp_pubid_len(items[i]->otp->len);
+		it = items[idx[i]];
+		idlen = otp_pubid_len(it->otp->len);
 		/* modhex: nothing to escape inside the quotes */
 		w += sprintf(w, "%s\"%.*s\"", i ? "," : "", (int)idlen,
-		    items[i]->otp->otp);
-		if (items[i]->otp->alt[0] != '\0')
-			w += sprintf(w, ",\"%.*s\"", (int)idlen,
-			    items[i]->otp->alt);
+		    it->otp->otp);
+		if (it->otp->alt[0] != '\0')
+			w += sprintf(w, ",\"%.*s\"", (int)idlen, it->otp->alt);
 	}
 	*w++ = '}';
 	*w = '\0';
 	return buf;
 }
 
+/* A verification whose OTP opened: what its compare-and-set needs. */
 struct cand {
 	struct cas_item	*it;
 	size_t		order;
-	unsigned char	uid[YK_UID_LEN];
+	char		priv[2 + 2 * YK_UID_LEN + 1];		/* bytea */
+	char		kdig[2 + 2 * STORE_DIGEST_LEN + 1];	/* bytea */
+	char		cid[24];
+	char		cdig[2 + 2 * STORE_DIGEST_LEN + 1];
 };
 
+/* Fill c for it, decrypted with ks: 0, or -1. */
+static int
+cand_set(struct cand *c, struct cas_item *it, size_t order,
+    const struct key_state *ks)
+{
+	unsigned char d[STORE_DIGEST_LEN];
+
+	c->it = it;
+	c->order = order;
+	hex(ks->uid, YK_UID_LEN, c->priv);
+	if (EVP_Digest(ks->stored, ks->storedlen, d, NULL, EVP_sha256(),
+	    NULL) != 1)
+		return -1;
+	hex(d, sizeof(d), c->kdig);
+	if (it->client != NULL) {
+		snprintf(c->cid, sizeof(c->cid), "%ld", it->client->id);
+		hex(it->client->digest, STORE_DIGEST_LEN, c->cdig);
+	}
+	return 0;
+}
+
 /*
- * The verdict of a compare-and-set that changed nothing, from the key's
- * state as committed now (after the batch's own commit: it may have
- * waited for another node's transaction, whose nonce decides between
- * REPLAYED_REQUEST and REPLAYED_OTP).  -1 when the connection is lost.
+ * The verdict of a compare-and-set that changed nothing, from the state
+ * as committed now (after the batch's own commit: it may have waited for
+ * another node's transaction, whose nonce decides between
+ * REPLAYED_REQUEST and REPLAYED_OTP): the client changed, the key
+ * changed (a remembered key is forgotten), or a replay.  -1 when the
+ * connection is lost.
  */
 static int
-not_newer(struct pg_store *p, struct cas_item *it)
+not_newer(struct pg_store *p, const struct cand *c)
 {
-	const char *v[] = { it->public_id };
+	struct cas_item *it = c->it;
+	bool has_client = it->client != NULL;
+	const char *v[] = { it->public_id, c->priv, c->kdig,
+		has_client ? c->cid : NULL, has_client ? c->cdig : NULL };
 	struct key_state now = { .active = true };
 	PGresult *res;
 
-	res = run(p, true, "state", 1, v, PGRES_TUPLES_OK, NULL);
+	res = run(p, true, "state", 5, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 1) {
-		now.counter = (long)num(res, 0, 0);
-		now.use = (long)num(res, 0, 1);
-		snprintf(now.nonce, sizeof(now.nonce), "%s", PQgetvalue(res, 0, 2));
+	if (PQntuples(res) != 1 || !flag(res, 0, 1)) {
+		kc_set(it->public_id, NULL);
+		it->verdict = PQntuples(res) == 1 && !flag(res, 0, 0) ?
+		    SV_CLIENT_CHANGED : SV_BAD_OTP;
+	} else if (!flag(res, 0, 0)) {
+		it->verdict = SV_CLIENT_CHANGED;
+	} else {
+		now.counter = (long)num(res, 0, 2);
+		now.use = (long)num(res, 0, 3);
+		snprintf(now.nonce, sizeof(now.nonce), "%s",
+		    PQgetvalue(res, 0, 4));
+		it->verdict = store_not_newer(&now, it->tok.ctr & 0x7fff,
+		    it->tok.use, it->nonce);
 	}
-	it->verdict = store_not_newer(&now, it->tok.ctr & 0x7fff, it->tok.use,
-	    it->nonce);
 	PQclear(res);
 	return 0;
 }
 
 /* Send one compare-and-set into the pipeline: 0 or -1. */
 static int
-send_cas(struct pg_store *p, const struct cas_item *it,
-    const unsigned char *uid)
+send_cas(struct pg_store *p, const struct cand *c)
 {
-	char priv[2 + 2 * YK_UID_LEN + 1];
-	struct numbuf c, u, ts, m;
-	const char *v[] = { it->public_id, numstr(&c, it->tok.ctr & 0x7fff),
-		numstr(&u, it->tok.use),
+	const struct cas_item *it = c->it;
+	bool has_client = it->client != NULL;
+	struct numbuf ctr, use, ts, m;
+	const char *v[] = { it->public_id, numstr(&ctr, it->tok.ctr & 0x7fff),
+		numstr(&use, it->tok.use),
 		numstr(&ts, (long long)otp_timestamp(&it->tok)), it->nonce,
-		numstr(&m, time(NULL)), priv };
+		numstr(&m, time(NULL)), c->priv, c->kdig,
+		has_client ? c->cid : NULL, has_client ? c->cdig : NULL };
 
-	hex(uid, YK_UID_LEN, priv);
-	return PQsendQueryPrepared(p->conn, "cas", 7, v, NULL, NULL, 0) ? 0 : -1;
+	return PQsendQueryPrepared(p->conn, "cas", 10, v, NULL, NULL, 0) ?
+	    0 : -1;
 }
 
 /* The next result in the pipeline, when its status is want; else NULL. */
@@ -1011,10 +1145,12 @@ pipe_sync(struct pg_store *p)
  * BEGIN, every compare-and-set of the batch and COMMIT in one pipeline:
  * one round trip.  ok[i] says whether cand i changed its row.  On any
  * error the connection is dropped, which rolls the transaction back.
- * 0 or -1.
+ * 0, -1, or -2 when the connection was found broken before any answer
+ * came (the server restarted since this writer last used it).
  */
 static int
-cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
+cas_pipeline(struct pg_store *p, const struct cand *cand, size_t nc,
+    bool *ok)
 {
 	PGresult *res;
 	bool committed;
@@ -1023,13 +1159,17 @@ cas_pipeline(struct pg_store *p, struct cand *cand, size_t nc, bool *ok)
 	    !PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
 		goto lost;
 	for (size_t i = 0; i < nc; i++)
-		if (send_cas(p, cand[i].it, cand[i].uid) != 0)
+		if (send_cas(p, &cand[i]) != 0)
 			goto lost;
 	if (!PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
 	    !PQpipelineSync(p->conn))
 		goto lost;
-	if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
-		goto lost;
+	if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL) {
+		if (PQstatus(p->conn) != CONNECTION_BAD)
+			goto lost;
+		drop_conn(p);
+		return -2;
+	}
 	PQclear(res);	/* BEGIN */
 	for (size_t i = 0; i < nc; i++) {
 		if ((res = pipe_result(p, PGRES_COMMAND_OK)) == NULL)
@@ -1050,7 +1190,6 @@ lost:
 	return -1;
 }
 
-
 /* Rows are locked in public ID order in every transaction: no deadlock. */
 static int
 cand_cmp(const void *a, const void *b)
@@ -1061,82 +1200,118 @@ cand_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void
-pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
+/*
+ * Open the OTPs of the items idx[0..n) with their keys as the database
+ * has them (one read), and add those that opened to cand: 0, or -1.
+ */
+static int
+read_and_open(struct pg_store *p, struct cas_item **items, const size_t *idx,
+    size_t n, struct cand *cand, size_t *nc)
 {
-	struct pg_store *p = PG(st);
-	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
-	bool *ok = calloc(n ? n : 1, sizeof(*ok));
+	struct store *st = &p->base;
 	struct key_state ks;
-	char *ids = NULL;
-	const char *v[1];
-	size_t nc = 0;
-	int r;
+	char *ids = batch_ids(items, idx, n);
+	const char *v[] = { ids };
+	int r = -1, found;
 
-	/* One deadline for the whole batch: no answer waits longer. */
-	deadline_in(&p->batch_end, pg_timeout_ms);
-	p->in_batch = true;
-	if (cand == NULL || ok == NULL || (ids = batch_ids(items, n)) == NULL ||
-	    ensure(p) != 0)
-		goto fail;
+	if (ids == NULL)
+		return -1;
 	/*
 	 * The keys are read outside the transaction, for decryption only:
-	 * the compare-and-set checks the private ID, active and the counters
-	 * again in its own statement, as it did in READ COMMITTED when the
-	 * read was inside.  A read is safe to repeat on a new connection.
+	 * the compare-and-set checks the private ID, the key, active and
+	 * the counters again in its own statement.  A read is safe to
+	 * repeat on a new connection.
 	 */
-	v[0] = ids;
 	p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK, NULL);
 	if (p->batch_keys == NULL && p->conn == NULL && ensure(p) == 0)
 		p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
 		    NULL);
 	if (p->batch_keys == NULL)
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < n; i++) {
-		r = store_identify(st, load_key, items[i], &ks);
-		if (r == -2) {
-			items[i]->verdict = SV_BACKEND_ERROR;
+		struct cas_item *it = items[idx[i]];
+
+		found = store_identify(st, load_key, it, &ks);
+		if (found == -2) {
+			it->verdict = SV_BACKEND_ERROR;
 			continue;
 		}
-		if (r < 0)
-			goto fail;
-		if (r == 0 || !ks.active) {
-			items[i]->verdict = SV_BAD_OTP;
+		if (found < 0)
+			goto out;
+		if (found == 0 || !ks.active) {
+			it->verdict = SV_BAD_OTP;
 			continue;
 		}
-		cand[nc].it = items[i];
-		cand[nc].order = i;
-		memcpy(cand[nc].uid, ks.uid, YK_UID_LEN);
-		nc++;
+		if (cand_set(&cand[(*nc)++], it, idx[i], &ks) != 0)
+			goto out;
 	}
+	r = 0;
+out:
 	explicit_bzero(&ks, sizeof(ks));
 	PQclear(p->batch_keys);	/* AES keys: libpq frees without wiping */
 	p->batch_keys = NULL;
+	free(ids);
+	return r;
+}
+
+static void
+pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
+{
+	struct pg_store *p = PG(st);
+	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
+	size_t *miss = calloc(n ? n : 1, sizeof(*miss));
+	bool *ok = calloc(n ? n : 1, sizeof(*ok));
+	struct key_state ks;
+	size_t nc = 0, nm = 0;
+	int r;
+
+	/* One deadline for the whole batch: no answer waits longer. */
+	deadline_in(&p->batch_end, pg_timeout_ms);
+	p->in_batch = true;
+	if (cand == NULL || miss == NULL || ok == NULL)
+		goto fail;
+	/* Remembered keys first: only the OTPs they do not open are read. */
+	for (size_t i = 0; i < n; i++) {
+		if (store_identify(st, kc_load, items[i], &ks) != 1)
+			miss[nm++] = i;
+		else if (cand_set(&cand[nc++], items[i], i, &ks) != 0)
+			goto fail;
+	}
+	explicit_bzero(&ks, sizeof(ks));
+	if (ensure(p) != 0 ||
+	    (nm > 0 && read_and_open(p, items, miss, nm, cand, &nc) != 0))
+		goto fail;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
 	/* Nothing to change (every OTP bad): no transaction at all. */
-	if (nc > 0 && cas_pipeline(p, cand, nc, ok) != 0)
+	r = nc > 0 ? cas_pipeline(p, cand, nc, ok) : 0;
+	/*
+	 * A connection found dead is opened again once.  Safe even had the
+	 * first attempt committed: the second then changes nothing
+	 * (REPLAYED_REQUEST, never a second OK).
+	 */
+	if (r == -2 && ensure(p) == 0)
+		r = cas_pipeline(p, cand, nc, ok);
+	if (r != 0)
 		goto fail;
 	/* Committed: what changed its row is OK, whatever follows. */
 	for (size_t i = 0; i < nc; i++)
 		if (ok[i])
 			cand[i].it->verdict = SV_OK;
 	for (size_t i = 0; i < nc; i++)
-		if (!ok[i] && not_newer(p, cand[i].it) != 0)
+		if (!ok[i] && not_newer(p, &cand[i]) != 0)
 			cand[i].it->verdict = SV_REPLAYED_OTP;
 	p->in_batch = false;
 	free(cand);
+	free(miss);
 	free(ok);
-	free(ids);
 	return;
 fail:
 	explicit_bzero(&ks, sizeof(ks));
-	PQclear(p->batch_keys);
-	p->batch_keys = NULL;
 	p->in_batch = false;
 	rollback(p);
 	free(cand);
+	free(miss);
 	free(ok);
-	free(ids);
 	for (size_t i = 0; i < n; i++)
 		items[i]->verdict = SV_BACKEND_ERROR;
 }
@@ -1377,6 +1552,7 @@ out:
 const struct store_ops store_pg_ops = {
 	.name = "PostgreSQL",
 	.writers = PG_WRITERS,
+	.confirms_client = true,
 	.open = pg_open,
 	.close = pg_close,
 	.client_get = pg_client_get,

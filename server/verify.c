@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "verify.h"
 #include "wipe.h"
 
@@ -106,7 +108,8 @@ parse_id(const char *s)
 static enum ykv_status
 decide_otp(const struct verify_backend *be, struct verify_result *res)
 {
-	struct cas_item it = { .otp = &res->otp, .nonce = res->nonce };
+	struct cas_item it = { .otp = &res->otp, .nonce = res->nonce,
+		.client = &res->client };
 
 	be->decide(be->arg, &it);
 	memcpy(res->public_id, it.public_id, sizeof(res->public_id));
@@ -120,6 +123,9 @@ decide_otp(const struct verify_backend *be, struct verify_result *res)
 		return YKV_REPLAYED_OTP;
 	case SV_REPLAYED_REQUEST:
 		return YKV_REPLAYED_REQUEST;
+	case SV_CLIENT_CHANGED:
+		res->client_changed = true;
+		return YKV_NO_SUCH_CLIENT;
 	case SV_BAD_OTP:
 		res->why = "unknown or disabled key, or the OTP does not decrypt";
 		return YKV_BAD_OTP;
@@ -131,7 +137,7 @@ decide_otp(const struct verify_backend *be, struct verify_result *res)
 
 static enum ykv_status
 check(const struct yk_params *req, const struct verify_backend *be,
-    struct verify_result *res, char *const v[])
+    struct verify_result *res, char *const v[], bool fresh)
 {
 	enum { NONCE, SL, TIMEOUT, OTP, ID, TIMESTAMP };
 	const char *errstr = NULL;
@@ -140,7 +146,7 @@ check(const struct yk_params *req, const struct verify_backend *be,
 	/* Known clients get signed answers, even to early errors. */
 	res->client_id = parse_id(v[ID]);
 	found = res->client_id ? be->client_get(be->arg, res->client_id,
-	    &res->client) : 0;
+	    fresh, &res->client, &res->cached) : 0;
 	res->want_timestamp = strcmp(v[TIMESTAMP], "1") == 0;
 	res->why = "bad or missing parameter";
 	if (*v[NONCE] == '\0' || !sl_ok(v[SL]) ||
@@ -168,6 +174,34 @@ check(const struct yk_params *req, const struct verify_backend *be,
 	return decide_otp(be, res);
 }
 
+/*
+ * An answer decided with a client the node remembered is the database's
+ * answer when it is OK (the compare-and-set confirmed the client) or
+ * BACKEND_ERROR (the database cannot say).  Any other one is decided
+ * again with the client as the database has it now, unless it still has
+ * that very client; so is one whose compare-and-set found the client
+ * changed.
+ */
+static bool
+needs_recheck(const struct verify_backend *be, const struct verify_result *res)
+{
+	struct client now;
+	bool cached, same;
+	int found;
+
+	if (res->client_changed)
+		return true;
+	if (!res->cached || res->status == YKV_OK ||
+	    res->status == YKV_BACKEND_ERROR)
+		return false;
+	found = be->client_get(be->arg, res->client_id, true, &now, &cached);
+	/* The database cannot say: the answer stands (it is not OK). */
+	same = found < 0 || (found == 1 && CRYPTO_memcmp(now.digest, res->client.digest,
+	    sizeof(now.digest)) == 0);
+	explicit_bzero(&now, sizeof(now));
+	return !same;
+}
+
 void
 verify_request(const struct yk_params *req, const struct verify_backend *be,
     struct verify_result *res)
@@ -184,7 +218,11 @@ verify_request(const struct yk_params *req, const struct verify_backend *be,
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((v[i] = http_val(req, names[i])) == NULL)
 			goto out;
-	res->status = check(req, be, res, v);
+	res->status = check(req, be, res, v, false);
+	if (needs_recheck(be, res)) {
+		verify_result_clear(res);
+		res->status = check(req, be, res, v, true);
+	}
 out:
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		wipe_free(&v[i]);

@@ -24,8 +24,13 @@ const char *ykv_status_name(enum ykv_status s);
 
 /* What the decision needs from storage. */
 struct verify_backend {
-	/* 1 found, 0 no such active client, -1 error (see store_client_get) */
-	int	(*client_get)(void *arg, long id, struct client *out);
+	/*
+	 * 1 found, 0 no such active client, -1 error (see store_client_get).
+	 * Unless fresh, the answer may be one the node remembers; *cached
+	 * then says so.
+	 */
+	int	(*client_get)(void *arg, long id, bool fresh, struct client *out,
+		    bool *cached);
 	/* Decide one OTP durably; returns once its transaction committed. */
 	void	(*decide)(void *arg, struct cas_item *it);
 	void	*arg;
@@ -35,6 +40,8 @@ struct verify_result {
 	enum ykv_status	status;
 	long		client_id;	/* 0 when the id did not parse */
 	struct client	client;		/* signs the reply when keylen > 0 */
+	bool		cached;		/* client came from the node's memory */
+	bool		client_changed;	/* the database has another client */
 	bool		want_timestamp;
 	struct yk_otp	otp;
 	const char	*otp_echo;	/* the normalised OTP, or NULL */

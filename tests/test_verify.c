@@ -20,15 +20,30 @@
 static struct store *st;
 static unsigned char aes[16];
 
+/* What a node remembers (test_remembered): client mem, when have_mem. */
+static struct client mem;
+static bool have_mem;
+static unsigned decides, change_once;	/* decide calls; SV_CLIENT_CHANGED */
+
 static int
-be_client(void *arg, long id, struct client *out)
+be_client(void *arg, long id, bool fresh, struct client *out, bool *cached)
 {
+	*cached = have_mem && !fresh && id == mem.id;
+	if (*cached) {
+		*out = mem;
+		return 1;
+	}
 	return store_client_get(st, id, out);
 }
 
 static void
 be_decide(void *arg, struct cas_item *it)
 {
+	decides++;
+	if (change_once > 0 && change_once-- > 0) {
+		it->verdict = SV_CLIENT_CHANGED;
+		return;
+	}
 	store_cas_batch(st, &it, 1);
 }
 
@@ -253,6 +268,69 @@ test_bad_otps(void)
 	CHECK(store_key_set_active(st, "vvvvvvvvvvvv", true) == -2, "no such key");
 }
 
+/*
+ * A client the node remembers decides only OK (which the backend's
+ * compare-and-set confirms) and BACKEND_ERROR; any other answer is
+ * decided again with the database's client when that differs.
+ */
+static void
+test_remembered(void)
+{
+	static const char new_key[] = "AAECAwQFBgcICQoLDA0ODxAREhM=";
+	struct verify_result r;
+	struct yk_params p = { .n = 0 };
+	unsigned char key[32];
+	char h[40], otp[64];
+	int klen = b64_decode(new_key, key, sizeof(key));
+
+	CHECK(store_client_get(st, 1, &mem) == 1, "client 1 read");
+	have_mem = true;
+	decides = 0;
+	strcpy(otp, gen(6000, 0, 0));
+	otp[43] = otp[43] == 'c' ? 'b' : 'c';
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) ==
+	    YKV_BAD_OTP && decides == 1, "unchanged client: BAD_OTP, decided "
+	    "once (%u)", decides);
+	/* The database's client gets a new key; the node still has the old. */
+	CHECK(store_client_set_key(st, 1, new_key) == 0, "new client key");
+	strcpy(otp, gen(6001, 0, 0));
+	params_set(&p, "id", "1");
+	params_set(&p, "otp", otp);
+	params_set(&p, "nonce", NONCE);
+	params_sign(&p, key, (size_t)klen, h);
+	params_free(&p);
+	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "h", h, NULL) ==
+	    YKV_OK, "signed with the new key: %s", ykv_status_name(r.status));
+	reply_check(&r, new_key, "status=OK\r\n");
+	CHECK(run(&r, "id", "1", "otp", gen(6002, 0, 0), "nonce", NONCE, NULL) ==
+	    YKV_OK, "unsigned request: OK (confirmed by the backend)");
+	reply_check(&r, CLIENT_KEY, "status=OK\r\n");
+	CHECK(run(&r, "id", "1", "nonce", "", NULL) == YKV_MISSING_PARAMETER,
+	    "an early error");
+	reply_check(&r, new_key, "status=MISSING_PARAMETER\r\n");
+	/* The compare-and-set finds the client changed: decided again. */
+	change_once = 1;
+	decides = 0;
+	CHECK(run(&r, "id", "1", "otp", gen(6003, 0, 0), "nonce", NONCE, NULL) ==
+	    YKV_OK && decides == 2, "client changed under the decision: %s, "
+	    "%u decisions", ykv_status_name(r.status), decides);
+	reply_check(&r, new_key, "status=OK\r\n");
+	/* Disabled in the database, still remembered. */
+	CHECK(store_client_set_active(st, 1, false) == 0, "disable client 1");
+	CHECK(run(&r, "id", "1", "otp", gen(6003, 0, 0), "nonce", NONCE2,
+	    NULL) == YKV_NO_SUCH_CLIENT, "disabled, a replay: %s",
+	    ykv_status_name(r.status));
+	reply_check(&r, NULL, "status=NO_SUCH_CLIENT\r\n");
+	change_once = 1;
+	CHECK(run(&r, "id", "1", "otp", gen(6004, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_NO_SUCH_CLIENT, "disabled under the decision: %s",
+	    ykv_status_name(r.status));
+	CHECK(store_client_set_active(st, 1, true) == 0, "enable client 1");
+	CHECK(store_client_set_key(st, 1, CLIENT_KEY) == 0, "old key back");
+	have_mem = false;
+	explicit_bzero(&mem, sizeof(mem));
+}
+
 int
 main(void)
 {
@@ -279,6 +357,7 @@ main(void)
 	test_parameters();
 	test_clients_and_signatures();
 	test_bad_otps();
+	test_remembered();
 	store_close(st);
 	unlink(db);
 	snprintf(err, sizeof(err), "%s/v.db-wal", path);
