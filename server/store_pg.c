@@ -1142,6 +1142,35 @@ pipe_sync(struct pg_store *p)
 }
 
 /*
+ * A batch of one: its compare-and-set alone, in an implicit transaction
+ * (one statement where BEGIN and COMMIT would make three).  libpq has
+ * the statement's last result only once the server is ready for the
+ * next query, that is after the commit (durable as synchronous_commit
+ * says); an error in the commit replaces the UPDATE's result (collect).
+ * Returns as cas_pipeline.
+ */
+static int
+cas_alone(struct pg_store *p, const struct cand *c, bool *ok)
+{
+	PGresult *res = NULL;
+	bool dead;
+
+	if (send_cas(p, c) == 0 &&
+	    (res = collect(p->conn, &p->batch_end)) != NULL &&
+	    PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    PQtransactionStatus(p->conn) == PQTRANS_IDLE) {
+		*ok = strcmp(PQcmdTuples(res), "1") == 0;
+		PQclear(res);
+		return 0;
+	}
+	set_pg_err(p->err, sizeof(p->err), "PostgreSQL", p->conn, res);
+	dead = res == NULL && PQstatus(p->conn) == CONNECTION_BAD;
+	PQclear(res);
+	drop_conn(p);
+	return dead ? -2 : -1;
+}
+
+/*
  * BEGIN, every compare-and-set of the batch and COMMIT in one pipeline:
  * one round trip.  ok[i] says whether cand i changed its row.  On any
  * error the connection is dropped, which rolls the transaction back.
@@ -1283,14 +1312,16 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 		goto fail;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
 	/* Nothing to change (every OTP bad): no transaction at all. */
-	r = nc > 0 ? cas_pipeline(p, cand, nc, ok) : 0;
+	r = nc == 0 ? 0 : nc == 1 ? cas_alone(p, cand, ok) :
+	    cas_pipeline(p, cand, nc, ok);
 	/*
 	 * A connection found dead is opened again once.  Safe even had the
 	 * first attempt committed: the second then changes nothing
 	 * (REPLAYED_REQUEST, never a second OK).
 	 */
 	if (r == -2 && ensure(p) == 0)
-		r = cas_pipeline(p, cand, nc, ok);
+		r = nc == 1 ? cas_alone(p, cand, ok) :
+		    cas_pipeline(p, cand, nc, ok);
 	if (r != 0)
 		goto fail;
 	/* Committed: what changed its row is OK, whatever follows. */
