@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# On PostgreSQL a node remembers the clients and keys it has read: once
+# warm, a verification reads neither table, and a batch of one commits
+# its compare-and-set alone, without BEGIN and COMMIT (statements counted
+# by pg_stat_statements).  The database still decides: a client or key
+# changed by another process is refused by the very next request
+# (tests/server-pg-changes.sh covers every change).
+. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/pg-lib.sh"
+pg_start "shared_preload_libraries = 'pg_stat_statements'"
+
+psql_at "$PGPORT" postgres "CREATE DATABASE reads" || fail "createdb"
+psql_at "$PGPORT" reads "CREATE EXTENSION pg_stat_statements" || fail "extension"
+DB=postgresql://ykvald@127.0.0.1:$PGPORT/reads
+"$YKVALD" client add --db "$DB" --id 1 >/dev/null || fail "client add"
+psql_at "$PGPORT" reads "UPDATE clients SET secret = '$CKEY'" >/dev/null
+"$YKVALD" key add --db "$DB" --public-id "$PUB" --private-id "$PRIV" \
+	--aes-key "$AES" >/dev/null || fail "key add"
+start_ykvald "$DB"
+
+# status OTP: what ykvald answers for OTP.
+status() { "$VCLIENT" -k "$CKEY" "$URL" 1 "$1" | field status; }
+# count REGEX: statements run whose text matches REGEX (not this query).
+count() {
+	psql_at "$PGPORT" reads "SELECT coalesce(sum(calls), 0)
+		FROM pg_stat_statements WHERE query ~* '$1'
+		AND query !~ 'pg_stat_statements'"
+}
+
+# One request first: the node reads the client and the key.
+[ "$(status "$(otp 30 0)")" = OK ] || fail "the first OTP"
+psql_at "$PGPORT" reads "SELECT pg_stat_statements_reset()" >/dev/null
+N=10
+i=1
+while [ $i -le $N ]; do
+	s=$(status "$(otp 30 $i)")
+	[ "$s" = OK ] || fail "OTP $i: $s"
+	i=$((i + 1))
+done
+reads=$(count '^\s*(SELECT|WITH).*\m(clients|keys)\M')
+echo "reads of clients and keys for $N verifications: $reads"
+[ "$reads" = 0 ] || fail "$reads reads for $N verifications of a warm node"
+ok "a warm node reads no client and no key"
+# One at a time, each batch holds one verification.
+txn=$(count '^\s*(BEGIN|COMMIT)')
+[ "$txn" = 0 ] || fail "$txn BEGIN or COMMIT for $N batches of one"
+cas=$(count '^\s*UPDATE keys')
+[ "$cas" = $N ] || fail "$cas compare-and-sets for $N verifications"
+ok "a batch of one is one statement"
+
+# A replay: the compare-and-set changes nothing, one state read says why.
+s=$(status "$(otp 30 5)")
+[ "$s" = REPLAYED_OTP ] || fail "a replay: $s"
+"$YKVALD" client disable --db "$DB" 1 >/dev/null || fail "client disable"
+s=$(status "$(otp 31 0)")
+[ "$s" = NO_SUCH_CLIENT ] || fail "a disabled client: $s"
+"$YKVALD" client enable --db "$DB" 1 >/dev/null || fail "client enable"
+"$YKVALD" key disable --db "$DB" "$PUB" >/dev/null || fail "key disable"
+s=$(status "$(otp 31 1)")
+[ "$s" = BAD_OTP ] || fail "a disabled key: $s"
+"$YKVALD" key enable --db "$DB" "$PUB" >/dev/null || fail "key enable"
+s=$(status "$(otp 31 2)")
+[ "$s" = OK ] || fail "enabled again: $s"
+ok "a client or key disabled elsewhere is refused at once"
+stop_ykvald
+echo "server-pg-reads: all passed"
