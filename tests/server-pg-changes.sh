@@ -6,8 +6,9 @@
 # on the very next request, however warm the node was.  Each case first
 # has both nodes verify with the client and key concerned, then changes
 # the row, then asks both nodes again with no pause, signed and unsigned.
-# A node answering from memory of clients or keys (a cache, found or not
-# found) fails here.
+# Nodes remember clients and keys; one that answered from that memory
+# without the database's word (a stale key, client, or "not found")
+# fails here.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
@@ -152,17 +153,17 @@ replace() {
 what="4. key replaced (new private ID and AES key)"
 both OK 1 "$SECRET_1" $K4
 replace "$K4NEW"
-both '!OK' 1 "$SECRET_1" $K4
+both BAD_OTP 1 "$SECRET_1" $K4
 both OK 1 "$SECRET_1" $K4NEW
-both '!OK' 1 "$SECRET_1" $K4
+both BAD_OTP 1 "$SECRET_1" $K4
 done_case "key replace: the old AES key refused, the new one OK, on both nodes"
 
 what="5. key replaced (same private ID, new AES key)"
 both OK 1 "$SECRET_1" $K5
 replace "$K5NEW"
-both '!OK' 1 "$SECRET_1" $K5
+both BAD_OTP 1 "$SECRET_1" $K5
 both OK 1 "$SECRET_1" $K5NEW
-both '!OK' 1 "$SECRET_1" $K5
+both BAD_OTP 1 "$SECRET_1" $K5
 done_case "key replace, same private ID: old AES key refused, new one OK"
 
 what="6. key deleted"
@@ -174,7 +175,7 @@ set -- $K6NEW
 printf ',%s,%s,%s,,2024-01-01T00:00:00,\n' "$1" "$2" "$3" > "$T/import.csv"
 "$YKVALD" key import --db "$DB" "$T/import.csv" >/dev/null || fail "key import"
 both OK 1 "$SECRET_1" $K6NEW
-both '!OK' 1 "$SECRET_1" $K6
+both BAD_OTP 1 "$SECRET_1" $K6
 done_case "key delete, import: BAD_OTP, then the new key OK, the old refused"
 
 what="7. disabled client, bad or replayed OTP"
