@@ -6,9 +6,16 @@
  *   load [-t THREADS] [-d SECONDS] [-w WARMUP] [-r RATE] [-b CTR]
  *        URL ID B64KEY KEYS.csv
  *
- * Each thread has one libcurl easy handle (one keep-alive connection) and
- * owns the keys whose line index is its number modulo THREADS, so each
- * key's OTPs arrive in order and every one should be accepted.  The
+ * Each thread has one plain TCP connection (HTTP/1.1 keep-alive, no TLS:
+ * URL is http://HOST[:PORT]/PATH with HOST an IPv4 address or [IPv6]
+ * address; several URLs, comma-separated: thread i asks URL i modulo
+ * their number) and owns the keys whose line index is its number modulo
+ * THREADS, so each key's OTPs arrive in order and every one should be
+ * accepted.  The transport is a few system calls per request (one send,
+ * a poll and a recv) so that the generator leaves the machine's CPUs to
+ * the server it measures.  A reply that does not come within 30 s, or
+ * that cannot be read, is a TRANSPORT_ERROR; a kept-alive connection the
+ * server closed before answering is opened again once.  The
  * session counter of a key starts at CTR (default 1); a second run on the
  * same database must start above the first one's.
  *
@@ -30,24 +37,32 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <curl/curl.h>
 
 #include "modhex.h"
 #include "otp.h"
 #include "params.h"
+#include "request.h"
 
 #define MAX_THREADS	256
 #define MAX_KEYS	4096
 #define MAX_KINDS	8
+#define MAX_URLS	8
+#define TIMEOUT_S	30.0	/* per request, connecting included */
 
 struct bench_key {
 	char		public_id[YK_PUBID_MAX + 1];
@@ -61,6 +76,23 @@ struct error_kind {
 	unsigned long	count;
 };
 
+/* Where one URL points: an address to connect to, Host: and the path. */
+struct target {
+	struct sockaddr_storage	addr;
+	socklen_t		alen;
+	char			host[300];	/* the URL's authority */
+	char			path[512];
+};
+
+/* One keep-alive connection and what it has received and not used. */
+struct conn {
+	int		fd;		/* -1: closed */
+	unsigned long	nreq;		/* replies read on it */
+	bool		keep;		/* the last reply let it stay open */
+	size_t		len;
+	char		buf[8192];	/* len bytes, then a NUL */
+};
+
 struct worker {
 	int			id;
 	pthread_t		th;
@@ -68,12 +100,13 @@ struct worker {
 	struct error_kind	err[MAX_KINDS];
 	uint32_t		*lat_us;	/* latencies of counted OKs */
 	size_t			nlat, caplat;
-	char			body[4096];
-	size_t			len;
+	char			body[4096];	/* a reply's body, NUL-ended */
+	struct conn		c;
 };
 
 static struct {
-	const char		*url[8], *id;	/* workers take turns */
+	struct target		url[MAX_URLS];	/* workers take turns */
+	const char		*id;
 	int			nurl;
 	unsigned char		key[YK_KEY_MAX];
 	size_t			keylen;
@@ -159,20 +192,6 @@ next_otp(struct bench_key *k, char out[YK_OTP_MAX + 1])
 	return 0;
 }
 
-static size_t
-sink(char *p, size_t sz, size_t n, void *arg)
-{
-	struct worker *w = arg;
-	size_t len = sz * n;
-
-	if (w->len + len >= sizeof(w->body))
-		return 0;
-	memcpy(w->body + w->len, p, len);
-	w->len += len;
-	w->body[w->len] = '\0';
-	return len;
-}
-
 /* Add count to the kind called name; the last slot takes the rest. */
 static void
 count_error(struct error_kind *kinds, const char *name, unsigned long count)
@@ -244,29 +263,428 @@ record(struct worker *w, double sent, double done)
 	return 0;
 }
 
-/* One signed GET; the reply is left in w->body.  0, or -1 on transport. */
+/*
+ * HOST[:PORT] of http://HOST[:PORT][/PATH], HOST an IPv4 address or an
+ * [IPv6] address (no name: nothing to resolve, no choice to make among
+ * addresses), into t.  0, or -1 with a message on stderr.
+ */
 static int
-send_one(struct worker *w, CURL *cu, const char *otp, const char *nonce)
+parse_url(const char *url, struct target *t)
 {
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+	}, *res = NULL;
+	const char *a, *p, *hs, *he, *ps, *why = "not http://HOST[:PORT][/PATH]"
+	    " (HOST an IPv4 or [IPv6] address; no query, no fragment)";
+	char host[64], port[8], gai[160];
+	size_t plen;
+	int e, r = -1;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		why = "https is not supported (plain TCP only): give an "
+		    "http:// URL";
+		goto out;
+	}
+	if (strncasecmp(url, "http://", 7) != 0)
+		goto out;
+	a = url + 7;
+	p = a + strcspn(a, "/?#");
+	if (*a == '[') {			/* [IPv6][:PORT] */
+		hs = a + 1;
+		if ((he = memchr(hs, ']', (size_t)(p - hs))) == NULL)
+			goto out;
+		ps = he + 1;
+	} else {
+		hs = a;
+		if ((he = memchr(hs, ':', (size_t)(p - hs))) == NULL)
+			he = p;
+		ps = he;
+	}
+	snprintf(port, sizeof(port), "80");
+	if (ps < p) {
+		plen = (size_t)(p - ps - 1);
+		if (*ps != ':' || plen < 1 || plen > 5 ||
+		    strspn(ps + 1, "0123456789") < plen)
+			goto out;
+		snprintf(port, sizeof(port), "%.*s", (int)plen, ps + 1);
+	}
+	if (he == hs || (size_t)(he - hs) >= sizeof(host) ||
+	    (size_t)(p - a) >= sizeof(t->host))
+		goto out;
+	snprintf(host, sizeof(host), "%.*s", (int)(he - hs), hs);
+	snprintf(t->host, sizeof(t->host), "%.*s", (int)(p - a), a);
+	/* the path goes into the request line as it is: no blank, no control */
+	for (const char *q = p; *q != '\0'; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f || *q == '#' ||
+		    *q == '?')
+			goto out;
+	if ((size_t)snprintf(t->path, sizeof(t->path), "%s",
+	    *p == '\0' ? "/" : p) >= sizeof(t->path))
+		goto out;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(gai, sizeof(gai), "%s: %s (HOST must be an IPv4 or "
+		    "[IPv6] address)", host, gai_strerror(e));
+		why = gai;
+		goto out;
+	}
+	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+	t->alen = res->ai_addrlen;
+	r = 0;
+out:
+	if (r != 0)
+		fprintf(stderr, "load: %s: %s\n", url, why);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return r;
+}
+
+/* Wait until fd is ready for events, up to deadline: 0, or -1. */
+static int
+wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		double left = deadline - now_s();
+		int n;
+
+		if (left <= 0)
+			return -1;
+		/* POLLERR and POLLHUP are "ready": the call after says what */
+		if ((n = poll(&p, 1, (int)ceil(left * 1e3))) > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->buf[0] = '\0';
+}
+
+/* A new connection to t, non-blocking, TCP_NODELAY: 0, or -1. */
+static int
+conn_open(struct conn *c, const struct target *t, double deadline)
+{
+	int one = 1, err = 0, r = -1;
+	socklen_t elen = sizeof(err);
+
+	c->len = 0;
+	c->buf[0] = '\0';
+	c->nreq = 0;
+	c->keep = true;
+	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) != 0)
+		goto out;
+	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->alen) != 0 &&
+	    (errno != EINPROGRESS || wait_fd(c->fd, POLLOUT, deadline) != 0 ||
+	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 ||
+	    err != 0))
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		conn_close(c);
+	return r;
+}
+
+/* All of buf on fd (one send as a rule): 0, 1 when the peer is gone, -1. */
+static int
+send_all(int fd, const char *buf, size_t len, double deadline)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		} else if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			return 1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR) ||
+		    wait_fd(fd, POLLOUT, deadline) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The head of a reply: status line and header fields. */
+struct head {
+	int		status;
+	size_t		hlen;		/* its bytes, the blank line included */
+	long long	clen;		/* Content-Length; -1: none */
+	bool		chunked, close;
+};
+
+/* Does the field [p, eol) have this name?  Then *v is its trimmed value. */
+static bool
+field(const char *p, const char *eol, const char *name, const char **v,
+    size_t *vlen)
+{
+	size_t n = strlen(name);
+	const char *e = eol;
+
+	if ((size_t)(eol - p) <= n || p[n] != ':' ||
+	    strncasecmp(p, name, n) != 0)
+		return false;
+	for (p += n + 1; p < e && (*p == ' ' || *p == '\t'); p++)
+		;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*v = p;
+	*vlen = (size_t)(e - p);
+	return true;
+}
+
+/* 1 with *h filled when buf holds a whole head, 0 when it needs more, -1. */
+static int
+parse_head(const char *buf, size_t len, struct head *h)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4), *p, *eol, *v;
+	size_t vlen;
+
+	if (end == NULL)
+		return 0;
+	*h = (struct head){ .clen = -1, .hlen = (size_t)(end + 4 - buf) };
+	if (len < 13 || memcmp(buf, "HTTP/1.", 7) != 0 ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    !isdigit((unsigned char)buf[9]) ||
+	    !isdigit((unsigned char)buf[10]) ||
+	    !isdigit((unsigned char)buf[11]) ||
+	    (buf[12] != ' ' && buf[12] != '\r'))
+		return -1;
+	h->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + buf[11] - '0';
+	h->close = buf[7] == '0';		/* HTTP/1.0: unless keep-alive */
+	/* end is the first CRLF CRLF: every line up to it ends in CRLF */
+	for (p = (const char *)memmem(buf, len, "\r\n", 2) + 2; p < end + 2;
+	    p = eol + 2) {
+		eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
+		if (field(p, eol, "Content-Length", &v, &vlen)) {
+			long long n = 0;
+
+			if (vlen == 0 || vlen > 9 || strspn(v, "0123456789") < vlen)
+				return -1;
+			for (size_t i = 0; i < vlen; i++)
+				n = n * 10 + (v[i] - '0');
+			if (h->clen >= 0 && h->clen != n)
+				return -1;
+			h->clen = n;
+		} else if (field(p, eol, "Transfer-Encoding", &v, &vlen)) {
+			if (vlen != 7 || strncasecmp(v, "chunked", 7) != 0)
+				return -1;
+			h->chunked = true;
+		} else if (field(p, eol, "Connection", &v, &vlen)) {
+			if (vlen == 5 && strncasecmp(v, "close", 5) == 0)
+				h->close = true;
+			else if (vlen == 10 && strncasecmp(v, "keep-alive", 10) == 0)
+				h->close = false;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The chunked body at p (n bytes) into out (cap bytes, NUL-ended): 1 with
+ * *used (bytes of p) and *olen set when it is whole, 0 when it needs
+ * more, -1 when it is bad or does not fit.
+ */
+static int
+dechunk(const char *p, size_t n, char *out, size_t cap, size_t *used,
+    size_t *olen)
+{
+	size_t i = 0, o = 0;
+
+	for (;;) {
+		const char *eol = memmem(p + i, n - i, "\r\n", 2);
+		size_t sz = 0, j = i;
+
+		if (eol == NULL)
+			return 0;
+		for (; p + j < eol && isxdigit((unsigned char)p[j]); j++) {
+			if (sz > cap)
+				return -1;
+			sz = sz * 16 + (size_t)(isdigit((unsigned char)p[j]) ?
+			    p[j] - '0' : (tolower((unsigned char)p[j]) - 'a' + 10));
+		}
+		if (j == i || (p + j < eol && p[j] != ';' && p[j] != ' ' &&
+		    p[j] != '\t'))
+			return -1;
+		i = (size_t)(eol - p) + 2;
+		if (sz == 0)
+			break;
+		if (o + sz >= cap)
+			return -1;
+		if (n - i < sz + 2)
+			return 0;
+		if (p[i + sz] != '\r' || p[i + sz + 1] != '\n')
+			return -1;
+		memcpy(out + o, p + i, sz);
+		o += sz;
+		i += sz + 2;
+	}
+	for (;;) {				/* trailer fields, a blank line */
+		const char *eol = memmem(p + i, n - i, "\r\n", 2);
+
+		if (eol == NULL)
+			return 0;
+		if (eol == p + i)
+			break;
+		i = (size_t)(eol - p) + 2;
+	}
+	out[o] = '\0';
+	*used = i + 2;
+	*olen = o;
+	return 1;
+}
+
+/* Drop the first n bytes c has received. */
+static void
+consume(struct conn *c, size_t n)
+{
+	memmove(c->buf, c->buf + n, c->len - n + 1);
+	c->len -= n;
+}
+
+/*
+ * One reply from what c has received (eof: all it will): 1 with its body
+ * in body (cap bytes, NUL-ended), 0 when it needs more, -1 when it is bad
+ * or its body does not fit (as libcurl's write callback refused before).
+ * Interim 1xx replies are skipped.  Any status gives its body: the body
+ * decides (reply_ok), as with libcurl.
+ */
+static int
+take_reply(struct conn *c, bool eof, char *body, size_t cap)
+{
+	struct head h;
+	size_t used, blen;
+	int r;
+
+	while ((r = parse_head(c->buf, c->len, &h)) == 1 && h.status >= 100 &&
+	    h.status < 200 && h.status != 101)
+		consume(c, h.hlen);
+	if (r != 1 || h.status == 101)
+		return r == 1 ? -1 : r;
+	if (h.status == 204 || h.status == 304) {
+		used = blen = 0;
+	} else if (h.chunked) {
+		if ((r = dechunk(c->buf + h.hlen, c->len - h.hlen, body, cap,
+		    &used, &blen)) != 1)
+			return r;
+	} else if (h.clen >= 0) {
+		if ((unsigned long long)h.clen >= cap)
+			return -1;
+		if (c->len - h.hlen < (size_t)h.clen)
+			return 0;
+		used = blen = (size_t)h.clen;
+	} else {				/* the body ends when c does */
+		if (!eof)
+			return 0;
+		used = blen = c->len - h.hlen;
+		h.close = true;
+		if (blen >= cap)
+			return -1;
+	}
+	if (!h.chunked)
+		memcpy(body, c->buf + h.hlen, blen);
+	body[blen] = '\0';
+	consume(c, h.hlen + used);
+	c->keep = !h.close;
+	return 1;
+}
+
+/* Read one reply on c: 0, 1 when c closed before a byte of it came, -1. */
+static int
+read_reply(struct conn *c, double deadline, char *body, size_t cap)
+{
+	bool eof = false;
+	int r;
+
+	while ((r = take_reply(c, eof, body, cap)) == 0) {
+		ssize_t n;
+
+		if (eof || c->len + 1 >= sizeof(c->buf) ||
+		    wait_fd(c->fd, POLLIN, deadline) != 0)
+			return -1;
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+		if (n > 0) {
+			c->len += (size_t)n;
+			c->buf[c->len] = '\0';
+		} else if (n == 0) {
+			if (c->len == 0)
+				return 1;
+			eof = true;
+		} else if (errno == ECONNRESET && c->len == 0) {
+			return 1;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			return -1;
+		}
+	}
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * req (len bytes) on c, opened to t when it is closed, and its reply's
+ * body into body (cap bytes, NUL-ended), all by deadline.  A kept-alive
+ * connection that the server closed before it answered is opened again,
+ * once.  0, or -1 with c closed.
+ */
+static int
+exchange(struct conn *c, const struct target *t, const char *req,
+    size_t len, double deadline, char *body, size_t cap)
+{
+	for (;;) {
+		bool reused;
+		int r;
+
+		if (c->fd < 0 && conn_open(c, t, deadline) != 0)
+			return -1;
+		reused = c->nreq > 0;
+		if ((r = send_all(c->fd, req, len, deadline)) == 0)
+			r = read_reply(c, deadline, body, cap);
+		if (r == 0) {
+			c->nreq++;
+			if (!c->keep)
+				conn_close(c);
+			return 0;
+		}
+		conn_close(c);
+		if (r < 0 || !reused)
+			return -1;
+	}
+}
+
+/* One signed GET; the reply's body is left in w->body.  0, or -1 on transport. */
+static int
+send_one(struct worker *w, const char *otp, const char *nonce)
+{
+	const struct target *t = &g.url[w->id % g.nurl];
 	struct yk_params req = { .n = 0 };
-	char h[YK_HMAC_B64_LEN + 1], url[1024], *e;
-	int r = -1;
+	char h[YK_HMAC_B64_LEN + 1], eh[3 * YK_HMAC_B64_LEN + 1], rq[2048];
+	int n, r = -1;
 
 	params_set(&req, "id", g.id);
 	params_set(&req, "otp", otp);
 	params_set(&req, "nonce", nonce);
-	if (params_sign(&req, g.key, g.keylen, h) != 0 ||
-	    (e = curl_easy_escape(cu, h, 0)) == NULL)
+	if (params_sign(&req, g.key, g.keylen, h) != 0)
 		goto out;
-	snprintf(url, sizeof(url), "%s?id=%s&otp=%s&nonce=%s&h=%s",
-	    g.url[w->id % g.nurl], g.id,
-	    otp, nonce, e);
-	curl_free(e);
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	w->len = 0;
+	request_escape(h, eh);
+	n = snprintf(rq, sizeof(rq), "GET %s?id=%s&otp=%s&nonce=%s&h=%s "
+	    "HTTP/1.1\r\nHost: %s\r\n\r\n", t->path, g.id, otp, nonce, eh,
+	    t->host);
+	if (n < 0 || (size_t)n >= sizeof(rq))
+		goto out;
 	w->body[0] = '\0';
-	if (curl_easy_perform(cu) == CURLE_OK)
-		r = 0;
+	r = exchange(&w->c, t, rq, (size_t)n, now_s() + TIMEOUT_S, w->body,
+	    sizeof(w->body));
 out:
 	params_free(&req);
 	return r;
@@ -276,20 +694,13 @@ static void *
 run(void *arg)
 {
 	struct worker *w = arg;
-	CURL *cu = curl_easy_init();
 	double gap = g.rate > 0 ? g.nthreads / g.rate : 0;
 	double next = g.t0 + gap * w->id / g.nthreads, sent, done;
 	char otp[YK_OTP_MAX + 1], nonce[48], why[32];
 	unsigned long n = 0;
 	size_t k = (size_t)w->id;
 
-	if (cu == NULL)
-		return NULL;
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_TCP_NODELAY, 1L);
+	w->c.fd = -1;
 	sleep_until(g.t0);
 	for (;; n++) {
 		if (gap > 0) {
@@ -308,7 +719,7 @@ run(void *arg)
 		if ((k += (size_t)g.nthreads) >= g.nkeys)
 			k = (size_t)w->id;
 		snprintf(nonce, sizeof(nonce), "load%03dn%012lu", w->id, n);
-		if (send_one(w, cu, otp, nonce) != 0) {
+		if (send_one(w, otp, nonce) != 0) {
 			count_error(w->err, "TRANSPORT_ERROR", 1);
 			continue;
 		}
@@ -318,7 +729,7 @@ run(void *arg)
 		else if (record(w, sent, done) != 0)
 			break;
 	}
-	curl_easy_cleanup(cu);
+	conn_close(&w->c);
 	return NULL;
 }
 
@@ -408,9 +819,10 @@ main(int argc, char **argv)
 	    secs <= 0 || warm < 0 || g.rate < 0 || g.ctr_base < 1)
 		return usage();
 	/* URL[,URL...]: worker i asks the i-th (several ykvald nodes) */
-	for (char *t = strtok(argv[optind], ","); t != NULL && g.nurl < 8;
+	for (char *t = strtok(argv[optind], ","); t != NULL && g.nurl < MAX_URLS;
 	    t = strtok(NULL, ","))
-		g.url[g.nurl++] = t;
+		if (parse_url(t, &g.url[g.nurl++]) != 0)
+			return 2;
 	if (g.nurl == 0)
 		return usage();
 	g.id = argv[optind + 1];
@@ -424,7 +836,6 @@ main(int argc, char **argv)
 		    "per thread at least\n", g.nkeys, g.nthreads);
 		return 2;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	g.t0 = now_s() + 0.2;
 	g.win_start = g.t0 + warm;
 	g.win_end = g.win_start + secs;
@@ -440,6 +851,5 @@ main(int argc, char **argv)
 	rc = report(w, secs);
 	for (int t = 0; t < g.nthreads; t++)
 		free(w[t].lat_us);
-	curl_global_cleanup();
 	return rc;
 }
