@@ -767,7 +767,8 @@ report(struct worker *w, double secs)
 	n = 0;
 	for (int t = 0; t < g.nthreads; t++) {
 		ok += w[t].ok;
-		memcpy(all + n, w[t].lat_us, w[t].nlat * sizeof(*all));
+		if (w[t].nlat > 0)	/* lat_us is NULL until the first OK */
+			memcpy(all + n, w[t].lat_us, w[t].nlat * sizeof(*all));
 		n += w[t].nlat;
 		for (size_t i = 0; i < MAX_KINDS; i++)
 			errors += w[t].err[i].count;
