@@ -28,7 +28,7 @@
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
 #define PG_BACKOFF_MAX	5000
-#define PG_WRITERS	4	/* connections committing batches, per node */
+#define PG_WRITERS	1	/* connections committing batches, per node */
 #define PG_LOCK_ID	"7945413158"	/* advisory lock: schema changes */
 
 struct pg_store {
