@@ -42,6 +42,7 @@ struct pg_store {
 	PGresult	*batch_keys;	/* the batch's keys (get_keys) */
 	struct timespec	batch_end;
 	char		err[256];	/* why the last call failed */
+	bool		broken;		/* run() found the connection broken */
 };
 
 #define PG(st)	((struct pg_store *)(void *)(st))
@@ -267,14 +268,24 @@ drop_conn(struct pg_store *p)
 }
 
 static PGresult *
-run_prepare(struct pg_store *p, const char *name, const char *sql)
+run_prepare(struct pg_store *p, const char *name, const char *sql,
+    const struct timespec *t)
+{
+	if (!PQsendPrepare(p->conn, name, sql, 0, NULL))
+		return NULL;
+	return collect(p->conn, t);
+}
+
+/* When the call under way must end: the batch's deadline, or from now. */
+static struct timespec
+call_end(const struct pg_store *p)
 {
 	struct timespec t;
 
+	if (p->in_batch)
+		return p->batch_end;
 	deadline_in(&t, pg_timeout_ms);
-	if (!PQsendPrepare(p->conn, name, sql, 0, NULL))
-		return NULL;
-	return collect(p->conn, &t);
+	return t;
 }
 
 /* The statements of every verification, once per connection: 0 or -1. */
@@ -285,10 +296,11 @@ prepare_all(struct pg_store *p)
 		{ "get_keys", sql_get_keys }, { "cas", sql_cas },
 		{ "state", sql_state }, { "client", sql_client },
 	};
+	struct timespec t = call_end(p);
 	PGresult *res;
 
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		res = run_prepare(p, stmts[i][0], stmts[i][1]);
+		res = run_prepare(p, stmts[i][0], stmts[i][1], &t);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			set_pg_err(p->err, sizeof(p->err), "cannot prepare "
 			    "statements", p->conn, res);
@@ -304,7 +316,7 @@ prepare_all(struct pg_store *p)
 static int
 ensure(struct pg_store *p)
 {
-	int r = -1;
+	int r = -1, ms;
 
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
@@ -317,7 +329,9 @@ ensure(struct pg_store *p)
 		    "unreachable; waiting before the next attempt");
 		return -1;
 	}
-	if ((p->conn = connect_within(p->uri, pg_timeout_ms, p->err,
+	/* Within a batch, the connection gets what is left of its time. */
+	if ((ms = p->in_batch ? ms_left(&p->batch_end) : pg_timeout_ms) > 0 &&
+	    (p->conn = connect_within(p->uri, ms, p->err,
 	    sizeof(p->err))) != NULL && prepare_all(p) == 0) {
 		p->backoff_ms = 0;
 		__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
@@ -382,8 +396,12 @@ run(struct pg_store *p, bool prepared, const char *sql, int n,
 		*bad = res;
 	else
 		PQclear(res);
-	if (res == NULL)
-		drop_conn(p);	/* no answer in time, or a broken connection */
+	if (res == NULL) {
+		/* no answer in time, or a broken connection */
+		p->broken = p->conn != NULL &&
+		    PQstatus(p->conn) == CONNECTION_BAD;
+		drop_conn(p);
+	}
 	else
 		after_error(p);
 	return NULL;
@@ -617,25 +635,29 @@ pg_client_get(struct store *st, long id, struct client *out)
 	struct pg_store *p = PG(st);
 	struct numbuf b;
 	const char *v[] = { numstr(&b, id) };
-	PGresult *res;
+	PGresult *res = NULL;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* One deadline for the connection, if one is needed, and the read. */
+	deadline_in(&p->batch_end, pg_timeout_ms);
+	p->in_batch = true;
 	if (ensure(p) != 0)
-		return -1;
+		goto out;
 	/* Prepared: every request asks, and parsing would cost the most. */
 	res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
-	/* A read is safe to repeat on a new connection (see begin()). */
-	if (res == NULL && p->conn == NULL && ensure(p) == 0)
+	/*
+	 * A read is safe to repeat on a new connection (see begin()), when
+	 * the old one was found broken: not after a timeout.
+	 */
+	if (res == NULL && p->conn == NULL && p->broken && ensure(p) == 0)
 		res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
-		return -1;
-	if (PQntuples(res) == 0) {
-		r = 0;
 		goto out;
-	}
-	r = store_client_found(out, id, PQgetvalue(res, 0, 0));
+	r = PQntuples(res) == 0 ? 0 :
+	    store_client_found(out, id, PQgetvalue(res, 0, 0));
 out:
+	p->in_batch = false;
 	PQclear(res);
 	return r;
 }
@@ -1252,7 +1274,8 @@ read_and_open(struct pg_store *p, struct cas_item **items, const size_t *idx,
 	 * repeat on a new connection.
 	 */
 	p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK, NULL);
-	if (p->batch_keys == NULL && p->conn == NULL && ensure(p) == 0)
+	if (p->batch_keys == NULL && p->conn == NULL && p->broken &&
+	    ensure(p) == 0)
 		p->batch_keys = run(p, true, "get_keys", 1, v, PGRES_TUPLES_OK,
 		    NULL);
 	if (p->batch_keys == NULL)
