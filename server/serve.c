@@ -827,6 +827,7 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
 		.client_get = backend_client_get,
 		.decide = backend_decide,
 		.arg = s,
+		.timeout_ms = store_timeout(),
 	};
 	struct verify_result res;
 	struct timespec now;

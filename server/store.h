@@ -42,6 +42,7 @@ bool store_is_uri(const char *db);
  */
 #define STORE_DEFAULT_TIMEOUT_MS	5000
 void store_set_timeout(int ms);
+int store_timeout(void);
 
 /* The backend for db: PostgreSQL for a URI, else SQLite. */
 const struct store_ops *store_backend(const char *db);
@@ -189,6 +190,8 @@ struct cas_item {
 	const struct client	*client;
 	/* out */
 	enum store_verdict	verdict;
+	/* the database checked .client in this decision (PostgreSQL) */
+	bool			client_confirmed;
 	const char		*otp_used;	/* the reading that decrypted */
 	char			public_id[YK_PUBID_MAX + 1];
 	struct yk_token		tok;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,12 @@ void
 store_set_timeout(int ms)
 {
 	pg_timeout_ms = ms;
+}
+
+int
+store_timeout(void)
+{
+	return pg_timeout_ms;
 }
 
 /* migrations[v] brings a database from version v to v + 1. */
@@ -936,10 +943,35 @@ struct kc_entry {
 	size_t		storedlen;	/* 0: an empty slot */
 };
 
-static struct kc_entry kc[KC_SLOTS];
+static struct kc_entry *kc;	/* KC_SLOTS, mapped at first use */
 static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The slot of a public ID (FNV-1a). */
+/*
+ * The slots live in a mapping of their own, left out of core dumps and
+ * locked in memory where the limit allows (without --key-file they hold
+ * AES keys in clear).  NULL when it cannot be mapped: nothing is then
+ * remembered.  Under kc_lock.
+ */
+static struct kc_entry *
+kc_slots(void)
+{
+	void *m;
+
+	if (kc != NULL)
+		return kc;
+	m = mmap(NULL, KC_SLOTS * sizeof(*kc), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (madvise(m, KC_SLOTS * sizeof(*kc), MADV_DONTDUMP) != 0) {
+		munmap(m, KC_SLOTS * sizeof(*kc));
+		return NULL;
+	}
+	(void)mlock(m, KC_SLOTS * sizeof(*kc));	/* best effort */
+	return kc = m;
+}
+
+/* The slot of a public ID (FNV-1a), or NULL.  Under kc_lock. */
 static struct kc_entry *
 kc_slot(const char *public_id)
 {
@@ -947,20 +979,20 @@ kc_slot(const char *public_id)
 
 	for (const char *c = public_id; *c != '\0'; c++)
 		h = (h ^ (unsigned char)*c) * 16777619u;
-	return &kc[h % KC_SLOTS];
+	return kc_slots() != NULL ? &kc[h % KC_SLOTS] : NULL;
 }
 
 /* A load for store_identify: 1 remembered, 0 not. */
 static int
 kc_load(struct store *st, const char *public_id, struct key_state *ks)
 {
-	struct kc_entry *e = kc_slot(public_id);
+	struct kc_entry *e;
 	int r = 0;
 
 	(void)st;
 	memset(ks, 0, sizeof(*ks));
 	pthread_mutex_lock(&kc_lock);
-	if (e->storedlen > 0 && strcmp(e->public_id, public_id) == 0) {
+	if ((e = kc_slot(public_id)) != NULL && e->storedlen > 0 && strcmp(e->public_id, public_id) == 0) {
 		memcpy(ks->uid, e->uid, YK_UID_LEN);
 		memcpy(ks->stored, e->stored, e->storedlen);
 		ks->storedlen = e->storedlen;
@@ -975,9 +1007,11 @@ kc_load(struct store *st, const char *public_id, struct key_state *ks)
 static void
 kc_set(const char *public_id, const struct key_state *ks)
 {
-	struct kc_entry *e = kc_slot(public_id);
+	struct kc_entry *e;
 
 	pthread_mutex_lock(&kc_lock);
+	if ((e = kc_slot(public_id)) == NULL)
+		goto out;
 	if (ks != NULL || strcmp(e->public_id, public_id) == 0)
 		explicit_bzero(e, sizeof(*e));
 	if (ks != NULL && ks->active && ks->storedlen <= sizeof(e->stored)) {
@@ -986,6 +1020,7 @@ kc_set(const char *public_id, const struct key_state *ks)
 		memcpy(e->stored, ks->stored, ks->storedlen);
 		e->storedlen = ks->storedlen;
 	}
+out:
 	pthread_mutex_unlock(&kc_lock);
 }
 
@@ -1054,17 +1089,19 @@ struct cand {
 	char		kdig[2 + 2 * STORE_DIGEST_LEN + 1];	/* bytea */
 	char		cid[24];
 	char		cdig[2 + 2 * STORE_DIGEST_LEN + 1];
+	bool		remembered;	/* opened by a key from memory */
 };
 
 /* Fill c for it, decrypted with ks: 0, or -1. */
 static int
 cand_set(struct cand *c, struct cas_item *it, size_t order,
-    const struct key_state *ks)
+    const struct key_state *ks, bool remembered)
 {
 	unsigned char d[STORE_DIGEST_LEN];
 
 	c->it = it;
 	c->order = order;
+	c->remembered = remembered;
 	hex(ks->uid, YK_UID_LEN, c->priv);
 	if (EVP_Digest(ks->stored, ks->storedlen, d, NULL, EVP_sha256(),
 	    NULL) != 1)
@@ -1082,8 +1119,9 @@ cand_set(struct cand *c, struct cas_item *it, size_t order,
  * as committed now (after the batch's own commit: it may have waited for
  * another node's transaction, whose nonce decides between
  * REPLAYED_REQUEST and REPLAYED_OTP): the client changed, the key
- * changed (a remembered key is forgotten), or a replay.  -1 when the
- * connection is lost.
+ * changed (a remembered key is forgotten), or a replay.  0, or 1 when a
+ * key from memory proved stale while the client holds (the OTP is to be
+ * opened again with the key as read), or -1 when the connection is lost.
  */
 static int
 not_newer(struct pg_store *p, const struct cand *c)
@@ -1095,13 +1133,19 @@ not_newer(struct pg_store *p, const struct cand *c)
 	struct key_state now = { .active = true };
 	PGresult *res;
 
+	int r = 0;
+
 	res = run(p, true, "state", 5, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
 		return -1;
+	/* The database checked the client (no row: not this time). */
+	it->client_confirmed = PQntuples(res) == 1 && flag(res, 0, 0);
 	if (PQntuples(res) != 1 || !flag(res, 0, 1)) {
 		kc_set(it->public_id, NULL);
 		it->verdict = PQntuples(res) == 1 && !flag(res, 0, 0) ?
 		    SV_CLIENT_CHANGED : SV_BAD_OTP;
+		if (it->client_confirmed && c->remembered)
+			r = 1;
 	} else if (!flag(res, 0, 0)) {
 		it->verdict = SV_CLIENT_CHANGED;
 	} else {
@@ -1113,7 +1157,7 @@ not_newer(struct pg_store *p, const struct cand *c)
 		    it->tok.use, it->nonce);
 	}
 	PQclear(res);
-	return 0;
+	return r;
 }
 
 /* Send one compare-and-set into the pipeline: 0 or -1. */
@@ -1165,11 +1209,14 @@ pipe_sync(struct pg_store *p)
 
 /*
  * A batch of one: its compare-and-set alone, in an implicit transaction
- * (one statement where BEGIN and COMMIT would make three).  libpq has
- * the statement's last result only once the server is ready for the
- * next query, that is after the commit (durable as synchronous_commit
- * says); an error in the commit replaces the UPDATE's result (collect).
- * Returns as cas_pipeline.
+ * (one statement where BEGIN and COMMIT would make three).  The server
+ * sends the UPDATE's result before it commits, then ReadyForQuery after
+ * the commit (durable as synchronous_commit says); collect() reads until
+ * libpq has nothing more, that is past ReadyForQuery, so the result is
+ * taken only once committed, and an error in the commit replaces it.
+ * Returns as cas_pipeline, -2 also when the connection broke after the
+ * UPDATE's result (the commit unknown: a second attempt then finds the
+ * pair taken, REPLAYED_REQUEST, never a second OK).
  */
 static int
 cas_alone(struct pg_store *p, const struct cand *c, bool *ok)
@@ -1294,7 +1341,7 @@ read_and_open(struct pg_store *p, struct cas_item **items, const size_t *idx,
 			it->verdict = SV_BAD_OTP;
 			continue;
 		}
-		if (cand_set(&cand[(*nc)++], it, idx[i], &ks) != 0)
+		if (cand_set(&cand[(*nc)++], it, idx[i], &ks, false) != 0)
 			goto out;
 	}
 	r = 0;
@@ -1306,33 +1353,21 @@ out:
 	return r;
 }
 
-static void
-pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
+/*
+ * The compare-and-sets of cand[0..nc), committed, and their verdicts.
+ * With redo, the items whose remembered key proved stale are added to
+ * redo[*nredo] (as indexes into the batch).  0, or -1 when nothing was
+ * committed (the connection is then dropped or rolled back).
+ */
+static int
+settle(struct pg_store *p, struct cand *cand, size_t nc, size_t *redo,
+    size_t *nredo)
 {
-	struct pg_store *p = PG(st);
-	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
-	size_t *miss = calloc(n ? n : 1, sizeof(*miss));
-	bool *ok = calloc(n ? n : 1, sizeof(*ok));
-	struct key_state ks;
-	size_t nc = 0, nm = 0;
-	int r;
+	bool *ok = calloc(nc ? nc : 1, sizeof(*ok));
+	int r = -1, v;
 
-	/* One deadline for the whole batch: no answer waits longer. */
-	deadline_in(&p->batch_end, pg_timeout_ms);
-	p->in_batch = true;
-	if (cand == NULL || miss == NULL || ok == NULL)
-		goto fail;
-	/* Remembered keys first: only the OTPs they do not open are read. */
-	for (size_t i = 0; i < n; i++) {
-		if (store_identify(st, kc_load, items[i], &ks) != 1)
-			miss[nm++] = i;
-		else if (cand_set(&cand[nc++], items[i], i, &ks) != 0)
-			goto fail;
-	}
-	explicit_bzero(&ks, sizeof(ks));
-	if (ensure(p) != 0 ||
-	    (nm > 0 && read_and_open(p, items, miss, nm, cand, &nc) != 0))
-		goto fail;
+	if (ok == NULL)
+		return -1;
 	qsort(cand, nc, sizeof(*cand), cand_cmp);
 	/* Nothing to change (every OTP bad): no transaction at all. */
 	r = nc == 0 ? 0 : nc == 1 ? cas_alone(p, cand, ok) :
@@ -1346,26 +1381,81 @@ pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
 		r = nc == 1 ? cas_alone(p, cand, ok) :
 		    cas_pipeline(p, cand, nc, ok);
 	if (r != 0)
-		goto fail;
+		goto out;
 	/* Committed: what changed its row is OK, whatever follows. */
 	for (size_t i = 0; i < nc; i++)
-		if (ok[i])
+		if (ok[i]) {
 			cand[i].it->verdict = SV_OK;
-	for (size_t i = 0; i < nc; i++)
-		if (!ok[i] && not_newer(p, &cand[i]) != 0)
+			cand[i].it->client_confirmed = true;
+		}
+	for (size_t i = 0; i < nc; i++) {
+		if (ok[i])
+			continue;
+		if ((v = not_newer(p, &cand[i])) < 0)
 			cand[i].it->verdict = SV_REPLAYED_OTP;
+		else if (v == 1 && redo != NULL)
+			redo[(*nredo)++] = cand[i].order;
+	}
+	r = 0;
+out:
+	free(ok);
+	return r;
+}
+
+static void
+pg_cas_batch(struct store *st, struct cas_item **items, size_t n)
+{
+	struct pg_store *p = PG(st);
+	struct cand *cand = calloc(n ? n : 1, sizeof(*cand));
+	size_t *miss = calloc(n ? n : 1, sizeof(*miss));
+	struct key_state ks;
+	size_t nc = 0, nm = 0;
+
+	/* One deadline for the whole batch: no answer waits longer. */
+	deadline_in(&p->batch_end, pg_timeout_ms);
+	p->in_batch = true;
+	if (cand == NULL || miss == NULL)
+		goto fail;
+	/* Remembered keys first: only the OTPs they do not open are read. */
+	for (size_t i = 0; i < n; i++) {
+		if (store_identify(st, kc_load, items[i], &ks) != 1)
+			miss[nm++] = i;
+		else if (cand_set(&cand[nc++], items[i], i, &ks, true) != 0)
+			goto fail;
+	}
+	explicit_bzero(&ks, sizeof(ks));
+	if (ensure(p) != 0 ||
+	    (nm > 0 && read_and_open(p, items, miss, nm, cand, &nc) != 0))
+		goto fail;
+	nm = 0;
+	if (settle(p, cand, nc, miss, &nm) != 0)
+		goto fail;
+	/*
+	 * A key from memory that the database has changed (sealed, say, or
+	 * replaced by the same one): its OTPs are opened again with the key
+	 * as read, by the batch's deadline.  The rest are decided: a failure
+	 * now is only theirs.
+	 */
+	nc = 0;
+	if (nm > 0 && (read_and_open(p, items, miss, nm, cand, &nc) != 0 ||
+	    settle(p, cand, nc, NULL, NULL) != 0)) {
+		rollback(p);
+		for (size_t i = 0; i < nm; i++)
+			items[miss[i]]->verdict = SV_BACKEND_ERROR;
+	}
 	p->in_batch = false;
+	explicit_bzero(cand, n * sizeof(*cand));
 	free(cand);
 	free(miss);
-	free(ok);
 	return;
 fail:
 	explicit_bzero(&ks, sizeof(ks));
 	p->in_batch = false;
 	rollback(p);
+	if (cand != NULL)
+		explicit_bzero(cand, n * sizeof(*cand));
 	free(cand);
 	free(miss);
-	free(ok);
 	for (size_t i = 0; i < n; i++)
 		items[i]->verdict = SV_BACKEND_ERROR;
 }

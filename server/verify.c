@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "mono.h"
 #include "verify.h"
 #include "wipe.h"
 
@@ -105,13 +106,21 @@ parse_id(const char *s)
 	return id > 0 ? id : 0;
 }
 
+/* The client a request is decided again with (see verify_request). */
+struct again {
+	int		found;		/* 1, or 0: no such active client */
+	struct client	client;		/* when found */
+};
+
 static enum ykv_status
-decide_otp(const struct verify_backend *be, struct verify_result *res)
+decide_otp(const struct verify_backend *be, struct verify_result *res,
+    bool again)
 {
 	struct cas_item it = { .otp = &res->otp, .nonce = res->nonce,
 		.client = &res->client };
 
 	be->decide(be->arg, &it);
+	res->client_confirmed = it.client_confirmed;
 	memcpy(res->public_id, it.public_id, sizeof(res->public_id));
 	if (it.otp_used != NULL)
 		res->otp_echo = it.otp_used;
@@ -124,8 +133,14 @@ decide_otp(const struct verify_backend *be, struct verify_result *res)
 	case SV_REPLAYED_REQUEST:
 		return YKV_REPLAYED_REQUEST;
 	case SV_CLIENT_CHANGED:
-		res->client_changed = true;
-		return YKV_NO_SUCH_CLIENT;
+		if (!again) {
+			res->client_changed = true;
+			return YKV_NO_SUCH_CLIENT;
+		}
+		/* Changed again: a key it may no longer have must not sign. */
+		explicit_bzero(&res->client, sizeof(res->client));
+		res->why = "the client changed during the verification";
+		return YKV_BACKEND_ERROR;
 	case SV_BAD_OTP:
 		res->why = "unknown or disabled key, or the OTP does not decrypt";
 		return YKV_BAD_OTP;
@@ -137,7 +152,7 @@ decide_otp(const struct verify_backend *be, struct verify_result *res)
 
 static enum ykv_status
 check(const struct yk_params *req, const struct verify_backend *be,
-    struct verify_result *res, char *const v[], bool fresh)
+    struct verify_result *res, char *const v[], const struct again *again)
 {
 	enum { NONCE, SL, TIMEOUT, OTP, ID, TIMESTAMP };
 	const char *errstr = NULL;
@@ -145,8 +160,14 @@ check(const struct yk_params *req, const struct verify_backend *be,
 
 	/* Known clients get signed answers, even to early errors. */
 	res->client_id = parse_id(v[ID]);
-	found = res->client_id ? be->client_get(be->arg, res->client_id,
-	    fresh, &res->client, &res->cached) : 0;
+	if (again != NULL) {
+		found = again->found;
+		if (found == 1)
+			res->client = again->client;
+	} else {
+		found = res->client_id ? be->client_get(be->arg,
+		    res->client_id, false, &res->client, &res->cached) : 0;
+	}
 	res->want_timestamp = strcmp(v[TIMESTAMP], "1") == 0;
 	res->why = "bad or missing parameter";
 	if (*v[NONCE] == '\0' || !sl_ok(v[SL]) ||
@@ -171,35 +192,45 @@ check(const struct yk_params *req, const struct verify_backend *be,
 	if (params_get(req, "h") != NULL &&
 	    !params_verify(req, res->client.key, res->client.keylen))
 		return YKV_BAD_SIGNATURE;
-	return decide_otp(be, res);
+	return decide_otp(be, res, again != NULL);
 }
 
 /*
  * An answer decided with a client the node remembered is the database's
- * answer when it is OK (the compare-and-set confirmed the client) or
- * BACKEND_ERROR (the database cannot say).  Any other one is decided
- * again with the client as the database has it now, unless it still has
- * that very client; so is one whose compare-and-set found the client
- * changed.
+ * answer when it is OK or when the database checked the client in the
+ * decision, and when it is BACKEND_ERROR (the database cannot say).  Any
+ * other one is decided again with the client as the database has it now
+ * (in *a), unless it still has that very client; so is one whose
+ * compare-and-set found the client changed.  Not once the request has
+ * had the backend's timeout: it then keeps its first answer, and a
+ * changed client gets BACKEND_ERROR, signed with no key.
  */
 static bool
-needs_recheck(const struct verify_backend *be, const struct verify_result *res)
+decide_again(const struct verify_backend *be, struct verify_result *res,
+    const struct timespec *start, struct again *a)
 {
-	struct client now;
-	bool cached, same;
-	int found;
+	bool cached;
 
-	if (res->client_changed)
-		return true;
-	if (!res->cached || res->status == YKV_OK ||
-	    res->status == YKV_BACKEND_ERROR)
+	if (!res->client_changed && (!res->cached || res->client_confirmed ||
+	    res->status == YKV_OK || res->status == YKV_BACKEND_ERROR))
 		return false;
-	found = be->client_get(be->arg, res->client_id, true, &now, &cached);
-	/* The database cannot say: the answer stands (it is not OK). */
-	same = found < 0 || (found == 1 && CRYPTO_memcmp(now.digest, res->client.digest,
-	    sizeof(now.digest)) == 0);
-	explicit_bzero(&now, sizeof(now));
-	return !same;
+	if (be->timeout_ms <= 0 || mono_ms_since(start) < be->timeout_ms) {
+		a->found = be->client_get(be->arg, res->client_id, true,
+		    &a->client, &cached);
+		if (be->timeout_ms > 0 && mono_ms_since(start) >= be->timeout_ms)
+			a->found = -1;
+		if (a->found == 0 || (a->found == 1 && (res->client_changed ||
+		    CRYPTO_memcmp(a->client.digest, res->client.digest,
+		    sizeof(a->client.digest)) != 0)))
+			return true;
+	}
+	/* The database cannot say, or has this very client. */
+	if (res->client_changed) {
+		explicit_bzero(&res->client, sizeof(res->client));
+		res->why = "the client changed during the verification";
+		res->status = YKV_BACKEND_ERROR;
+	}
+	return false;
 }
 
 void
@@ -210,20 +241,24 @@ verify_request(const struct yk_params *req, const struct verify_backend *be,
 		"nonce", "sl", "timeout", "otp", "id", "timestamp",
 	};
 	char *v[sizeof(names) / sizeof(names[0])] = { NULL };
+	struct again a = { .found = 0 };
+	struct timespec start;
 	size_t i;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(res, 0, sizeof(*res));
 	res->status = YKV_BACKEND_ERROR;
 	res->why = "out of memory";
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((v[i] = http_val(req, names[i])) == NULL)
 			goto out;
-	res->status = check(req, be, res, v, false);
-	if (needs_recheck(be, res)) {
+	res->status = check(req, be, res, v, NULL);
+	if (decide_again(be, res, &start, &a)) {
 		verify_result_clear(res);
-		res->status = check(req, be, res, v, true);
+		res->status = check(req, be, res, v, &a);
 	}
 out:
+	explicit_bzero(&a, sizeof(a));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		wipe_free(&v[i]);
 }

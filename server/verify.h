@@ -34,6 +34,11 @@ struct verify_backend {
 	/* Decide one OTP durably; returns once its transaction committed. */
 	void	(*decide)(void *arg, struct cas_item *it);
 	void	*arg;
+	/*
+	 * Milliseconds after which a request is not decided again (see
+	 * verify_request); 0: no limit.
+	 */
+	int	timeout_ms;
 };
 
 struct verify_result {
@@ -42,6 +47,7 @@ struct verify_result {
 	struct client	client;		/* signs the reply when keylen > 0 */
 	bool		cached;		/* client came from the node's memory */
 	bool		client_changed;	/* the database has another client */
+	bool		client_confirmed;	/* the database checked it */
 	bool		want_timestamp;
 	struct yk_otp	otp;
 	const char	*otp_echo;	/* the normalised OTP, or NULL */

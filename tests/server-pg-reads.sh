@@ -64,4 +64,20 @@ s=$(status "$(otp 31 2)")
 [ "$s" = OK ] || fail "enabled again: $s"
 ok "a client or key disabled elsewhere is refused at once"
 stop_ykvald
+
+# Keys sealed under a running node: the key it remembers still opens the
+# OTP, but is no longer the database's; the OTP is opened again with the
+# sealed key as read, and gets OK.
+KF=$T/master.key
+openssl rand -hex 32 > "$KF"; chmod 600 "$KF"
+start_ykvald "$DB" --key-file "$KF"
+s=$(status "$(otp 32 0)")
+[ "$s" = OK ] || fail "a plain key, node with a key file: $s"
+"$YKVALD" db migrate --db "$DB" --key-file "$KF" >/dev/null || fail "db migrate"
+s=$(status "$(otp 32 1)")
+[ "$s" = OK ] || fail "the key sealed under the node: $s"
+s=$(status "$(otp 32 1)")
+[ "$s" = REPLAYED_REQUEST ] || fail "the same request again: $s"
+ok "a key sealed under a running node is read again, not refused"
+stop_ykvald
 echo "server-pg-reads: all passed"

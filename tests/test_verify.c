@@ -22,12 +22,14 @@ static unsigned char aes[16];
 
 /* What a node remembers (test_remembered): client mem, when have_mem. */
 static struct client mem;
-static bool have_mem;
+static bool have_mem, confirm;	/* confirm: the decision checks the client */
 static unsigned decides, change_once;	/* decide calls; SV_CLIENT_CHANGED */
+static unsigned fresh_reads, slow_ms;	/* client_get(fresh); decide's wait */
 
 static int
 be_client(void *arg, long id, bool fresh, struct client *out, bool *cached)
 {
+	fresh_reads += fresh;
 	*cached = have_mem && !fresh && id == mem.id;
 	if (*cached) {
 		*out = mem;
@@ -40,14 +42,17 @@ static void
 be_decide(void *arg, struct cas_item *it)
 {
 	decides++;
+	if (slow_ms > 0)
+		usleep(slow_ms * 1000);
 	if (change_once > 0 && change_once-- > 0) {
 		it->verdict = SV_CLIENT_CHANGED;
 		return;
 	}
 	store_cas_batch(st, &it, 1);
+	it->client_confirmed = confirm;
 }
 
-static const struct verify_backend be = { be_client, be_decide, NULL };
+static struct verify_backend be = { be_client, be_decide, NULL, 0 };
 
 /* A fresh OTP for the test key. */
 static const char *
@@ -326,6 +331,40 @@ test_remembered(void)
 	    NULL) == YKV_NO_SUCH_CLIENT, "disabled under the decision: %s",
 	    ykv_status_name(r.status));
 	CHECK(store_client_set_active(st, 1, true) == 0, "enable client 1");
+	/* Changed twice: no key signs the answer. */
+	change_once = 2;
+	CHECK(run(&r, "id", "1", "otp", gen(6005, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_BACKEND_ERROR && r.client.keylen == 0,
+	    "client changed twice: %s", ykv_status_name(r.status));
+	reply_check(&r, NULL, "status=BACKEND_ERROR\r\n");
+	/* Out of time: no second decision, and no key signs. */
+	be.timeout_ms = 1;
+	slow_ms = 5;
+	change_once = 1;
+	decides = 0;
+	CHECK(run(&r, "id", "1", "otp", gen(6006, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_BACKEND_ERROR && decides == 1 && r.client.keylen == 0,
+	    "client changed, out of time: %s, %u decisions",
+	    ykv_status_name(r.status), decides);
+	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_OK, "slow but OK: %s", ykv_status_name(r.status));
+	fresh_reads = 0;
+	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 0,
+	    "a replay, out of time: kept (%u reads)", fresh_reads);
+	be.timeout_ms = 0;
+	slow_ms = 0;
+	/* The database checked the client: a replay stands unread. */
+	confirm = true;
+	fresh_reads = 0;
+	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 0,
+	    "a replay the database checked the client of: %u reads",
+	    fresh_reads);
+	confirm = false;
+	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 1,
+	    "a replay the database did not check: %u reads", fresh_reads);
 	CHECK(store_client_set_key(st, 1, CLIENT_KEY) == 0, "old key back");
 	have_mem = false;
 	explicit_bzero(&mem, sizeof(mem));

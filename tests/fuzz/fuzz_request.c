@@ -71,7 +71,7 @@ unescape(char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct verify_backend be = { client_get, decide, NULL };
+	static const struct verify_backend be = { client_get, decide, NULL, 0 };
 	struct yk_params p = { .n = 0 };
 	struct verify_result res;
 	struct timespec now = { 0, 0 };
