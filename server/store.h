@@ -82,9 +82,10 @@ struct client {
 	size_t		keylen;
 	bool		active;
 	/*
-	 * SHA-256 of the secret as stored (its base64 text): a compare-and-
-	 * set that is given the client checks that the database still holds
-	 * this secret for an active client (see store_confirms_client).
+	 * SHA-256 of the secret as stored (its base64 text), from backends
+	 * that confirm clients: a compare-and-set that is given the client
+	 * checks that the database still holds this secret for an active
+	 * client (see store_confirms_client).
 	 */
 	unsigned char	digest[STORE_DIGEST_LEN];
 };

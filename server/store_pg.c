@@ -661,8 +661,16 @@ pg_client_get(struct store *st, long id, struct client *out)
 		res = run(p, true, "client", 1, v, PGRES_TUPLES_OK, NULL);
 	if (res == NULL)
 		goto out;
-	r = PQntuples(res) == 0 ? 0 :
-	    store_client_found(out, id, PQgetvalue(res, 0, 0));
+	if (PQntuples(res) == 0) {
+		r = 0;
+		goto out;
+	}
+	/* What the compare-and-set compares (SQL_CLIENT_IS). */
+	r = store_client_found(out, id, PQgetvalue(res, 0, 0));
+	if (r == 1 && EVP_Digest(PQgetvalue(res, 0, 0),
+	    (size_t)PQgetlength(res, 0, 0), out->digest, NULL, EVP_sha256(),
+	    NULL) != 1)
+		r = -1;
 out:
 	p->in_batch = false;
 	PQclear(res);
