@@ -83,6 +83,7 @@ struct server {
 	pthread_cond_t	pool_free;	/* a reader went back to the pool */
 	struct store	*pool[READER_POOL];
 	size_t		npool;
+	size_t		nreaders;	/* open, in the pool or in use */
 	/*
 	 * The clients read, when the backend confirms the client in every
 	 * compare-and-set (store_confirms_client); id 0 marks a free slot.
@@ -90,7 +91,6 @@ struct server {
 	bool		remember;
 	pthread_mutex_t	client_lock;
 	struct client	clients[CLIENT_SLOTS];
-	size_t		nreaders;	/* open, in the pool or in use */
 	unsigned	request_timeout;	/* seconds */
 	unsigned	max_conns_per_ip;
 	unsigned long	refused;	/* over the limit for a /64 */

@@ -14,11 +14,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -295,19 +295,21 @@ call_end(const struct pg_store *p)
 	return t;
 }
 
-/* The statements of every verification, once per connection: 0 or -1. */
+/*
+ * The statements of every verification, once per connection, all by t:
+ * 0 or -1.
+ */
 static int
-prepare_all(struct pg_store *p)
+prepare_all(struct pg_store *p, const struct timespec *t)
 {
 	static const char *const stmts[][2] = {
 		{ "get_keys", sql_get_keys }, { "cas", sql_cas },
 		{ "state", sql_state }, { "client", sql_client },
 	};
-	struct timespec t = call_end(p);
 	PGresult *res;
 
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		res = run_prepare(p, stmts[i][0], stmts[i][1], &t);
+		res = run_prepare(p, stmts[i][0], stmts[i][1], t);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			set_pg_err(p->err, sizeof(p->err), "cannot prepare "
 			    "statements", p->conn, res);
@@ -323,6 +325,7 @@ prepare_all(struct pg_store *p)
 static int
 ensure(struct pg_store *p)
 {
+	struct timespec t;
 	int r = -1, ms;
 
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
@@ -336,10 +339,11 @@ ensure(struct pg_store *p)
 		    "unreachable; waiting before the next attempt");
 		return -1;
 	}
-	/* Within a batch, the connection gets what is left of its time. */
-	if ((ms = p->in_batch ? ms_left(&p->batch_end) : pg_timeout_ms) > 0 &&
+	/* Connecting and preparing share the call's time (a batch's rest). */
+	t = call_end(p);
+	if ((ms = ms_left(&t)) > 0 &&
 	    (p->conn = connect_within(p->uri, ms, p->err,
-	    sizeof(p->err))) != NULL && prepare_all(p) == 0) {
+	    sizeof(p->err))) != NULL && prepare_all(p, &t) == 0) {
 		p->backoff_ms = 0;
 		__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
 		r = 0;
@@ -388,10 +392,7 @@ run(struct pg_store *p, bool prepared, const char *sql, int n,
 		snprintf(p->err, sizeof(p->err), "%s", "no connection");
 		return NULL;
 	}
-	if (p->in_batch)
-		t = p->batch_end;
-	else
-		deadline_in(&t, pg_timeout_ms);
+	t = call_end(p);
 	ok = prepared ? PQsendQueryPrepared(p->conn, sql, n, vals, NULL, NULL, 0) :
 	    n > 0 ? PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0) :
 	    PQsendQuery(p->conn, sql);
@@ -614,6 +615,7 @@ pg_open(const char *uri, enum store_open_mode mode, char *errbuf,
     size_t errlen)
 {
 	struct pg_store *p = calloc(1, sizeof(*p));
+	struct timespec t;
 
 	if (p == NULL || (p->uri = strdup(uri)) == NULL) {
 		snprintf(errbuf, errlen, "%s", "out of memory");
@@ -624,7 +626,8 @@ pg_open(const char *uri, enum store_open_mode mode, char *errbuf,
 		goto fail;
 	if (pg_migrate(p, mode, errbuf, errlen) != 0)
 		goto fail;
-	if (prepare_all(p) != 0) {
+	deadline_in(&t, pg_timeout_ms);
+	if (prepare_all(p, &t) != 0) {
 		snprintf(errbuf, errlen, "%s", p->err);
 		goto fail;
 	}
@@ -929,8 +932,6 @@ pg_keys_foreach(struct store *st, struct store_walk *w)
 	    key_info_row, w);
 }
 
-/* ---- the verification ------------------------------------------------ */
-
 /* ---- the node's memory of keys -------------------------------------- */
 
 /*
@@ -1000,7 +1001,8 @@ kc_load(struct store *st, const char *public_id, struct key_state *ks)
 	(void)st;
 	memset(ks, 0, sizeof(*ks));
 	pthread_mutex_lock(&kc_lock);
-	if ((e = kc_slot(public_id)) != NULL && e->storedlen > 0 && strcmp(e->public_id, public_id) == 0) {
+	if ((e = kc_slot(public_id)) != NULL && e->storedlen > 0 &&
+	    strcmp(e->public_id, public_id) == 0) {
 		memcpy(ks->uid, e->uid, YK_UID_LEN);
 		memcpy(ks->stored, e->stored, e->storedlen);
 		ks->storedlen = e->storedlen;
@@ -1140,7 +1142,6 @@ not_newer(struct pg_store *p, const struct cand *c)
 		has_client ? c->cid : NULL, has_client ? c->cdig : NULL };
 	struct key_state now = { .active = true };
 	PGresult *res;
-
 	int r = 0;
 
 	res = run(p, true, "state", 5, v, PGRES_TUPLES_OK, NULL);
