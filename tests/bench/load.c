@@ -3,25 +3,32 @@
  * load.c - benchmark load generator: signed, fresh OTPs over keep-alive
  * HTTP, closed-loop (as fast as replies come) or paced (open-loop).
  *
- *   load [-t THREADS] [-d SECONDS] [-w WARMUP] [-r RATE] [-b CTR]
- *        URL ID B64KEY KEYS.csv
+ *   load [-t CONNS] [-j THREADS] [-d SECONDS] [-w WARMUP] [-r RATE]
+ *        [-b CTR] URL ID B64KEY KEYS.csv
  *
- * Each thread has one plain TCP connection (HTTP/1.1 keep-alive, no TLS:
- * URL is http://HOST[:PORT]/PATH with HOST an IPv4 address or [IPv6]
- * address; several URLs, comma-separated: thread i asks URL i modulo
- * their number) and owns the keys whose line index is its number modulo
- * THREADS, so each key's OTPs arrive in order and every one should be
- * accepted.  The transport is a few system calls per request (one send,
- * a poll and a recv) so that the generator leaves the machine's CPUs to
- * the server it measures.  A reply that does not come within 30 s, or
- * that cannot be read, is a TRANSPORT_ERROR; a kept-alive connection the
- * server closed before answering is opened again once.  The
- * session counter of a key starts at CTR (default 1); a second run on the
- * same database must start above the first one's.
+ * CONNS clients (default 32), each one plain TCP connection (HTTP/1.1
+ * keep-alive, no TLS: URL is http://HOST[:PORT]/PATH with HOST an IPv4
+ * address or [IPv6] address; several URLs, comma-separated: connection i
+ * asks URL i modulo their number) with at most one request in flight.
+ * Connection i owns the keys whose line index is i modulo CONNS, so each
+ * key's OTPs arrive in order and every one should be accepted.
  *
- * Without -r each thread sends its next request as soon as the last reply
- * arrives, and latency is measured from the send.  With -r RATE the
- * threads together send RATE requests per second on a fixed schedule,
+ * Like pgbench -j, the connections are multiplexed on THREADS OS threads
+ * (default 2, at most CONNS; connection i on thread i modulo THREADS),
+ * each waiting on its connections with epoll: non-blocking sockets,
+ * TCP_NODELAY, one send per request as a rule and a recv per segment of
+ * the reply, and no context switch per request, so that the generator
+ * leaves the machine's CPUs to the server it measures.  A reply that does
+ * not come within 30 s of the request (connecting included), or that
+ * cannot be read, is a TRANSPORT_ERROR; a kept-alive connection the
+ * server closed before answering is opened again once.  The session
+ * counter of a key starts at CTR (default 1); a second run on the same
+ * database must start above the first one's.
+ *
+ * Without -r each connection sends its next request as soon as the last
+ * reply arrives, and latency is measured from the send.  With -r RATE the
+ * connections together send RATE requests per second on a fixed schedule
+ * (each thread a timerfd that releases its connections' next requests),
  * and latency is measured from the scheduled time, so a stall that holds
  * back later requests is charged to them too (no coordinated omission).
  *
@@ -43,13 +50,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,10 +67,12 @@
 #include "params.h"
 #include "request.h"
 
-#define MAX_THREADS	256
+#define MAX_CONNS	1000	/* fds: keep under the usual limit of 1024 */
+#define MAX_THREADS	64
 #define MAX_KEYS	4096
 #define MAX_KINDS	8
 #define MAX_URLS	8
+#define MAX_EVENTS	64
 #define TIMEOUT_S	30.0	/* per request, connecting included */
 
 struct bench_key {
@@ -87,36 +98,63 @@ struct target {
 /* One keep-alive connection and what it has received and not used. */
 struct conn {
 	int		fd;		/* -1: closed */
+	uint32_t	ev;		/* events epoll waits for; 0: none */
 	unsigned long	nreq;		/* replies read on it */
 	bool		keep;		/* the last reply let it stay open */
 	size_t		len;
 	char		buf[8192];	/* len bytes, then a NUL */
 };
 
+/*
+ * What a client is doing: waiting for its next request's time (IDLE),
+ * on its way to the server, or finished (its last request was sent at or
+ * after the end of the window, or it ran out of counters).
+ */
+enum cstate { C_IDLE, C_CONNECTING, C_SENDING, C_READING, C_DONE };
+
+/* One client: a connection with at most one request in flight. */
+struct client {
+	int			id;
+	enum cstate		st;
+	const struct target	*t;
+	struct conn		c;
+	size_t			k;		/* its next key */
+	unsigned long		n;		/* requests it made */
+	double			due;		/* the next one's time (-r) */
+	double			sent;		/* the one in flight's start */
+	double			deadline;	/* ... and its end */
+	char			otp[YK_OTP_MAX + 1], nonce[48];
+	size_t			rqlen, rqoff;	/* sent: rqoff of rqlen */
+	char			rq[2048];
+};
+
 struct worker {
 	int			id;
 	pthread_t		th;
+	int			epfd, tfd;
+	double			armed;		/* tfd's expiry; NAN: none */
 	unsigned long		ok;
 	struct error_kind	err[MAX_KINDS];
 	uint32_t		*lat_us;	/* latencies of counted OKs */
 	size_t			nlat, caplat;
 	char			body[4096];	/* a reply's body, NUL-ended */
-	struct conn		c;
 };
 
 static struct {
-	struct target		url[MAX_URLS];	/* workers take turns */
+	struct target		url[MAX_URLS];	/* clients take turns */
 	const char		*id;
 	int			nurl;
 	unsigned char		key[YK_KEY_MAX];
 	size_t			keylen;
 	struct bench_key	keys[MAX_KEYS];
 	size_t			nkeys;
-	int			nthreads;
+	struct client		*cl;
+	int			nconns, nthreads;
 	double			rate;		/* 0: closed loop */
+	double			gap;		/* a client's interval (-r) */
 	unsigned long		ctr_base;
 	double			t0, win_start, win_end;
-} g = { .nthreads = 32, .ctr_base = 1 };
+} g = { .nconns = 32, .nthreads = 2, .ctr_base = 1 };
 
 static double
 now_s(void)
@@ -125,18 +163,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void
-sleep_until(double t)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)t,
-		.tv_nsec = (long)((t - (double)(time_t)t) * 1e9),
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
 }
 
 /* Lines as for "ykvald key import": serial,public_id,private_id,aes_key. */
@@ -339,84 +365,6 @@ out:
 	return r;
 }
 
-/* Wait until fd is ready for events, up to deadline: 0, or -1. */
-static int
-wait_fd(int fd, short events, double deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	for (;;) {
-		double left = deadline - now_s();
-		int n;
-
-		if (left <= 0)
-			return -1;
-		/* POLLERR and POLLHUP are "ready": the call after says what */
-		if ((n = poll(&p, 1, (int)ceil(left * 1e3))) > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-static void
-conn_close(struct conn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-	c->buf[0] = '\0';
-}
-
-/* A new connection to t, non-blocking, TCP_NODELAY: 0, or -1. */
-static int
-conn_open(struct conn *c, const struct target *t, double deadline)
-{
-	int one = 1, err = 0, r = -1;
-	socklen_t elen = sizeof(err);
-
-	c->len = 0;
-	c->buf[0] = '\0';
-	c->nreq = 0;
-	c->keep = true;
-	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
-	    sizeof(one)) != 0)
-		goto out;
-	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->alen) != 0 &&
-	    (errno != EINPROGRESS || wait_fd(c->fd, POLLOUT, deadline) != 0 ||
-	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 ||
-	    err != 0))
-		goto out;
-	r = 0;
-out:
-	if (r != 0)
-		conn_close(c);
-	return r;
-}
-
-/* All of buf on fd (one send as a rule): 0, 1 when the peer is gone, -1. */
-static int
-send_all(int fd, const char *buf, size_t len, double deadline)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
-			return 1;
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR) ||
-		    wait_fd(fd, POLLOUT, deadline) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* The head of a reply: status line and header fields. */
 struct head {
 	int		status;
@@ -601,135 +549,412 @@ take_reply(struct conn *c, bool eof, char *body, size_t cap)
 	return 1;
 }
 
-/* Read one reply on c: 0, 1 when c closed before a byte of it came, -1. */
-static int
-read_reply(struct conn *c, double deadline, char *body, size_t cap)
+static void
+conn_close(struct conn *c)
 {
-	bool eof = false;
-	int r;
-
-	while ((r = take_reply(c, eof, body, cap)) == 0) {
-		ssize_t n;
-
-		if (eof || c->len + 1 >= sizeof(c->buf) ||
-		    wait_fd(c->fd, POLLIN, deadline) != 0)
-			return -1;
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-		if (n > 0) {
-			c->len += (size_t)n;
-			c->buf[c->len] = '\0';
-		} else if (n == 0) {
-			if (c->len == 0)
-				return 1;
-			eof = true;
-		} else if (errno == ECONNRESET && c->len == 0) {
-			return 1;
-		} else if (errno != EAGAIN && errno != EINTR) {
-			return -1;
-		}
-	}
-	return r == 1 ? 0 : -1;
+	if (c->fd >= 0)
+		close(c->fd);		/* which takes it out of epoll too */
+	c->fd = -1;
+	c->ev = 0;
+	c->len = 0;
+	c->buf[0] = '\0';
 }
 
 /*
- * req (len bytes) on c, opened to t when it is closed, and its reply's
- * body into body (cap bytes, NUL-ended), all by deadline.  A kept-alive
- * connection that the server closed before it answered is opened again,
- * once.  0, or -1 with c closed.
+ * A new connection to t, non-blocking, TCP_NODELAY: 0 when connected, 1
+ * when connecting (EPOLLOUT says when it is done), or -1.
  */
 static int
-exchange(struct conn *c, const struct target *t, const char *req,
-    size_t len, double deadline, char *body, size_t cap)
+conn_open(struct conn *c, const struct target *t)
 {
-	for (;;) {
-		bool reused;
-		int r;
+	int one = 1, r = -1;
 
-		if (c->fd < 0 && conn_open(c, t, deadline) != 0)
-			return -1;
-		reused = c->nreq > 0;
-		if ((r = send_all(c->fd, req, len, deadline)) == 0)
-			r = read_reply(c, deadline, body, cap);
-		if (r == 0) {
-			c->nreq++;
-			if (!c->keep)
-				conn_close(c);
-			return 0;
-		}
+	conn_close(c);
+	c->nreq = 0;
+	c->keep = true;
+	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) != 0)
+		goto out;
+	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->alen) == 0)
+		r = 0;
+	else if (errno == EINPROGRESS)
+		r = 1;
+out:
+	if (r < 0)
 		conn_close(c);
-		if (r < 0 || !reused)
-			return -1;
-	}
+	return r;
 }
 
-/* One signed GET; the reply's body is left in w->body.  0, or -1 on transport. */
+/* Have epoll wait for ev (EPOLLIN or EPOLLOUT) on cl's connection: 0, -1. */
 static int
-send_one(struct worker *w, const char *otp, const char *nonce)
+want(struct worker *w, struct client *cl, uint32_t ev)
 {
-	const struct target *t = &g.url[w->id % g.nurl];
+	struct epoll_event e = { .events = ev, .data.ptr = cl };
+
+	if (cl->c.ev == ev)
+		return 0;
+	if (epoll_ctl(w->epfd, cl->c.ev == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+	    cl->c.fd, &e) != 0)
+		return -1;
+	cl->c.ev = ev;
+	return 0;
+}
+
+static void
+client_done(struct client *cl)
+{
+	conn_close(&cl->c);
+	cl->st = C_DONE;
+}
+
+/*
+ * The request in flight failed (kind says how): its connection is closed,
+ * and the client waits for its next request's time (closed loop: now; the
+ * event loop sends it, so that a server that refuses at once is not
+ * asked again from within this call).
+ */
+static void
+client_fail(struct worker *w, struct client *cl, const char *kind, double now)
+{
+	count_error(w->err, kind, 1);
+	conn_close(&cl->c);
+	cl->st = C_IDLE;
+	if (g.rate == 0)
+		cl->due = now;
+}
+
+static void client_go(struct worker *, struct client *);
+
+/*
+ * The server closed cl's connection before it answered: a kept-alive one
+ * is opened again, once (the new one has no reply read on it yet); a new
+ * one failed.
+ */
+static void
+client_gone(struct worker *w, struct client *cl)
+{
+	if (cl->c.nreq == 0) {
+		client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+		return;
+	}
+	conn_close(&cl->c);
+	client_go(w, cl);
+}
+
+/* The rest of the request, then wait for the reply. */
+static void
+client_write(struct worker *w, struct client *cl)
+{
+	while (cl->rqoff < cl->rqlen) {
+		ssize_t n = send(cl->c.fd, cl->rq + cl->rqoff,
+		    cl->rqlen - cl->rqoff, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			cl->rqoff += (size_t)n;
+		} else if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			client_gone(w, cl);
+			return;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (want(w, cl, EPOLLOUT) != 0)
+				client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+			return;
+		} else if (n == 0 || errno != EINTR) {
+			client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+			return;
+		}
+	}
+	cl->st = C_READING;
+	if (want(w, cl, EPOLLIN) != 0)
+		client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+}
+
+/* The request in cl->rq, on cl's connection (opened when it is closed). */
+static void
+client_go(struct worker *w, struct client *cl)
+{
+	int r = 0;
+
+	cl->rqoff = 0;
+	if (cl->c.fd < 0 && (r = conn_open(&cl->c, cl->t)) < 0) {
+		client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+		return;
+	}
+	if (r == 1) {
+		cl->st = C_CONNECTING;
+		if (want(w, cl, EPOLLOUT) != 0)
+			client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+		return;
+	}
+	cl->st = C_SENDING;
+	client_write(w, cl);
+}
+
+/* The signed GET of cl's otp and nonce into cl->rq: 0, or -1. */
+static int
+build_request(struct client *cl)
+{
 	struct yk_params req = { .n = 0 };
-	char h[YK_HMAC_B64_LEN + 1], eh[3 * YK_HMAC_B64_LEN + 1], rq[2048];
+	char h[YK_HMAC_B64_LEN + 1], eh[3 * YK_HMAC_B64_LEN + 1];
 	int n, r = -1;
 
 	params_set(&req, "id", g.id);
-	params_set(&req, "otp", otp);
-	params_set(&req, "nonce", nonce);
+	params_set(&req, "otp", cl->otp);
+	params_set(&req, "nonce", cl->nonce);
 	if (params_sign(&req, g.key, g.keylen, h) != 0)
 		goto out;
 	request_escape(h, eh);
-	n = snprintf(rq, sizeof(rq), "GET %s?id=%s&otp=%s&nonce=%s&h=%s "
-	    "HTTP/1.1\r\nHost: %s\r\n\r\n", t->path, g.id, otp, nonce, eh,
-	    t->host);
-	if (n < 0 || (size_t)n >= sizeof(rq))
+	n = snprintf(cl->rq, sizeof(cl->rq), "GET %s?id=%s&otp=%s&nonce=%s&h=%s "
+	    "HTTP/1.1\r\nHost: %s\r\n\r\n", cl->t->path, g.id, cl->otp,
+	    cl->nonce, eh, cl->t->host);
+	if (n < 0 || (size_t)n >= sizeof(cl->rq))
 		goto out;
-	w->body[0] = '\0';
-	r = exchange(&w->c, t, rq, (size_t)n, now_s() + TIMEOUT_S, w->body,
-	    sizeof(w->body));
+	cl->rqlen = (size_t)n;
+	r = 0;
 out:
 	params_free(&req);
 	return r;
 }
 
+/* cl's next request, due now (or before): sent, or cl is done. */
+static void
+client_start(struct worker *w, struct client *cl, double now)
+{
+	struct bench_key *key = &g.keys[cl->k];
+
+	if (g.rate > 0) {
+		if (cl->due >= g.win_end) {
+			client_done(cl);
+			return;
+		}
+		cl->sent = cl->due;
+		cl->due += g.gap;
+	} else {
+		if (now >= g.win_end) {
+			client_done(cl);
+			return;
+		}
+		cl->sent = now;
+	}
+	if (next_otp(key, cl->otp) != 0) {
+		count_error(w->err, "OUT_OF_COUNTERS", 1);
+		client_done(cl);
+		return;
+	}
+	if ((cl->k += (size_t)g.nconns) >= g.nkeys)
+		cl->k = (size_t)cl->id;
+	snprintf(cl->nonce, sizeof(cl->nonce), "load%03dn%012lu", cl->id,
+	    cl->n++);
+	cl->deadline = now + TIMEOUT_S;
+	if (build_request(cl) != 0) {
+		client_fail(w, cl, "TRANSPORT_ERROR", now);
+		return;
+	}
+	client_go(w, cl);
+}
+
+/* A whole reply's body is in w->body: check it, count it, go on. */
+static void
+client_reply(struct worker *w, struct client *cl)
+{
+	double done = now_s();
+	char why[32];
+
+	cl->c.nreq++;
+	if (!cl->c.keep)
+		conn_close(&cl->c);
+	cl->st = C_IDLE;
+	if (!reply_ok(w, cl->otp, cl->nonce, why)) {
+		count_error(w->err, why, 1);
+	} else if (record(w, cl->sent, done) != 0) {
+		count_error(w->err, "NO_MEMORY", 1);
+		client_done(cl);
+		return;
+	}
+	if (g.rate == 0)
+		cl->due = done;
+	if (cl->due <= done)
+		client_start(w, cl, done);
+}
+
+/*
+ * What cl's connection has for it.  Reading: one recv, then the reply if
+ * it is whole.  Idle: the server closing the kept-alive connection (it is
+ * opened again for the next request) or bytes nobody asked for (kept, as
+ * the next reply's start, as a blocking client would).
+ */
+static void
+client_read(struct worker *w, struct client *cl)
+{
+	struct conn *c = &cl->c;
+	bool eof = false;
+	ssize_t n;
+	int r;
+
+	if (c->len + 1 >= sizeof(c->buf)) {
+		if (cl->st == C_READING)
+			client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+		else
+			conn_close(c);
+		return;
+	}
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	if (n > 0) {
+		c->len += (size_t)n;
+		c->buf[c->len] = '\0';
+	} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	} else if (cl->st != C_READING) {
+		conn_close(c);
+		return;
+	} else if (c->len == 0 && (n == 0 || errno == ECONNRESET)) {
+		client_gone(w, cl);
+		return;
+	} else if (n == 0) {
+		eof = true;
+	} else {
+		client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+		return;
+	}
+	if (cl->st != C_READING)
+		return;
+	w->body[0] = '\0';
+	if ((r = take_reply(c, eof, w->body, sizeof(w->body))) == 1)
+		client_reply(w, cl);
+	else if (r < 0 || eof || c->len + 1 >= sizeof(c->buf))
+		client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+}
+
+/* epoll says cl's connection is ready (events). */
+static void
+client_io(struct worker *w, struct client *cl, uint32_t events)
+{
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	(void)events;			/* the call says what happened */
+	switch (cl->st) {
+	case C_CONNECTING:
+		if (getsockopt(cl->c.fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 ||
+		    err != 0) {
+			client_fail(w, cl, "TRANSPORT_ERROR", now_s());
+			break;
+		}
+		cl->st = C_SENDING;
+		client_write(w, cl);
+		break;
+	case C_SENDING:
+		client_write(w, cl);
+		break;
+	case C_READING:
+	case C_IDLE:
+		if (cl->c.fd >= 0)
+			client_read(w, cl);
+		break;
+	case C_DONE:
+		break;
+	}
+}
+
+/* Arm w's timer for t (absolute, CLOCK_MONOTONIC): 0, or -1. */
+static int
+arm(struct worker *w, double t)
+{
+	struct itimerspec its = { .it_value = {
+		.tv_sec = (time_t)t,
+		.tv_nsec = (long)((t - (double)(time_t)t) * 1e9),
+	} };
+
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;	/* 0 would disarm it */
+	if (timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+		return -1;
+	w->armed = t;
+	return 0;
+}
+
+/*
+ * One thread's event loop over its clients (those whose number is its
+ * own modulo the threads): release the requests that are due, fail those
+ * past their deadline, then wait on epoll for the connections, for the
+ * timer (the next request due) or for the nearest deadline.  It ends when
+ * every client is done and has no request in flight.
+ */
 static void *
 run(void *arg)
 {
 	struct worker *w = arg;
-	double gap = g.rate > 0 ? g.nthreads / g.rate : 0;
-	double next = g.t0 + gap * w->id / g.nthreads, sent, done;
-	char otp[YK_OTP_MAX + 1], nonce[48], why[32];
-	unsigned long n = 0;
-	size_t k = (size_t)w->id;
+	struct epoll_event ev[MAX_EVENTS] = { { .events = 0 } };
+	bool broken = false;
 
-	w->c.fd = -1;
-	sleep_until(g.t0);
-	for (;; n++) {
-		if (gap > 0) {
-			if (next >= g.win_end)
+	w->armed = NAN;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	ev[0].events = EPOLLIN;
+	ev[0].data.ptr = NULL;			/* NULL: the timer */
+	if (w->epfd < 0 || w->tfd < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &ev[0]) != 0)
+		broken = true;
+	while (!broken) {
+		double now = now_s(), rel = INFINITY, dl = INFINITY;
+		int live = 0, ms = -1, n;
+
+		for (int i = w->id; i < g.nconns; i += g.nthreads) {
+			struct client *cl = &g.cl[i];
+
+			if (cl->st == C_IDLE && cl->due <= now)
+				client_start(w, cl, now);
+			if (cl->st == C_DONE)
+				continue;
+			live++;
+			if (cl->st != C_IDLE && cl->deadline <= now)
+				client_fail(w, cl, "TRANSPORT_ERROR", now);
+			if (cl->st == C_IDLE)
+				rel = fmin(rel, cl->due);
+			else
+				dl = fmin(dl, cl->deadline);
+		}
+		if (live == 0)
+			break;
+		if (rel <= now) {
+			ms = 0;
+		} else {
+			/* the timer for the schedule; ms for the deadlines */
+			if (rel < INFINITY && rel != w->armed && arm(w, rel) != 0) {
+				broken = true;
 				break;
-			sleep_until(next);
-			sent = next;
-			next += gap;
-		} else if ((sent = now_s()) >= g.win_end) {
+			}
+			if (dl < INFINITY)
+				ms = (int)ceil((dl - now) * 1e3);
+		}
+		if ((n = epoll_wait(w->epfd, ev, MAX_EVENTS, ms)) < 0) {
+			if (errno == EINTR)
+				continue;
+			broken = true;
 			break;
 		}
-		if (next_otp(&g.keys[k], otp) != 0) {
-			count_error(w->err, "OUT_OF_COUNTERS", 1);
-			break;
+		for (int e = 0; e < n; e++) {
+			uint64_t x;
+
+			if (ev[e].data.ptr != NULL) {
+				client_io(w, ev[e].data.ptr, ev[e].events);
+			} else if (read(w->tfd, &x, sizeof(x)) == (ssize_t)sizeof(x)) {
+				w->armed = NAN;
+			}
 		}
-		if ((k += (size_t)g.nthreads) >= g.nkeys)
-			k = (size_t)w->id;
-		snprintf(nonce, sizeof(nonce), "load%03dn%012lu", w->id, n);
-		if (send_one(w, otp, nonce) != 0) {
-			count_error(w->err, "TRANSPORT_ERROR", 1);
-			continue;
-		}
-		done = now_s();
-		if (!reply_ok(w, otp, nonce, why))
-			count_error(w->err, why, 1);
-		else if (record(w, sent, done) != 0)
-			break;
 	}
-	conn_close(&w->c);
+	if (broken) {
+		fprintf(stderr, "load: thread %d: epoll or timerfd: %s\n", w->id,
+		    strerror(errno));
+		count_error(w->err, "LOAD_BROKEN", 1);
+	}
+	for (int i = w->id; i < g.nconns; i += g.nthreads)
+		client_done(&g.cl[i]);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	if (w->epfd >= 0)
+		close(w->epfd);
 	return NULL;
 }
 
@@ -794,8 +1019,8 @@ report(struct worker *w, double secs)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: load [-t THREADS] [-d SECONDS] [-w WARMUP] "
-	    "[-r RATE] [-b CTR] URL[,URL...] ID B64KEY KEYS.csv\n");
+	fprintf(stderr, "usage: load [-t CONNS] [-j THREADS] [-d SECONDS] "
+	    "[-w WARMUP] [-r RATE] [-b CTR] URL[,URL...] ID B64KEY KEYS.csv\n");
 	return 2;
 }
 
@@ -804,11 +1029,12 @@ main(int argc, char **argv)
 {
 	static struct worker w[MAX_THREADS];
 	double secs = 5, warm = 1;
-	int c, klen, rc;
+	int c, klen, rc = 1, started = 0;
 
-	while ((c = getopt(argc, argv, "t:d:w:r:b:")) != -1) {
+	while ((c = getopt(argc, argv, "t:j:d:w:r:b:")) != -1) {
 		switch (c) {
-		case 't': g.nthreads = atoi(optarg); break;
+		case 't': g.nconns = atoi(optarg); break;
+		case 'j': g.nthreads = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
 		case 'w': warm = atof(optarg); break;
 		case 'r': g.rate = atof(optarg); break;
@@ -816,10 +1042,13 @@ main(int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (argc - optind != 4 || g.nthreads < 1 || g.nthreads > MAX_THREADS ||
-	    secs <= 0 || warm < 0 || g.rate < 0 || g.ctr_base < 1)
+	if (argc - optind != 4 || g.nconns < 1 || g.nconns > MAX_CONNS ||
+	    g.nthreads < 1 || g.nthreads > MAX_THREADS || secs <= 0 ||
+	    warm < 0 || g.rate < 0 || g.ctr_base < 1)
 		return usage();
-	/* URL[,URL...]: worker i asks the i-th (several ykvald nodes) */
+	if (g.nthreads > g.nconns)		/* as pgbench does */
+		g.nthreads = g.nconns;
+	/* URL[,URL...]: client i asks the i-th (several ykvald nodes) */
 	for (char *t = strtok(argv[optind], ","); t != NULL && g.nurl < MAX_URLS;
 	    t = strtok(NULL, ","))
 		if (parse_url(t, &g.url[g.nurl++]) != 0)
@@ -832,25 +1061,43 @@ main(int argc, char **argv)
 	g.keylen = (size_t)klen;
 	if (read_keys(argv[optind + 3]) != 0)
 		return 1;
-	if (g.nkeys < (size_t)g.nthreads) {
-		fprintf(stderr, "load: %zu keys for %d threads: need one key "
-		    "per thread at least\n", g.nkeys, g.nthreads);
+	if (g.nkeys < (size_t)g.nconns) {
+		fprintf(stderr, "load: %zu keys for %d connections: need one "
+		    "key per connection at least\n", g.nkeys, g.nconns);
 		return 2;
+	}
+	if ((g.cl = calloc((size_t)g.nconns, sizeof(*g.cl))) == NULL) {
+		fprintf(stderr, "load: out of memory\n");
+		return 1;
 	}
 	g.t0 = now_s() + 0.2;
 	g.win_start = g.t0 + warm;
 	g.win_end = g.win_start + secs;
-	for (int t = 0; t < g.nthreads; t++) {
-		w[t].id = t;
-		if (pthread_create(&w[t].th, NULL, run, &w[t]) != 0) {
-			fprintf(stderr, "load: cannot start thread %d\n", t);
-			return 1;
+	g.gap = g.rate > 0 ? g.nconns / g.rate : 0;
+	for (int i = 0; i < g.nconns; i++) {
+		struct client *cl = &g.cl[i];
+
+		cl->id = i;
+		cl->st = C_IDLE;
+		cl->t = &g.url[i % g.nurl];
+		cl->c.fd = -1;
+		cl->k = (size_t)i;
+		/* paced: the clients' schedules interleave evenly */
+		cl->due = g.t0 + g.gap * i / g.nconns;
+	}
+	for (; started < g.nthreads; started++) {
+		w[started].id = started;
+		if (pthread_create(&w[started].th, NULL, run, &w[started]) != 0) {
+			fprintf(stderr, "load: cannot start thread %d\n", started);
+			break;
 		}
 	}
-	for (int t = 0; t < g.nthreads; t++)
+	for (int t = 0; t < started; t++)
 		pthread_join(w[t].th, NULL);
-	rc = report(w, secs);
-	for (int t = 0; t < g.nthreads; t++)
+	if (started == g.nthreads)
+		rc = report(w, secs);
+	for (int t = 0; t < started; t++)
 		free(w[t].lat_us);
+	free(g.cl);
 	return rc;
 }
