@@ -106,34 +106,39 @@ parse_id(const char *s)
 	return id > 0 ? id : 0;
 }
 
-/* The client a request is decided again with (see verify_request). */
-struct again {
-	int		found;		/* 1, or 0: no such active client */
-	struct client	client;		/* when found */
-};
-
-static enum ykv_status
-decide_otp(const struct verify_backend *be, struct verify_result *res,
-    bool again)
+/* What check() needs that it does not parse from the request. */
+static void
+fill_item(struct verify_job *j)
 {
-	struct cas_item it = { .otp = &res->otp, .nonce = res->nonce,
-		.client = &res->client };
+	struct verify_result *res = j->res;
 
-	be->decide(be->arg, &it);
-	res->client_confirmed = it.client_confirmed;
-	memcpy(res->public_id, it.public_id, sizeof(res->public_id));
-	if (it.otp_used != NULL)
-		res->otp_echo = it.otp_used;
-	switch (it.verdict) {
+	memset(&j->it, 0, sizeof(j->it));
+	j->it.otp = &res->otp;
+	j->it.nonce = res->nonce;
+	j->it.client = &res->client;
+}
+
+/* The decision's verdict as the request's status. */
+static enum ykv_status
+decided(struct verify_job *j)
+{
+	struct verify_result *res = j->res;
+	const struct cas_item *it = &j->it;
+
+	res->client_confirmed = it->client_confirmed;
+	memcpy(res->public_id, it->public_id, sizeof(res->public_id));
+	if (it->otp_used != NULL)
+		res->otp_echo = it->otp_used;
+	switch (it->verdict) {
 	case SV_OK:
-		res->tok = it.tok;
+		res->tok = it->tok;
 		return YKV_OK;
 	case SV_REPLAYED_OTP:
 		return YKV_REPLAYED_OTP;
 	case SV_REPLAYED_REQUEST:
 		return YKV_REPLAYED_REQUEST;
 	case SV_CLIENT_CHANGED:
-		if (!again) {
+		if (!j->again) {
 			res->client_changed = true;
 			return YKV_NO_SUCH_CLIENT;
 		}
@@ -150,23 +155,40 @@ decide_otp(const struct verify_backend *be, struct verify_result *res,
 	}
 }
 
-static enum ykv_status
+/* check()'s answer when the OTP is to be decided by the database. */
+#define CHECK_DECIDE	(-1)
+/* ... when the client cannot be read without waiting. */
+#define CHECK_WAIT	(-2)
+
+/*
+ * The request's checks in YK-VAL's order, up to the decision: a status,
+ * or CHECK_DECIDE, or (when it may not wait) CHECK_WAIT before anything
+ * but the client id is set.
+ */
+static int
 check(const struct yk_params *req, const struct verify_backend *be,
-    struct verify_result *res, char *const v[], const struct again *again)
+    struct verify_job *j, bool may_wait)
 {
 	enum { NONCE, SL, TIMEOUT, OTP, ID, TIMESTAMP };
+	struct verify_result *res = j->res;
+	char *const *v = j->v;
 	const char *errstr = NULL;
-	int found;
+	int found = 0;
 
 	/* Known clients get signed answers, even to early errors. */
 	res->client_id = parse_id(v[ID]);
-	if (again != NULL) {
-		found = again->found;
+	if (j->again) {
+		found = j->again_found;
 		if (found == 1)
-			res->client = again->client;
-	} else {
-		found = res->client_id ? be->client_get(be->arg,
-		    res->client_id, false, &res->client, &res->cached) : 0;
+			res->client = j->again_client;
+	} else if (res->client_id != 0 && !may_wait && be->client_peek) {
+		found = be->client_peek(be->arg, res->client_id, &res->client,
+		    &res->cached);
+		if (found == VERIFY_WOULD_WAIT)
+			return CHECK_WAIT;
+	} else if (res->client_id != 0) {
+		found = be->client_get(be->arg, res->client_id, false,
+		    &res->client, &res->cached);
 	}
 	res->want_timestamp = strcmp(v[TIMESTAMP], "1") == 0;
 	res->why = "bad or missing parameter";
@@ -192,36 +214,47 @@ check(const struct yk_params *req, const struct verify_backend *be,
 	if (params_get(req, "h") != NULL &&
 	    !params_verify(req, res->client.key, res->client.keylen))
 		return YKV_BAD_SIGNATURE;
-	return decide_otp(be, res, again != NULL);
+	fill_item(j);
+	return CHECK_DECIDE;
 }
 
 /*
  * An answer decided with a client the node remembered is the database's
  * answer when it is OK or when the database checked the client in the
  * decision, and when it is BACKEND_ERROR (the database cannot say).  Any
- * other one is decided again with the client as the database has it now
- * (in *a), unless it still has that very client; so is one whose
- * compare-and-set found the client changed.  Not once the request has
- * had the backend's timeout: it then keeps its first answer, and a
- * changed client gets BACKEND_ERROR, signed with no key.
+ * other one is decided again with the client as the database has it now,
+ * unless it still has that very client; so is one whose compare-and-set
+ * found the client changed.
  */
 static bool
-decide_again(const struct verify_backend *be, struct verify_result *res,
-    const struct timespec *start, struct again *a)
+again_wanted(const struct verify_result *res)
 {
+	return res->client_changed || (res->cached && !res->client_confirmed &&
+	    res->status != YKV_OK && res->status != YKV_BACKEND_ERROR);
+}
+
+/*
+ * Read the client again (res being again_wanted): true when the request
+ * is to be decided again with it.  Not once the request has had the
+ * backend's timeout: it then keeps its first answer, and a changed
+ * client gets BACKEND_ERROR, signed with no key.
+ */
+static bool
+read_again(const struct verify_backend *be, struct verify_job *j)
+{
+	struct verify_result *res = j->res;
 	bool cached;
 
-	if (!res->client_changed && (!res->cached || res->client_confirmed ||
-	    res->status == YKV_OK || res->status == YKV_BACKEND_ERROR))
-		return false;
-	if (be->timeout_ms <= 0 || mono_ms_since(start) < be->timeout_ms) {
-		a->found = be->client_get(be->arg, res->client_id, true,
-		    &a->client, &cached);
-		if (be->timeout_ms > 0 && mono_ms_since(start) >= be->timeout_ms)
-			a->found = -1;
-		if (a->found == 0 || (a->found == 1 && (res->client_changed ||
-		    CRYPTO_memcmp(a->client.digest, res->client.digest,
-		    sizeof(a->client.digest)) != 0)))
+	if (be->timeout_ms <= 0 || mono_ms_since(&j->start) < be->timeout_ms) {
+		j->again_found = be->client_get(be->arg, res->client_id, true,
+		    &j->again_client, &cached);
+		if (be->timeout_ms > 0 &&
+		    mono_ms_since(&j->start) >= be->timeout_ms)
+			j->again_found = -1;
+		if (j->again_found == 0 || (j->again_found == 1 &&
+		    (res->client_changed || CRYPTO_memcmp(
+		    j->again_client.digest, res->client.digest,
+		    sizeof(j->again_client.digest)) != 0)))
 			return true;
 	}
 	/* The database cannot say, or has this very client. */
@@ -234,33 +267,87 @@ decide_again(const struct verify_backend *be, struct verify_result *res,
 }
 
 void
-verify_request(const struct yk_params *req, const struct verify_backend *be,
+verify_begin(struct verify_job *j, const struct yk_params *req,
     struct verify_result *res)
 {
 	static const char *const names[] = {
 		"nonce", "sl", "timeout", "otp", "id", "timestamp",
 	};
-	char *v[sizeof(names) / sizeof(names[0])] = { NULL };
-	struct again a = { .found = 0 };
-	struct timespec start;
-	size_t i;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(j, 0, sizeof(*j));
 	memset(res, 0, sizeof(*res));
+	j->res = res;
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
 	res->status = YKV_BACKEND_ERROR;
 	res->why = "out of memory";
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((v[i] = http_val(req, names[i])) == NULL)
-			goto out;
-	res->status = check(req, be, res, v, NULL);
-	if (decide_again(be, res, &start, &a)) {
-		verify_result_clear(res);
-		res->status = check(req, be, res, v, &a);
+	j->phase = VJ_DONE;
+	for (size_t i = 0; i < VERIFY_NVALS; i++)
+		if ((j->v[i] = http_val(req, names[i])) == NULL)
+			return;
+	j->phase = VJ_CHECK;
+}
+
+enum verify_next
+verify_step(struct verify_job *j, const struct yk_params *req,
+    const struct verify_backend *be, bool may_wait)
+{
+	struct verify_result *res = j->res;
+	int r;
+
+	for (;;) {
+		switch (j->phase) {
+		case VJ_CHECK:
+			if ((r = check(req, be, j, may_wait)) == CHECK_WAIT)
+				return VERIFY_WAIT;
+			if (r == CHECK_DECIDE) {
+				j->phase = VJ_DECIDING;
+				return VERIFY_DECIDE;
+			}
+			res->status = (enum ykv_status)r;
+			j->phase = VJ_AFTER;
+			break;
+		case VJ_DECIDING:
+			res->status = decided(j);
+			j->phase = VJ_AFTER;
+			break;
+		case VJ_AFTER:
+			j->phase = VJ_DONE;
+			if (j->again || !again_wanted(res))
+				break;
+			if (!may_wait) {
+				j->phase = VJ_AFTER;
+				return VERIFY_WAIT;
+			}
+			if (read_again(be, j)) {
+				verify_result_clear(res);
+				j->again = true;
+				j->phase = VJ_CHECK;
+			}
+			break;
+		case VJ_DONE:
+			return VERIFY_DONE;
+		}
 	}
-out:
-	explicit_bzero(&a, sizeof(a));
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		wipe_free(&v[i]);
+}
+
+void
+verify_job_clear(struct verify_job *j)
+{
+	for (size_t i = 0; i < VERIFY_NVALS; i++)
+		wipe_free(&j->v[i]);
+	explicit_bzero(j, sizeof(*j));
+}
+
+void
+verify_request(const struct yk_params *req, const struct verify_backend *be,
+    struct verify_result *res)
+{
+	struct verify_job j;
+
+	verify_begin(&j, req, res);
+	while (verify_step(&j, req, be, true) == VERIFY_DECIDE)
+		be->decide(be->arg, &j.it);
+	verify_job_clear(&j);
 }
 
 /* YK-VAL's t: gmdate('Y-m-d\TH:i:s\Z0') and three digits of milliseconds. */

@@ -33,6 +33,12 @@ struct verify_backend {
 		    bool *cached);
 	/* Decide one OTP durably; returns once its transaction committed. */
 	void	(*decide)(void *arg, struct cas_item *it);
+	/*
+	 * Optional, for verify_step without waiting: as client_get (not
+	 * fresh) when the answer is at hand, else VERIFY_WOULD_WAIT.
+	 */
+	int	(*client_peek)(void *arg, long id, struct client *out,
+		    bool *cached);
 	void	*arg;
 	/*
 	 * Milliseconds after which a request is not decided again (see
@@ -57,7 +63,47 @@ struct verify_result {
 	const char	*why;		/* a static reason for the log */
 };
 
-/* Decide a request given as its (URL-decoded) parameters. */
+#define VERIFY_WOULD_WAIT	(-2)
+#define VERIFY_NVALS		6
+
+/*
+ * One request on its way to a result, for callers that decide the OTP
+ * without a thread waiting for it (verify_step).  The job and its result
+ * stay where they are until the job is cleared: it.otp, it.client and
+ * the result's otp_echo point into the result.
+ */
+struct verify_job {
+	struct verify_result	*res;
+	char			*v[VERIFY_NVALS];	/* the values checked */
+	struct timespec		start;
+	enum { VJ_CHECK, VJ_DECIDING, VJ_AFTER, VJ_DONE } phase;
+	bool			again;		/* the second round */
+	int			again_found;	/* as client_get */
+	struct client		again_client;	/* read for the second */
+	struct cas_item		it;		/* to decide */
+};
+
+enum verify_next {
+	VERIFY_DONE,		/* res is the answer */
+	VERIFY_DECIDE,		/* decide it, then step again */
+	VERIFY_WAIT,		/* step again where waiting is allowed */
+};
+
+/* Start deciding the request given as its (URL-decoded) parameters. */
+void verify_begin(struct verify_job *j, const struct yk_params *req,
+    struct verify_result *res);
+/*
+ * Go on until the job is done, or its item j->it is to be decided (by
+ * the backend's decide, or a batch of store_cas_batch), or, unless
+ * may_wait, the next step would wait for the database.  req is the one
+ * given to verify_begin.
+ */
+enum verify_next verify_step(struct verify_job *j, const struct yk_params *req,
+    const struct verify_backend *be, bool may_wait);
+/* Wipe and free what the job holds (not its result). */
+void verify_job_clear(struct verify_job *j);
+
+/* Decide a request given as its (URL-decoded) parameters, waiting. */
 void verify_request(const struct yk_params *req,
     const struct verify_backend *be, struct verify_result *res);
 

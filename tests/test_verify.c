@@ -69,7 +69,9 @@ be_decide(void *arg, struct cas_item *it)
 	it->client_confirmed = confirm;
 }
 
-static struct verify_backend be = { be_client, be_decide, NULL, 0 };
+static struct verify_backend be = {
+	.client_get = be_client, .decide = be_decide,
+};
 
 /* A fresh OTP for the test key. */
 static const char *

@@ -71,7 +71,9 @@ unescape(char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct verify_backend be = { client_get, decide, NULL, 0 };
+	static const struct verify_backend be = {
+		.client_get = client_get, .decide = decide,
+	};
 	struct yk_params p = { .n = 0 };
 	struct verify_result res;
 	struct timespec now = { 0, 0 };
