@@ -33,13 +33,15 @@
 #define READER_POOL	16
 #define CLIENT_SLOTS	256	/* clients a node remembers (direct-mapped) */
 #define MAX_WRITERS	8	/* store_writers() is at most this */
+#define MAX_POLLERS	4	/* libmicrohttpd threads per address */
 #define REPLY_MAX	1024
 #define SWEEP_MS	250	/* how often slow requests are looked for */
 #define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
 #define HEALTH_MS	2000	/* /health answers within this */
 /* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
- * wake-up fds, the writer's and every reader's database, WAL and shm. */
-#define FD_RESERVE	(32 + 3 * SERVE_MAX_LISTEN + \
+ * epoll and wake-up fds, the writer's and every reader's database, WAL
+ * and shm. */
+#define FD_RESERVE	(32 + (3 + 2 * MAX_POLLERS) * SERVE_MAX_LISTEN + \
 			    4 * (READER_POOL + MAX_WRITERS))
 
 /* One per TCP connection, from accept to close. */
@@ -54,8 +56,13 @@ struct conn {
 	bool		cut;
 };
 
+/*
+ * A verification waiting for its commit: either a thread waits on cv,
+ * or (resume set) a suspended connection is resumed.
+ */
 struct pending {
 	struct cas_item	*it;
+	struct MHD_Connection *resume;
 	bool		done;
 	pthread_cond_t	cv;		/* signalled once done is set */
 	struct pending	*next;
@@ -79,6 +86,15 @@ struct server {
 	pthread_cond_t	work;		/* the queue is not empty, or stop */
 	struct pending	*head, **tail;
 	bool		stop;
+	/*
+	 * Connections suspended until a commit or a thread of their own
+	 * resumes them; libmicrohttpd stops only once there are none, and
+	 * none is suspended once closing is set.
+	 */
+	unsigned long	suspended;
+	bool		closing;
+	pthread_cond_t	idle;		/* suspended is 0 */
+	struct verify_backend be;
 	pthread_mutex_t	pool_lock;
 	pthread_cond_t	pool_free;	/* a reader went back to the pool */
 	struct store	*pool[READER_POOL];
@@ -120,6 +136,21 @@ batch_failed(struct cas_item **items, size_t n)
 	return n > 0;
 }
 
+/* Resume n suspended connections, whose requests can go on. */
+static void
+resume_all(struct server *s, struct MHD_Connection **c, size_t n)
+{
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(c[i]);
+	pthread_mutex_lock(&s->lock);
+	s->suspended -= n;
+	if (s->suspended == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /*
  * Each writer takes every verification waiting (up to MAX_BATCH) and
  * decides them in one transaction.  With several writers (PostgreSQL) a
@@ -132,7 +163,8 @@ writer_main(void *arg)
 	struct server *s = w->s;
 	struct cas_item *items[MAX_BATCH];
 	struct pending *batch[MAX_BATCH];
-	size_t n;
+	struct MHD_Connection *conns[MAX_BATCH];
+	size_t n, m;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
@@ -152,10 +184,18 @@ writer_main(void *arg)
 		metrics_batch(s->metrics, n, batch_failed(items, n));
 		pthread_mutex_lock(&s->lock);
 		/* Wake only this batch's waiters, each on its own. */
+		m = 0;
 		for (size_t i = 0; i < n; i++) {
+			if (batch[i]->resume != NULL) {
+				conns[m++] = batch[i]->resume;
+				continue;
+			}
 			batch[i]->done = true;
 			pthread_cond_signal(&batch[i]->cv);
 		}
+		pthread_mutex_unlock(&s->lock);
+		resume_all(s, conns, m);
+		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -224,6 +264,20 @@ reader_put(struct server *s, struct store *st)
 	pthread_mutex_unlock(&s->pool_lock);
 }
 
+/* The client id, when the node remembers it: true, and it is in *out. */
+static bool
+remembered(struct server *s, long id, struct client *out)
+{
+	struct client *slot = &s->clients[(unsigned long)id % CLIENT_SLOTS];
+	bool found;
+
+	pthread_mutex_lock(&s->client_lock);
+	if ((found = slot->id == id))
+		*out = *slot;
+	pthread_mutex_unlock(&s->client_lock);
+	return found;
+}
+
 /*
  * A client as read, unless the node remembers it and fresh is false.
  * What is read replaces what was remembered (a client gone is
@@ -238,16 +292,9 @@ backend_client_get(void *arg, long id, bool fresh, struct client *out,
 	struct store *st;
 	int r;
 
-	*cached = false;
-	if (s->remember && !fresh) {
-		pthread_mutex_lock(&s->client_lock);
-		*cached = slot->id == id;
-		if (*cached)
-			*out = *slot;
-		pthread_mutex_unlock(&s->client_lock);
-		if (*cached)
-			return 1;
-	}
+	*cached = s->remember && !fresh && remembered(s, id, out);
+	if (*cached)
+		return 1;
 	if ((st = reader_get(s)) == NULL) {
 		metrics_db_error(s->metrics);
 		return -1;
@@ -267,13 +314,30 @@ backend_client_get(void *arg, long id, bool fresh, struct client *out,
 	return r;
 }
 
+/*
+ * A client without waiting on the network: one the node remembers, or
+ * one read from a local SQLite file (which answers from the page cache
+ * or the disk, never from another host).  Else VERIFY_WOULD_WAIT: the
+ * request goes on in a thread of its own.
+ */
+static int
+backend_client_peek(void *arg, long id, struct client *out, bool *cached)
+{
+	struct server *s = arg;
+
+	if (!s->remember)
+		return backend_client_get(arg, id, false, out, cached);
+	*cached = remembered(s, id, out);
+	return *cached ? 1 : VERIFY_WOULD_WAIT;
+}
+
 /* ---- health ---------------------------------------------------------- */
 
 /*
  * One check of the database runs at a time, in its own thread; every
  * /health request waits for the next result, at most HEALTH_MS.  SQLite
  * may take about 10 s to give up on a locked database, and a request
- * must not hold its thread (and the checker its answer) that long.
+ * must not wait (and the checker hold its answer) that long.
  */
 struct health {
 	pthread_mutex_t	lock;
@@ -424,11 +488,11 @@ net_count(const struct server *s, const struct conn *k)
 
 /*
  * libmicrohttpd's connection timeout is an idle timeout: a client that
- * sends a byte now and then holds its connection, and its thread, for
- * ever.  Every connection is tracked from accept to close instead, and
- * one that has not sent its whole request by its deadline is shut down
- * by the sweeper; its own thread then reads the end of the stream and
- * closes it.  The deadline starts at accept and again after each answer,
+ * sends a byte now and then holds its connection (a slot under
+ * --max-connections) for ever.  Every connection is tracked from accept
+ * to close instead, and one that has not sent its whole request by its
+ * deadline is shut down by the sweeper; libmicrohttpd then reads the end
+ * of the stream and closes it.  The deadline starts at accept and again after each answer,
  * and is off while a request is being answered.
  */
 static void
@@ -593,6 +657,20 @@ struct request {
 	bool				started;	/* headers seen */
 	bool				too_big;	/* body or parameters */
 	struct timespec			start;
+	/*
+	 * Once the request is in: the verification, or the health check,
+	 * goes on while its connection is suspended, and is answered when
+	 * libmicrohttpd calls again after the resume.
+	 */
+	bool				begun;
+	struct verify_job		job;
+	struct verify_result		res;
+	struct pending			pend;	/* in the writers' queue */
+	struct server			*s;	/* for its own thread */
+	struct MHD_Connection		*c;
+	bool				health;	/* the thread checks health */
+	int				health_r;
+	char				health_err[512];
 };
 
 /* The client's address, numeric, for the log: "-" when unknown. */
@@ -658,6 +736,7 @@ request_start(void *cls, const char *uri, struct MHD_Connection *c)
 
 	if (rq == NULL)
 		return NULL;
+	rq->health_r = -1;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	while (p != NULL && (p = strchr(p + 1, '&')) != NULL) {
 		if (++n == YK_PARAMS_MAX) {
@@ -800,6 +879,96 @@ over_limit(struct server *s, struct MHD_Connection *c, struct request *rq)
 	return true;
 }
 
+/* ---- requests that wait ------------------------------------------------ */
+
+/*
+ * Suspend c, from its handler, unless ykvald is stopping; true when
+ * suspended.  Called with s->lock held.
+ */
+static bool
+suspend_locked(struct server *s, struct MHD_Connection *c)
+{
+	if (s->closing)
+		return false;
+	s->suspended++;
+	MHD_suspend_connection(c);
+	return true;
+}
+
+/*
+ * Queue the request's item for the writers: its connection is resumed
+ * once the transaction that decides it committed.  false when stopping.
+ */
+static bool
+decide_later(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->lock);
+	if ((ok = suspend_locked(s, c))) {
+		memset(&rq->pend, 0, sizeof(rq->pend));
+		rq->pend.it = &rq->job.it;
+		rq->pend.resume = c;
+		*s->tail = &rq->pend;
+		s->tail = &rq->pend.next;
+		pthread_cond_signal(&s->work);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+static void *
+wait_main(void *arg)
+{
+	struct request *rq = arg;
+	struct server *s = rq->s;
+	struct MHD_Connection *c = rq->c;
+
+	if (rq->health)
+		rq->health_r = health_check(s->health, rq->health_err,
+		    sizeof(rq->health_err));
+	else
+		while (verify_step(&rq->job, &rq->params, &s->be, true) ==
+		    VERIFY_DECIDE)
+			backend_decide(s, &rq->job.it);
+	resume_all(s, &c, 1);
+	return NULL;
+}
+
+/*
+ * Go on in a thread of its own, with the connection suspended: what may
+ * wait for the database (a client the node does not remember, /health)
+ * must not hold up the other connections of libmicrohttpd's thread.
+ * Such requests are few, and each connection has one at a time.  When no
+ * thread can be started, here.  false when stopping.
+ */
+static bool
+wait_later(struct server *s, struct MHD_Connection *c, struct request *rq,
+    bool health)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	bool ok;
+	int r = -1;
+
+	pthread_mutex_lock(&s->lock);
+	ok = suspend_locked(s, c);
+	pthread_mutex_unlock(&s->lock);
+	if (!ok)
+		return false;
+	rq->s = s;
+	rq->c = c;
+	rq->health = health;
+	if (pthread_attr_init(&a) == 0) {
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&t, &a, wait_main, rq);
+		pthread_attr_destroy(&a);
+	}
+	if (r != 0)
+		wait_main(rq);
+	return true;
+}
+
 /* Prometheus text: verifications, latency, batches, errors, connections. */
 static enum MHD_Result
 serve_metrics(struct server *s, struct MHD_Connection *c)
@@ -820,35 +989,63 @@ serve_metrics(struct server *s, struct MHD_Connection *c)
 	return reply(c, MHD_HTTP_OK, buf, (size_t)n);
 }
 
+/* 503 to a request that came in while ykvald stops. */
 static enum MHD_Result
-serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
+reply_stopping(struct MHD_Connection *c)
 {
-	struct verify_backend be = {
-		.client_get = backend_client_get,
-		.decide = backend_decide,
-		.arg = s,
-		.timeout_ms = store_timeout(),
-	};
-	struct verify_result res;
+	return reply_hdr(c, MHD_HTTP_SERVICE_UNAVAILABLE, "", 0,
+	    MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/*
+ * Called again after every resume: the job goes on from where it was,
+ * and is answered once done.
+ */
+static enum MHD_Result
+serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq,
+    bool get)
+{
+	struct verify_result *res = &rq->res;
 	struct timespec now;
 	char body[REPLY_MAX], addr[INET6_ADDRSTRLEN];
 	int n;
 	enum MHD_Result ret;
 
-	if (over_limit(s, c, rq))
-		return reply_hdr(c, MHD_HTTP_TOO_MANY_REQUESTS, "", 0,
-		    MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	verify_request(&rq->params, &be, &res);
-	metrics_verify(s->metrics, res.status, mono_ms_since(&rq->start) / 1e3);
+	if (!rq->begun) {
+		rq->begun = true;
+		/* As in YK-VAL, a POST's form replaces the query string. */
+		if (get)
+			MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND,
+			    get_arg, rq);
+		if (rq->too_big)
+			return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
+		if (over_limit(s, c, rq))
+			return reply_hdr(c, MHD_HTTP_TOO_MANY_REQUESTS, "", 0,
+			    MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		verify_begin(&rq->job, &rq->params, res);
+	}
+	switch (verify_step(&rq->job, &rq->params, &s->be, false)) {
+	case VERIFY_DECIDE:
+		return decide_later(s, c, rq) ? MHD_YES : reply_stopping(c);
+	case VERIFY_WAIT:
+		return wait_later(s, c, rq, false) ? MHD_YES :
+		    reply_stopping(c);
+	case VERIFY_DONE:
+		break;
+	}
+	metrics_verify(s->metrics, res->status,
+	    mono_ms_since(&rq->start) / 1e3);
 	clock_gettime(CLOCK_REALTIME, &now);
-	n = verify_reply(&res, &now, body, sizeof(body));
+	n = verify_reply(res, &now, body, sizeof(body));
 	fprintf(stderr, "ykvald: verify client=%ld public_id=%s status=%s "
-	    "latency_ms=%.2f addr=%s%s%s\n", res.client_id,
-	    res.public_id[0] ? res.public_id : "-", ykv_status_name(res.status),
+	    "latency_ms=%.2f addr=%s%s%s\n", res->client_id,
+	    res->public_id[0] ? res->public_id : "-",
+	    ykv_status_name(res->status),
 	    mono_ms_since(&rq->start), client_addr(c, addr, sizeof(addr)),
-	    res.why ? " reason=" : "",
-	    res.why ? res.why : "");
-	verify_result_clear(&res);
+	    res->why ? " reason=" : "",
+	    res->why ? res->why : "");
+	verify_job_clear(&rq->job);
+	verify_result_clear(res);
 	if (n < 0)
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "", 0);
 	ret = reply(c, MHD_HTTP_OK, body, (size_t)n);
@@ -862,14 +1059,21 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq)
  * check at a time, so that polling cannot open many connections.
  */
 static enum MHD_Result
-serve_health(struct server *s, struct MHD_Connection *c)
+serve_health(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	char err[512], addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 
-	if (health_check(s->health, err, sizeof(err)) == 0)
+	if (!rq->begun) {
+		rq->begun = true;
+		if (wait_later(s, c, rq, true))
+			return MHD_YES;
+		snprintf(rq->health_err, sizeof(rq->health_err), "%s",
+		    "ykvald is stopping");
+	}
+	if (rq->health_r == 0)
 		return reply(c, MHD_HTTP_OK, "OK\n", 3);
 	fprintf(stderr, "ykvald: health addr=%s status=UNAVAILABLE reason=%s\n",
-	    client_addr(c, addr, sizeof(addr)), err);
+	    client_addr(c, addr, sizeof(addr)), rq->health_err);
 	return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE\n", 12);
 }
 
@@ -933,7 +1137,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (!get && !head && !post)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0);
 	if (strcmp(url, "/health") == 0 && !post)
-		return serve_health(s, c);
+		return serve_health(s, c, rq);
 	if (strcmp(url, "/metrics") == 0 && !post)
 		return serve_metrics(s, c);
 	if (!verify)
@@ -942,12 +1146,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (head)
 		return reply_hdr(c, MHD_HTTP_METHOD_NOT_ALLOWED, "", 0,
 		    MHD_HTTP_HEADER_ALLOW, "GET, POST");
-	/* As in YK-VAL, a POST's form replaces the query string. */
-	if (get)
-		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, get_arg, rq);
-	if (rq->too_big)
-		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "", 0);
-	return serve_verify(s, c, rq);
+	return serve_verify(s, c, rq, get);
 }
 
 static void
@@ -963,6 +1162,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (rq->pp != NULL)
 		MHD_destroy_post_processor(rq->pp);
 	params_free(&rq->params);
+	verify_job_clear(&rq->job);
+	verify_result_clear(&rq->res);
 	free(rq);
 	*con_cls = NULL;
 }
@@ -1044,14 +1245,22 @@ static struct MHD_Daemon *
 start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
     bool tls)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned pollers = cpus < 1 ? 1 : cpus > MAX_POLLERS ? MAX_POLLERS :
+	    (unsigned)cpus;
 
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
+	/*
+	 * A few threads poll every connection; a request that waits for its
+	 * commit holds no thread (its connection is suspended).
+	 */
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+	    MHD_OPTION_THREAD_POOL_SIZE, pollers,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
@@ -1172,6 +1381,7 @@ server_init(struct server *s)
 	pthread_mutex_init(&s->client_lock, NULL);
 	pthread_cond_init(&s->pool_free, NULL);
 	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->idle, NULL);
 	pthread_mutex_init(&s->conn_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_condattr_init(&ca);
@@ -1298,6 +1508,12 @@ writers_start(struct server *s, const struct serve_opts *o)
 static void
 server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
 {
+	/* libmicrohttpd must not stop with a connection suspended. */
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	while (s->suspended > 0)
+		pthread_cond_wait(&s->idle, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
 			MHD_stop_daemon(d[i]);
@@ -1319,6 +1535,9 @@ serve(const struct serve_opts *o)
 {
 	struct server s = { .dbpath = o->db, .master = o->master,
 	    .remember = store_confirms_client(o->db),
+	    .be = { .client_get = backend_client_get,
+		.client_peek = backend_client_peek,
+		.decide = backend_decide, .timeout_ms = store_timeout() },
 	    .request_timeout = o->request_timeout,
 	    .max_conns_per_ip = o->max_conns_per_ip };
 	struct MHD_Daemon *d[SERVE_MAX_LISTEN] = { NULL };
@@ -1329,6 +1548,7 @@ serve(const struct serve_opts *o)
 
 	/* Blocked in every thread: only sigwait() below sees them. */
 	block_signals(&sigs);
+	s.be.arg = &s;
 	server_init(&s);
 	if (server_prepare(&s, o, tls) != 0)
 		goto out;

@@ -3,7 +3,8 @@
 # Slow clients (item 5 of issue 11): one address holding 2,000 slow
 # connections, half-open or trickling, must not keep others from
 # verifying; a request trickled a byte at a time is cut at its deadline,
-# headers and body alike; limits that do not fit RLIMIT_NOFILE are refused.
+# headers and body alike; limits that do not fit RLIMIT_NOFILE are refused;
+# open connections hold no thread each.
 . "${top_srcdir:-.}/tests/lib.sh"
 SLOW="python3 $top_srcdir/tests/slowloris.py"
 
@@ -67,6 +68,11 @@ while [ $i -lt 5 ]; do
 	i=$((i + 1))
 	sleep 0.3
 done
+# A connection holds no thread of its own: 64 of them open (the most one
+# address gets) leave ykvald with a few threads, not one each.
+threads=$(ls "/proc/$YKVALD_PID/task" | wc -l)
+[ "$threads" -lt 32 ] || fail "$threads threads for 64 open connections"
+ok "$threads threads with 64 slow connections open"
 kill -TERM $hp
 wait $hp || fail "the slow clients failed: $(cat "$T/hold.out")"
 held=$(sed -n 's/.*open_at_end=//p' "$T/hold.out")
