@@ -12,6 +12,7 @@ YKVALD=$top_builddir/ykvald
 OTPGEN=$top_builddir/tests/otpgen
 VCLIENT=$top_builddir/tests/vclient
 BURST=$top_builddir/tests/burst
+LOAD=$top_builddir/tests/bench/load
 # ykvald serve refuses root unless told; the tests often run as root.
 ALLOW_ROOT=
 [ "$(id -u)" != 0 ] || ALLOW_ROOT=--allow-root
@@ -95,6 +96,32 @@ stop_ykvald() {
 		cat "$T/ykvald.log" >&2
 		fail "ykvald exited with status $_rc"
 	fi
+}
+
+# val NAME LINE: the value of NAME= in a line of tests/bench/load or
+# cas_baseline.
+val() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# gen_keys N: N keys for tests/bench/load, as lines serial,public_id,
+# private_id,aes_key.  The public ID is the key's number and random bytes,
+# in modhex: 12 characters, all distinct.
+gen_keys() {
+	od -An -v -tx1 -N $(($1 * 26)) /dev/urandom | tr -d ' \n' |
+	awk -v n="$1" '
+	function modhex(h,  i, m) {
+		for (i = 1; i <= length(h); i++)
+			m = m substr("cbdefghijklnrtuv",
+			    index("0123456789abcdef", substr(h, i, 1)), 1)
+		return m
+	}
+	{
+		for (i = 0; i < n; i++) {
+			r = substr($0, i * 52 + 1, 52)
+			printf "%d,%s,%s,%s\n", i + 1,
+			    modhex(sprintf("%04x", i) substr(r, 1, 8)),
+			    substr(r, 9, 12), substr(r, 21, 32)
+		}
+	}'
 }
 
 # field NAME: the value of NAME= in vclient's output on stdin.

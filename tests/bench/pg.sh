@@ -22,7 +22,6 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 
-LOAD=$top_builddir/tests/bench/load
 SECS=${BENCH_SECONDS:-5}
 WARM=${BENCH_WARMUP:-1}
 CONNS=${BENCH_CONNS:-16 64}
@@ -31,23 +30,7 @@ for c in $CONNS; do [ "$c" -le "$NKEYS" ] || NKEYS=$c; done
 [ -x "$LOAD" ] || fail "$LOAD is not built (make bench-pg builds it)"
 [ -x "$PGBIN/pgbench" ] || fail "no pgbench"
 
-val() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# NKEYS lines serial,public_id,private_id,aes_key, public IDs distinct.
-od -An -v -tx1 -N $((NKEYS * 26)) /dev/urandom | tr -d ' \n' |
-awk -v n="$NKEYS" '
-function modhex(h,  i, m) {
-	for (i = 1; i <= length(h); i++)
-		m = m substr("cbdefghijklnrtuv", index("0123456789abcdef", substr(h, i, 1)), 1)
-	return m
-}
-{
-	for (i = 0; i < n; i++) {
-		r = substr($0, i * 52 + 1, 52)
-		printf "%d,%s,%s,%s\n", i + 1, modhex(sprintf("%04x", i) substr(r, 1, 8)),
-		    substr(r, 9, 12), substr(r, 21, 32)
-	}
-}' > "$T/keys.csv"
+gen_keys "$NKEYS" > "$T/keys.csv"
 
 pg_start "fsync = on" "synchronous_commit = on"
 echo "bench-pg: $(nproc) CPUs; PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }')" \

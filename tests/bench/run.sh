@@ -26,7 +26,6 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 . "$top_srcdir/tests/lib.sh"	# sets -eu, $T, the clean-up trap
 
 BASELINE=$top_builddir/tests/bench/cas_baseline
-LOAD=$top_builddir/tests/bench/load
 SECS=${BENCH_SECONDS:-5}
 WARM=${BENCH_WARMUP:-1}
 CONNS=${BENCH_CONNS:-16 32 64}
@@ -34,30 +33,6 @@ NKEYS=${BENCH_KEYS:-$(echo 64 $CONNS | tr ' ' '\n' | sort -n | tail -n 1)}
 for p in "$YKVALD" "$BASELINE" "$LOAD"; do
 	[ -x "$p" ] || fail "$p is not built (make bench builds it)"
 done
-
-# val NAME LINE: the value of NAME= in a load or cas_baseline line.
-val() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# NKEYS lines serial,public_id,private_id,aes_key.  The public ID is the
-# key's number and random bytes, in modhex: 12 characters, all distinct.
-gen_keys() {
-	od -An -v -tx1 -N $(($1 * 26)) /dev/urandom | tr -d ' \n' |
-	awk -v n="$1" '
-	function modhex(h,  i, m) {
-		for (i = 1; i <= length(h); i++)
-			m = m substr("cbdefghijklnrtuv",
-			    index("0123456789abcdef", substr(h, i, 1)), 1)
-		return m
-	}
-	{
-		for (i = 0; i < n; i++) {
-			r = substr($0, i * 52 + 1, 52)
-			printf "%d,%s,%s,%s\n", i + 1,
-			    modhex(sprintf("%04x", i) substr(r, 1, 8)),
-			    substr(r, 9, 12), substr(r, 21, 32)
-		}
-	}'
-}
 
 gen_keys "$NKEYS" >"$T/keys.csv"
 [ "$(wc -l <"$T/keys.csv")" -eq "$NKEYS" ] || fail "cannot make $NKEYS keys"
