@@ -38,6 +38,7 @@
 #define SWEEP_MS	250	/* how often slow requests are looked for */
 #define LOG_PER_SEC	20	/* libmicrohttpd lines a second, then a count */
 #define HEALTH_MS	2000	/* /health answers within this */
+#define STOP_MS		2000	/* answers being sent get this long at stop */
 /* Descriptors besides the connections: stdio, listeners, libmicrohttpd's
  * epoll and wake-up fds, the writer's and every reader's database, WAL
  * and shm. */
@@ -1504,16 +1505,40 @@ writers_start(struct server *s, const struct serve_opts *o)
 	return 0;
 }
 
-/* Stop the daemons, then the threads serve started; free the server. */
+/*
+ * Stopping: wait until no connection is suspended (new requests get 503
+ * once closing is set), then, at most STOP_MS, until the answers being
+ * sent are out, so that no OK already decided is lost with its
+ * connection.
+ */
 static void
-server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
+answers_out(struct server *s)
 {
-	/* libmicrohttpd must not stop with a connection suspended. */
+	struct timespec start, pause = { 0, 10 * 1000000 };
+	unsigned n;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	pthread_mutex_lock(&s->lock);
 	s->closing = true;
 	while (s->suspended > 0)
 		pthread_cond_wait(&s->idle, &s->lock);
 	pthread_mutex_unlock(&s->lock);
+	do {
+		n = 0;
+		pthread_mutex_lock(&s->conn_lock);
+		for (const struct conn *k = s->conns; k != NULL; k = k->next)
+			n += k->answering && !k->cut;
+		pthread_mutex_unlock(&s->conn_lock);
+	} while (n > 0 && mono_ms_since(&start) < STOP_MS &&
+	    nanosleep(&pause, NULL) == 0);
+}
+
+/* Stop the daemons, then the threads serve started; free the server. */
+static void
+server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
+{
+	/* libmicrohttpd must not stop with a connection suspended. */
+	answers_out(s);
 	for (size_t i = 0; i < SERVE_MAX_LISTEN; i++)
 		if (d[i] != NULL)
 			MHD_stop_daemon(d[i]);
