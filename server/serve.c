@@ -49,7 +49,7 @@
 struct conn {
 	struct conn	*prev, *next;
 	int		fd;
-	const void	*daemon;	/* the listening address */
+	int		listen_fd;	/* the listening address */
 	bool		v6;
 	unsigned char	net[8];		/* IPv6: the client's /64 */
 	struct timespec	deadline;	/* to have the whole request in */
@@ -456,11 +456,16 @@ static void
 conn_where(struct MHD_Connection *c, struct conn *k)
 {
 	const union MHD_ConnectionInfo *ci;
+	const union MHD_DaemonInfo *di = NULL;
 	const struct sockaddr_in6 *a;
 
+	/* The daemon is the polling thread's: all share the socket. */
+	k->listen_fd = -1;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
 	if (ci != NULL)
-		k->daemon = ci->daemon;
+		di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (di != NULL)
+		k->listen_fd = di->listen_fd;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL ||
 	    ci->client_addr->sa_family != AF_INET6)
@@ -481,7 +486,7 @@ net_count(const struct server *s, const struct conn *k)
 	unsigned n = 0;
 
 	for (const struct conn *o = s->conns; o != NULL; o = o->next)
-		if (o->v6 && !o->cut && o->daemon == k->daemon &&
+		if (o->v6 && !o->cut && o->listen_fd == k->listen_fd &&
 		    memcmp(o->net, k->net, sizeof(o->net)) == 0)
 			n++;
 	return n;

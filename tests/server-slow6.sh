@@ -49,6 +49,13 @@ while [ $i -lt 5 ]; do
 	i=$((i + 1))
 	sleep 0.3
 done
+# The /64 holds at most its 64 connections (the other ones are cut at
+# once): ykvald tracks 64, plus this request and one being cut or answered.
+held=$(curl -sS -m 5 --interface fd00:2::1 -g "http://$addr/metrics" |
+	sed -n 's/^ykvald_http_connections \([0-9]*\)$/\1/p')
+[ -n "$held" ] && [ "$held" -le 66 ] ||
+	fail "${held:-no} connections open with one /64 over its limit of 64"
+ok "$held connections open while one /64 holds its 64"
 kill -TERM $hp
 wait $hp || fail "the slow clients failed: $(cat "$T/hold.out")"
 ok "2,000 slow connections from one /64: $(cat "$T/hold.out")"
