@@ -113,6 +113,7 @@ fill_item(struct verify_job *j)
 	struct verify_result *res = j->res;
 
 	memset(&j->it, 0, sizeof(j->it));
+	j->it.verdict = SV_BACKEND_ERROR;	/* until decided */
 	j->it.otp = &res->otp;
 	j->it.nonce = res->nonce;
 	j->it.client = &res->client;
@@ -258,6 +259,7 @@ read_again(const struct verify_backend *be, struct verify_job *j)
 			return true;
 	}
 	/* The database cannot say, or has this very client. */
+	explicit_bzero(&j->again_client, sizeof(j->again_client));
 	if (res->client_changed) {
 		explicit_bzero(&res->client, sizeof(res->client));
 		res->why = "the client changed during the verification";
