@@ -69,9 +69,46 @@ be_decide(void *arg, struct cas_item *it)
 	it->client_confirmed = confirm;
 }
 
+/* As a server's poller: the remembered client, or wait for a thread. */
+static int
+be_peek(void *arg, long id, struct client *out, bool *cached)
+{
+	*cached = have_mem && id == mem.id;
+	if (!*cached)
+		return VERIFY_WOULD_WAIT;
+	*out = mem;
+	return 1;
+}
+
 static struct verify_backend be = {
-	.client_get = be_client, .decide = be_decide,
+	.client_get = be_client, .decide = be_decide, .client_peek = be_peek,
 };
+
+/*
+ * stepped: run() drives verify_step as ykvald does, without waiting
+ * until the job says it must (waits counts those), and must come to the
+ * same answers as verify_request.
+ */
+static bool stepped;
+static unsigned waits;
+
+static void
+run_stepped(const struct yk_params *p, struct verify_result *res)
+{
+	struct verify_job j;
+	enum verify_next n;
+
+	verify_begin(&j, p, res);
+	while ((n = verify_step(&j, p, &be, false)) != VERIFY_DONE) {
+		if (n == VERIFY_WAIT) {
+			waits++;
+			n = verify_step(&j, p, &be, true);
+		}
+		if (n == VERIFY_DECIDE)
+			be_decide(NULL, &j.it);
+	}
+	verify_job_clear(&j);
+}
 
 /* A fresh OTP for the test key. */
 static const char *
@@ -98,7 +135,10 @@ run(struct verify_result *res, const char *k, ...)
 	for (; k != NULL; k = va_arg(ap, const char *))
 		params_set(&p, k, va_arg(ap, const char *));
 	va_end(ap);
-	verify_request(&p, &be, res);
+	if (stepped)
+		run_stepped(&p, res);
+	else
+		verify_request(&p, &be, res);
 	params_free(&p);
 	return res->status;
 }
@@ -298,7 +338,7 @@ test_bad_otps(void)
  * decided again with the database's client when that differs.
  */
 static void
-test_remembered(void)
+test_remembered(unsigned base)
 {
 	static const char new_key[] = "AAECAwQFBgcICQoLDA0ODxAREhM=";
 	struct verify_result r;
@@ -310,14 +350,14 @@ test_remembered(void)
 	CHECK(client_read(1, &mem) == 1, "client 1 read");
 	have_mem = true;
 	decides = 0;
-	strcpy(otp, gen(6000, 0, 0));
+	strcpy(otp, gen(base + 0, 0, 0));
 	otp[43] = otp[43] == 'c' ? 'b' : 'c';
 	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, NULL) ==
 	    YKV_BAD_OTP && decides == 1, "unchanged client: BAD_OTP, decided "
 	    "once (%u)", decides);
 	/* The database's client gets a new key; the node still has the old. */
 	CHECK(store_client_set_key(st, 1, new_key) == 0, "new client key");
-	strcpy(otp, gen(6001, 0, 0));
+	strcpy(otp, gen(base + 1, 0, 0));
 	params_set(&p, "id", "1");
 	params_set(&p, "otp", otp);
 	params_set(&p, "nonce", NONCE);
@@ -326,8 +366,8 @@ test_remembered(void)
 	CHECK(run(&r, "id", "1", "otp", otp, "nonce", NONCE, "h", h, NULL) ==
 	    YKV_OK, "signed with the new key: %s", ykv_status_name(r.status));
 	reply_check(&r, new_key, "status=OK\r\n");
-	CHECK(run(&r, "id", "1", "otp", gen(6002, 0, 0), "nonce", NONCE, NULL) ==
-	    YKV_OK, "unsigned request: OK (confirmed by the backend)");
+	CHECK(run(&r, "id", "1", "otp", gen(base + 2, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_OK, "unsigned request: OK (confirmed by the backend)");
 	reply_check(&r, CLIENT_KEY, "status=OK\r\n");
 	CHECK(run(&r, "id", "1", "nonce", "", NULL) == YKV_MISSING_PARAMETER,
 	    "an early error");
@@ -335,24 +375,24 @@ test_remembered(void)
 	/* The compare-and-set finds the client changed: decided again. */
 	change_once = 1;
 	decides = 0;
-	CHECK(run(&r, "id", "1", "otp", gen(6003, 0, 0), "nonce", NONCE, NULL) ==
-	    YKV_OK && decides == 2, "client changed under the decision: %s, "
+	CHECK(run(&r, "id", "1", "otp", gen(base + 3, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_OK && decides == 2, "client changed under the decision: %s, "
 	    "%u decisions", ykv_status_name(r.status), decides);
 	reply_check(&r, new_key, "status=OK\r\n");
 	/* Disabled in the database, still remembered. */
 	CHECK(store_client_set_active(st, 1, false) == 0, "disable client 1");
-	CHECK(run(&r, "id", "1", "otp", gen(6003, 0, 0), "nonce", NONCE2,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 3, 0, 0), "nonce", NONCE2,
 	    NULL) == YKV_NO_SUCH_CLIENT, "disabled, a replay: %s",
 	    ykv_status_name(r.status));
 	reply_check(&r, NULL, "status=NO_SUCH_CLIENT\r\n");
 	change_once = 1;
-	CHECK(run(&r, "id", "1", "otp", gen(6004, 0, 0), "nonce", NONCE,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 4, 0, 0), "nonce", NONCE,
 	    NULL) == YKV_NO_SUCH_CLIENT, "disabled under the decision: %s",
 	    ykv_status_name(r.status));
 	CHECK(store_client_set_active(st, 1, true) == 0, "enable client 1");
 	/* Changed twice: no key signs the answer. */
 	change_once = 2;
-	CHECK(run(&r, "id", "1", "otp", gen(6005, 0, 0), "nonce", NONCE,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 5, 0, 0), "nonce", NONCE,
 	    NULL) == YKV_BACKEND_ERROR && r.client.keylen == 0,
 	    "client changed twice: %s", ykv_status_name(r.status));
 	reply_check(&r, NULL, "status=BACKEND_ERROR\r\n");
@@ -361,14 +401,14 @@ test_remembered(void)
 	slow_ms = 5;
 	change_once = 1;
 	decides = 0;
-	CHECK(run(&r, "id", "1", "otp", gen(6006, 0, 0), "nonce", NONCE,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 6, 0, 0), "nonce", NONCE,
 	    NULL) == YKV_BACKEND_ERROR && decides == 1 && r.client.keylen == 0,
 	    "client changed, out of time: %s, %u decisions",
 	    ykv_status_name(r.status), decides);
-	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 7, 0, 0), "nonce", NONCE,
 	    NULL) == YKV_OK, "slow but OK: %s", ykv_status_name(r.status));
 	fresh_reads = 0;
-	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 7, 0, 0), "nonce", NONCE2,
 	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 0,
 	    "a replay, out of time: kept (%u reads)", fresh_reads);
 	be.timeout_ms = 0;
@@ -376,12 +416,12 @@ test_remembered(void)
 	/* The database checked the client: a replay stands unread. */
 	confirm = true;
 	fresh_reads = 0;
-	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 7, 0, 0), "nonce", NONCE2,
 	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 0,
 	    "a replay the database checked the client of: %u reads",
 	    fresh_reads);
 	confirm = false;
-	CHECK(run(&r, "id", "1", "otp", gen(6007, 0, 0), "nonce", NONCE2,
+	CHECK(run(&r, "id", "1", "otp", gen(base + 7, 0, 0), "nonce", NONCE2,
 	    NULL) == YKV_REPLAYED_OTP && fresh_reads == 1,
 	    "a replay the database did not check: %u reads", fresh_reads);
 	CHECK(store_client_set_key(st, 1, CLIENT_KEY) == 0, "old key back");
@@ -394,6 +434,7 @@ main(void)
 {
 	char path[] = "/tmp/test_verify.XXXXXX", db[64], err[256];
 	struct key_rec k = { .public_id = PUB, .serial = 1 };
+	struct verify_result r;
 	long id = 1;
 
 	if (mkdtemp(path) == NULL)
@@ -415,7 +456,19 @@ main(void)
 	test_parameters();
 	test_clients_and_signatures();
 	test_bad_otps();
-	test_remembered();
+	test_remembered(6000);
+	/* The same, in steps, as ykvald's pollers take them. */
+	stepped = true;
+	waits = 0;
+	test_remembered(6100);
+	/* One for every answer a remembered client gave that is read again. */
+	CHECK(waits == 10, "in steps: %u waits for a client read", waits);
+	/* A client the node does not have: the poller waits for a thread. */
+	waits = 0;
+	CHECK(run(&r, "id", "1", "otp", gen(6200, 0, 0), "nonce", NONCE,
+	    NULL) == YKV_OK && waits == 1, "first read in a thread: %s, %u "
+	    "waits", ykv_status_name(r.status), waits);
+	stepped = false;
 	store_close(st);
 	unlink(db);
 	snprintf(err, sizeof(err), "%s/v.db-wal", path);
