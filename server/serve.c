@@ -256,6 +256,19 @@ reader_get(struct server *s)
 	return st;
 }
 
+/* A reader open and idle, or NULL (without waiting or opening one). */
+static struct store *
+reader_idle(struct server *s)
+{
+	struct store *st = NULL;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->npool > 0)
+		st = s->pool[--s->npool];
+	pthread_mutex_unlock(&s->pool_lock);
+	return st;
+}
+
 static void
 reader_put(struct server *s, struct store *st)
 {
@@ -279,6 +292,18 @@ remembered(struct server *s, long id, struct client *out)
 	return found;
 }
 
+/* The client from reader st, which goes back to the pool. */
+static int
+client_read(struct server *s, struct store *st, long id, struct client *out)
+{
+	int r = store_client_get(st, id, out);
+
+	reader_put(s, st);
+	if (r < 0)
+		metrics_db_error(s->metrics);
+	return r;
+}
+
 /*
  * A client as read, unless the node remembers it and fresh is false.
  * What is read replaces what was remembered (a client gone is
@@ -300,10 +325,7 @@ backend_client_get(void *arg, long id, bool fresh, struct client *out,
 		metrics_db_error(s->metrics);
 		return -1;
 	}
-	r = store_client_get(st, id, out);
-	reader_put(s, st);
-	if (r < 0)
-		metrics_db_error(s->metrics);
+	r = client_read(s, st, id, out);
 	if (s->remember && r >= 0) {
 		pthread_mutex_lock(&s->client_lock);
 		if (r == 1)
@@ -316,18 +338,23 @@ backend_client_get(void *arg, long id, bool fresh, struct client *out,
 }
 
 /*
- * A client without waiting on the network: one the node remembers, or
- * one read from a local SQLite file (which answers from the page cache
- * or the disk, never from another host).  Else VERIFY_WOULD_WAIT: the
- * request goes on in a thread of its own.
+ * A client without waiting for the database: one the node remembers, or
+ * one read from the local SQLite file with a reader already open and
+ * idle (a WAL reader is not held up by the writer).  Else
+ * VERIFY_WOULD_WAIT: the request goes on in a thread of its own.
  */
 static int
 backend_client_peek(void *arg, long id, struct client *out, bool *cached)
 {
 	struct server *s = arg;
+	struct store *st;
 
-	if (!s->remember)
-		return backend_client_get(arg, id, false, out, cached);
+	if (!s->remember) {
+		*cached = false;
+		if ((st = reader_idle(s)) == NULL)
+			return VERIFY_WOULD_WAIT;
+		return client_read(s, st, id, out);
+	}
 	*cached = remembered(s, id, out);
 	return *cached ? 1 : VERIFY_WOULD_WAIT;
 }
@@ -675,6 +702,7 @@ struct request {
 	struct server			*s;	/* for its own thread */
 	struct MHD_Connection		*c;
 	bool				health;	/* the thread checks health */
+	bool				no_thread;	/* none could start */
 	int				health_r;
 	char				health_err[512];
 };
@@ -946,7 +974,9 @@ wait_main(void *arg)
  * wait for the database (a client the node does not remember, /health)
  * must not hold up the other connections of libmicrohttpd's thread.
  * Such requests are few, and each connection has one at a time.  When no
- * thread can be started, here.  false when stopping.
+ * thread can be started, the connection is resumed at once (and
+ * answered 503: waiting here would hold up the others).  false when
+ * stopping.
  */
 static bool
 wait_later(struct server *s, struct MHD_Connection *c, struct request *rq,
@@ -970,8 +1000,14 @@ wait_later(struct server *s, struct MHD_Connection *c, struct request *rq,
 		r = pthread_create(&t, &a, wait_main, rq);
 		pthread_attr_destroy(&a);
 	}
-	if (r != 0)
-		wait_main(rq);
+	if (r != 0) {
+		fprintf(stderr, "ykvald: cannot start a thread: %s\n",
+		    strerror(r));
+		snprintf(rq->health_err, sizeof(rq->health_err), "%s",
+		    "cannot start a thread");
+		rq->no_thread = true;
+		resume_all(s, &c, 1);
+	}
 	return true;
 }
 
@@ -995,9 +1031,9 @@ serve_metrics(struct server *s, struct MHD_Connection *c)
 	return reply(c, MHD_HTTP_OK, buf, (size_t)n);
 }
 
-/* 503 to a request that came in while ykvald stops. */
+/* 503: ykvald is stopping, or cannot start a thread for the request. */
 static enum MHD_Result
-reply_stopping(struct MHD_Connection *c)
+reply_unavailable(struct MHD_Connection *c)
 {
 	return reply_hdr(c, MHD_HTTP_SERVICE_UNAVAILABLE, "", 0,
 	    MHD_HTTP_HEADER_CONNECTION, "close");
@@ -1030,12 +1066,14 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq,
 			    MHD_HTTP_HEADER_RETRY_AFTER, "1");
 		verify_begin(&rq->job, &rq->params, res);
 	}
+	if (rq->no_thread)
+		return reply_unavailable(c);
 	switch (verify_step(&rq->job, &rq->params, &s->be, false)) {
 	case VERIFY_DECIDE:
-		return decide_later(s, c, rq) ? MHD_YES : reply_stopping(c);
+		return decide_later(s, c, rq) ? MHD_YES : reply_unavailable(c);
 	case VERIFY_WAIT:
 		return wait_later(s, c, rq, false) ? MHD_YES :
-		    reply_stopping(c);
+		    reply_unavailable(c);
 	case VERIFY_DONE:
 		break;
 	}
@@ -1245,6 +1283,19 @@ bad:
 	fprintf(stderr, "ykvald: bad listen address '%s': expected ADDR:PORT "
 	    "or [ADDR6]:PORT\n", spec);
 	return -1;
+}
+
+/* Polling threads an address: one a CPU ykvald may run on, 1 to 4. */
+static unsigned
+pollers_wanted(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > MAX_POLLERS ? MAX_POLLERS : (unsigned)n;
 }
 
 static struct MHD_Daemon *
