@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1304,9 +1305,13 @@ start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned pollers = cpus < 1 ? 1 : cpus > MAX_POLLERS ? MAX_POLLERS :
-	    (unsigned)cpus;
+	unsigned pollers = pollers_wanted();
+	/* libmicrohttpd warns of a pool of one: none then. */
+	struct MHD_OptionItem pool[] = {
+		{ pollers > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		    (intptr_t)pollers, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 
 	if (v6)
 		flags |= MHD_USE_IPv6;
@@ -1317,8 +1322,8 @@ start_daemon(struct server *s, const struct serve_opts *o, int fd, bool v6,
 	 * commit holds no thread (its connection is suspended).
 	 */
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-	    MHD_OPTION_THREAD_POOL_SIZE, pollers,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_ARRAY, pool,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
