@@ -526,8 +526,8 @@ net_count(const struct server *s, const struct conn *k)
  * --max-connections) for ever.  Every connection is tracked from accept
  * to close instead, and one that has not sent its whole request by its
  * deadline is shut down by the sweeper; libmicrohttpd then reads the end
- * of the stream and closes it.  The deadline starts at accept and again after each answer,
- * and is off while a request is being answered.
+ * of the stream and closes it.  The deadline starts at accept and again
+ * after each answer, and is off while a request is being answered.
  */
 static void
 conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,

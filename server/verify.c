@@ -272,7 +272,8 @@ void
 verify_begin(struct verify_job *j, const struct yk_params *req,
     struct verify_result *res)
 {
-	static const char *const names[] = {
+	/* In check()'s order. */
+	static const char *const names[VERIFY_NVALS] = {
 		"nonce", "sl", "timeout", "otp", "id", "timestamp",
 	};
 
@@ -294,6 +295,7 @@ verify_step(struct verify_job *j, const struct yk_params *req,
     const struct verify_backend *be, bool may_wait)
 {
 	struct verify_result *res = j->res;
+	bool want;
 	int r;
 
 	for (;;) {
@@ -313,14 +315,11 @@ verify_step(struct verify_job *j, const struct yk_params *req,
 			j->phase = VJ_AFTER;
 			break;
 		case VJ_AFTER:
-			j->phase = VJ_DONE;
-			if (j->again || !again_wanted(res))
-				break;
-			if (!may_wait) {
-				j->phase = VJ_AFTER;
+			want = !j->again && again_wanted(res);
+			if (want && !may_wait)
 				return VERIFY_WAIT;
-			}
-			if (read_again(be, j)) {
+			j->phase = VJ_DONE;
+			if (want && read_again(be, j)) {
 				verify_result_clear(res);
 				j->again = true;
 				j->phase = VJ_CHECK;

@@ -42,7 +42,7 @@ struct verify_backend {
 	void	*arg;
 	/*
 	 * Milliseconds after which a request is not decided again (see
-	 * verify_request); 0: no limit.
+	 * verify_step); 0: no limit.
 	 */
 	int	timeout_ms;
 };
