@@ -14,7 +14,7 @@
 #include "otp.h"
 #include "params.h"
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_MASTER_LEN	32	/* --key-file: AES-256 */
 /* A sealed AES key: GCM nonce, ciphertext, tag (the public ID is AAD). */
 #define STORE_SEALED_LEN	(12 + YK_AES_LEN + 16)

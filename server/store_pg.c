@@ -92,6 +92,20 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE keys DROP CONSTRAINT keys_aes_key_check;"
 	"ALTER TABLE keys ADD CONSTRAINT keys_aes_key_check"
 	"  CHECK (length(aes_key) IN (16, 44));",
+	/*
+	 * 3: the lengths are checked by domains, only where a value is
+	 * stored in them.  A table's CHECK constraints are read again and
+	 * evaluated by every UPDATE of the table, the compare-and-set's too,
+	 * which changes neither column.
+	 */
+	"CREATE DOMAIN ykvald_private_id AS bytea"
+	"  CHECK (length(VALUE) = 6);"
+	"CREATE DOMAIN ykvald_aes_key AS bytea"
+	"  CHECK (length(VALUE) IN (16, 44));"
+	"ALTER TABLE keys DROP CONSTRAINT keys_private_id_check,"
+	"  DROP CONSTRAINT keys_aes_key_check,"
+	"  ALTER COLUMN private_id TYPE ykvald_private_id,"
+	"  ALTER COLUMN aes_key TYPE ykvald_aes_key;",
 };
 
 /* Every key a batch may need, in one statement. */

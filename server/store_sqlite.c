@@ -55,6 +55,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"INSERT INTO keys2 SELECT * FROM keys;"
 	"DROP TABLE keys;"
 	"ALTER TABLE keys2 RENAME TO keys;",
+	/* 3: nothing here (PostgreSQL's length checks became domains) */
+	"",
 };
 
 static const char sql_get_key[] =

@@ -18,12 +18,31 @@ if "$YKVALD" key list --db "$A" >/dev/null 2>"$T/err"; then
 	fail "key list on a database without the schema"
 fi
 grep -q 'db init' "$T/err" || fail "no hint to run db init: $(cat "$T/err")"
-"$YKVALD" db init --db "$A" | grep -q 'schema version 2' || fail "db init"
+"$YKVALD" db init --db "$A" | grep -q 'schema version 3' || fail "db init"
 "$YKVALD" db init --db "$A" >/dev/null || fail "db init twice"
-"$YKVALD" db migrate --db "$A" | grep -q 'schema version 2' || fail "db migrate"
-[ "$(psql_at "$PGPORT" a 'SELECT version FROM ykvald_schema')" = 2 ] ||
+"$YKVALD" db migrate --db "$A" | grep -q 'schema version 3' || fail "db migrate"
+[ "$(psql_at "$PGPORT" a 'SELECT version FROM ykvald_schema')" = 3 ] ||
 	fail "schema version row"
 ok "db init, db migrate"
+
+# The schema refuses a private ID or AES key of the wrong length, from
+# any writer (domains since version 3, not CHECK constraints).
+psql_at "$PGPORT" a "INSERT INTO keys (public_id, private_id, aes_key,
+	created) VALUES ('$PUB', '\\x$PRIV', '\\x$AES', 0)" >/dev/null ||
+	fail "a key row of the right lengths"
+for bad in "private_id = '\\x0102'" "aes_key = '\\x00112233'" \
+	"aes_key = '\\x${AES}00'"; do
+	if psql_at "$PGPORT" a "UPDATE keys SET $bad" >/dev/null 2>&1; then
+		fail "stored: $bad"
+	fi
+done
+if psql_at "$PGPORT" a "INSERT INTO keys (public_id, private_id, aes_key,
+	created) VALUES ('${PUB%?}c', '\\x${PRIV}00', '\\x$AES', 0)" \
+	>/dev/null 2>&1; then
+	fail "a 7-byte private ID inserted"
+fi
+psql_at "$PGPORT" a "DELETE FROM keys" >/dev/null || fail "delete the row"
+ok "lengths checked by the schema"
 
 # Every subcommand takes the URI.
 "$YKVALD" client add --db "$A" --id 7 | grep -q '^id=7$' || fail "client add"

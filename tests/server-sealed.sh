@@ -88,7 +88,7 @@ if "$YKVALD" key list --db "$DB" >/dev/null 2>"$T/err"; then
 fi
 grep -q 'db migrate' "$T/err" || fail "no hint to migrate: $(cat "$T/err")"
 "$YKVALD" db migrate --db "$DB" --key-file "$KF" > "$T/out" || fail "db migrate (pg)"
-if ! grep -q 'schema version 2' "$T/out" || ! grep -q 'sealed 1 AES keys' "$T/out"; then
+if ! grep -q 'schema version 3' "$T/out" || ! grep -q 'sealed 1 AES keys' "$T/out"; then
 	fail "migrate (pg): $(cat "$T/out")"
 fi
 # The table's file on disk: sealing left no old row version with the key.
