@@ -31,6 +31,9 @@
 
 #define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
 #define MAX_BATCH	1024
+#define LINGER_MIN	4	/* a busy writer waits for this many */
+#define LINGER_US	200	/* verifications, at most this long */
+#define BUSY_US		5000	/* busy: the last batch began this recently */
 #define READER_POOL	16
 #define CLIENT_SLOTS	256	/* clients a node remembers (direct-mapped) */
 #define MAX_WRITERS	8	/* store_writers() is at most this */
@@ -153,6 +156,60 @@ resume_all(struct server *s, struct MHD_Connection **c, size_t n)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Add what is queued to the batch of n (up to MAX_BATCH): the new n. */
+static size_t
+take(struct server *s, struct pending **batch, struct cas_item **items,
+    size_t n)
+{
+	for (; n < MAX_BATCH && s->head != NULL; n++) {
+		batch[n] = s->head;
+		items[n] = s->head->it;
+		s->head = s->head->next;
+	}
+	if (s->head == NULL)
+		s->tail = &s->head;
+	return n;
+}
+
+/* Microseconds from a to b (b later). */
+static long long
+us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+/*
+ * Group commit when batches come small and often (the load spread over
+ * several nodes, say): a writer whose previous batch began less than
+ * BUSY_US ago waits up to LINGER_US for LINGER_MIN verifications, so
+ * that one commit serves more of them and the database commits less
+ * often for the same work.  A lone verification never waits: its writer
+ * was idle.  With s->lock held; the new n.
+ */
+static size_t
+linger(struct server *s, struct pending **batch, struct cas_item **items,
+    size_t n, const struct timespec *prev, const struct timespec *now)
+{
+	struct timespec until = *now;
+
+	if (n >= LINGER_MIN || prev->tv_sec == 0 ||
+	    us_between(prev, now) >= BUSY_US)
+		return n;
+	until.tv_nsec += LINGER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (n < LINGER_MIN && !s->stop) {
+		if (s->head == NULL &&
+		    pthread_cond_timedwait(&s->work, &s->lock, &until) != 0)
+			break;
+		n = take(s, batch, items, n);
+	}
+	return n;
+}
+
 /*
  * Each writer takes every verification waiting (up to MAX_BATCH) and
  * decides them in one transaction.  With several writers (PostgreSQL) a
@@ -166,6 +223,7 @@ writer_main(void *arg)
 	struct cas_item *items[MAX_BATCH];
 	struct pending *batch[MAX_BATCH];
 	struct MHD_Connection *conns[MAX_BATCH];
+	struct timespec prev = { 0, 0 }, now;
 	size_t n, m;
 
 	pthread_mutex_lock(&s->lock);
@@ -174,13 +232,10 @@ writer_main(void *arg)
 			pthread_cond_wait(&s->work, &s->lock);
 		if (s->head == NULL)
 			break;
-		for (n = 0; n < MAX_BATCH && s->head != NULL; n++) {
-			batch[n] = s->head;
-			items[n] = s->head->it;
-			s->head = s->head->next;
-		}
-		if (s->head == NULL)
-			s->tail = &s->head;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		n = linger(s, batch, items, take(s, batch, items, 0), &prev,
+		    &now);
+		prev = now;
 		pthread_mutex_unlock(&s->lock);
 		store_cas_batch(w->st, items, n);
 		metrics_batch(s->metrics, n, batch_failed(items, n));
@@ -1442,12 +1497,12 @@ server_init(struct server *s)
 	pthread_mutex_init(&s->pool_lock, NULL);
 	pthread_mutex_init(&s->client_lock, NULL);
 	pthread_cond_init(&s->pool_free, NULL);
-	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	pthread_mutex_init(&s->conn_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->work, &ca);
 	pthread_cond_init(&s->sweep_wake, &ca);
 	pthread_condattr_destroy(&ca);
 	s->tail = &s->head;
