@@ -484,7 +484,7 @@ if [ $piv_ok = yes ]; then
 		FAKEP11_NO_MECH=ecdsa ck 1 -u alice --args "$fpiv"
 		has "^  deny: the token cannot make ECDSA signatures"
 		what="piv: C_FindObjects hangs"
-		FAKEP11_HANG=find ck 1 -u alice --args "$fpiv timeout=1"
+		FAKEP11_HANG='find' ck 1 -u alice --args "$fpiv timeout=1"
 		has "did not answer within timeout=1 s"
 	fi
 	cp "$FAKEP11" "$S/p11.so"

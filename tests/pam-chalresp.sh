@@ -201,7 +201,7 @@ ykp() { LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" "$@"; }
 if [ $ROOT = yes ]; then
 	ykp -2 -u alice > "$T/ykp.out" || fail "ykpamcfg -u alice: $(cat "$T/ykp.out")"
 else
-	UID_WRAPPER_ROOT= ykp -2 > "$T/ykp.out" 2>&1 ||
+	UID_WRAPPER_ROOT='' ykp -2 > "$T/ykp.out" 2>&1 ||
 		LD_PRELOAD=$PRELOAD "$top_builddir/ykpamcfg" -2 -u alice > "$T/ykp.out" ||
 		fail "ykpamcfg: $(cat "$T/ykp.out")"
 fi

@@ -228,9 +228,9 @@ expect PAM_SUCCESS suf alice "$(otp 11 1)"
 expect PAM_AUTH_ERR suf alice "$(otp 11 1)"		# replay falls to pam_deny
 stack sufdown sufficient "$DOWNSVC" pam_deny.so
 expect PAM_AUTH_ERR sufdown alice "$(otp 11 2)"
-stack done "[success=done new_authtok_reqd=done default=ignore]" "urllist=$GOOD" pam_deny.so
-expect PAM_SUCCESS done alice "$(otp 11 2)"
-expect PAM_AUTH_ERR done alice "$(otp 11 2)"		# ignored, pam_deny decides
+stack 'done' "[success=done new_authtok_reqd=done default=ignore]" "urllist=$GOOD" pam_deny.so
+expect PAM_SUCCESS 'done' alice "$(otp 11 2)"
+expect PAM_AUTH_ERR 'done' alice "$(otp 11 2)"		# ignored, pam_deny decides
 stack unavail "[success=ok authinfo_unavail=ignore default=die]" "$DOWNSVC" pam_permit.so
 expect PAM_SUCCESS unavail alice "$(otp 11 3)"	# server down: ignored by choice
 printf 'alice:%s\n' $PUB > "$T/authfile.gw"; chmod 664 "$T/authfile.gw"

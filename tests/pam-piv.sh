@@ -150,7 +150,7 @@ if [ -f "$FAKEP11" ]; then
 		  try PAM_AUTH_ERR fake alice 123456 )
 		grep -q "removed" "$T/debug" || fail "removal at $at: $(tail -n 2 "$T/debug")"
 	done
-	( FAKEP11_REMOVE_AT=find; export FAKEP11_REMOVE_AT
+	( FAKEP11_REMOVE_AT='find'; export FAKEP11_REMOVE_AT
 	  try PAM_AUTHINFO_UNAVAIL fake alice 123456 )
 	# A certificate that is there but too large (or misreported) is a
 	# refusal, never "no card" (which nullok would pass).

@@ -388,7 +388,7 @@ token_init() {
 token_put() {
 	_tok=$1 _cert=$2 _key=$3 _id=$4
 	shift 4
-	_aa= _label=
+	_aa='' _label=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--always-auth)	_aa=--always-auth ;;

@@ -149,7 +149,7 @@ ssh_as() {
 	: > "$T/prompts"
 	_t0=$(now_ms)
 	RC=0
-	SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY= \
+	SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY='' \
 	timeout 60 ssh -F /dev/null -p "$PORT" -o BatchMode=no \
 		-o UserKnownHostsFile="$T/known_hosts" -o StrictHostKeyChecking=accept-new \
 		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \

@@ -57,7 +57,7 @@ EOF
 	[ -z "${DROPIN:-}" ] || cat "$T/sudoers" > "$DROPIN"
 }
 sudoers
-NS= DROPIN=
+NS='' DROPIN=''
 if [ -z "${PAMYK_TEST_NO_UNSHARE:-}" ] &&
     unshare -m sh -c 'mount --bind "$0" /etc/sudoers' "$T/sudoers" 2>/dev/null; then
 	NS=yes
