@@ -185,8 +185,7 @@ cmp -s "$F" "$T/old" && fail "the state was not rotated"
 grep -q '^clearenv$' "$T/keepenv.log" || fail "the helper did not clear its environment"
 grep -q "^[0-9]* alice $S 10 Touch your YubiKey to unlock\.\$" "$T/helper.runs" ||
 	fail "the helper's arguments: $(cat "$T/helper.runs")"
-ls -a "$S" | grep -v '^\.\.\?$' | grep -q '^\.' &&
-	fail "a temporary file was left: $(ls -a "$S")"
+tmpfiles "$S" && fail "a temporary file was left: $(ls -A "$S")"
 what="and again"; drive PAM_SUCCESS
 # A name service that folds case: ALICE is alice, and the helper is asked
 # for alice (the account's pw_name), not for ALICE.
