@@ -222,7 +222,11 @@ median() {
 }
 minimum() { sort -n "$1" | awk 'NR == 1 { printf "%.2f", $1 / 1000 }'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-for s in $SVCS; do eval "m_$s=\$(median \"\$T/t.$s\") n_$s=\$(minimum \"\$T/t.$s\")"; done
+m_yk=$(median "$T/t.yk") n_yk=$(minimum "$T/t.yk")
+m_p11=$(median "$T/t.p11") n_p11=$(minimum "$T/t.p11")
+m_permit=$(median "$T/t.permit") n_permit=$(minimum "$T/t.permit")
+m_ykload=$(median "$T/t.ykload") n_ykload=$(minimum "$T/t.ykload")
+m_p11load=$(median "$T/t.p11load") n_p11load=$(minimum "$T/t.p11load")
 ratio=$(calc %.3f "$m_yk / $m_p11")
 echo "PIV login, RSA-2048 on one SoftHSM token, pamdrive + nss_wrapper;"
 echo "$N logins each, interleaved (ms):       median      min  over pam_permit"
