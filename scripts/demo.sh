@@ -138,7 +138,8 @@ for n in 1 2; do
 	crenv "$root/build/tests/pamdrive" "$sandbox/pam.d" demo-offline demo | sed 's/^/    /'
 	echo "    next challenge stored: $(cut -c1-40 "$sandbox/chalresp/demo-4711")..."
 done
-export FAKEYK_KEYS="4711::$(openssl rand -hex 20)"
+FAKEYK_KEYS="4711::$(openssl rand -hex 20)"
+export FAKEYK_KEYS
 echo "login with a different key (wrong secret):"
 crenv "$root/build/tests/pamdrive" "$sandbox/pam.d" demo-offline demo | sed 's/^/    /'
 

@@ -228,7 +228,7 @@ if [ $ROOT = yes ]; then
 	has "^  deny: $S/authfile has the wrong owner"
 	chown 0 "$S/authfile"
 	chown 4343 "$AF"; chmod 644 "$AF"
-	what="~/.yubico/authorized_yubikeys with the wrong owner"; ck 1 -u alice --args "$base"
+	what="per-user authfile with the wrong owner"; ck 1 -u alice --args "$base"
 	has "^  deny: $AF has the wrong owner"
 	chmod 600 "$AF"; own
 else

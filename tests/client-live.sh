@@ -141,7 +141,7 @@ check 2 "nothing listening is UNAVAILABLE" -t 15000 -k "$CKEY" "$FAKE_URL" \
 	-- "$(otp 5 0)"
 faster 5000
 start_fake hang
-H_URL=$FAKE_URL H_LOG=$FAKE_LOG
+H_URL=$FAKE_URL
 check 2 "a hanging server is UNAVAILABLE at the deadline" -t 2000 -k "$CKEY" \
 	"$H_URL" -- "$(otp 5 0)"
 note_has timeout

@@ -78,7 +78,7 @@ what="the rotated state"; drive PAM_SUCCESS
 what="v2, slot 1, 1000 iterations, made by openssl"; v2_line $CRSECRET 1 1000 > "$F"; drive PAM_SUCCESS
 grep -q ':1000:1$' "$F" || fail "iterations or slot changed"
 c=$(challenge)
-printf 'v1:%s:%s:2\n' $c $(hmac $CRSECRET $c) > "$F"
+printf 'v1:%s:%s:2\n' "$c" "$(hmac "$CRSECRET" "$c")" > "$F"
 what="a v1 file is accepted and upgraded"; drive PAM_SUCCESS
 grep -q ':10000:2$' "$F" && valid "$F" || fail "v1 not upgraded: $(cat "$F")"
 
