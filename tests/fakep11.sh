@@ -52,6 +52,7 @@ fake() {
 	shift
 	rc=0
 	(
+		# shellcheck disable=SC2163 # $_e: the VAR=VALUE words to export
 		[ -z "$_e" ] || export $_e
 		FAKEP11_LOG=$T/log; export FAKEP11_LOG
 		p11_fake "$@"

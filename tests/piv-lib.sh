@@ -273,6 +273,7 @@ _pki_nulcn() {
 	perl -0777 -pe 's/aliceZevil/alice\0evil/g' \
 	    < "$T/nulcn.tmp" > "$T/nulcn.der"
 	# The TBSCertificate: at offset 4, header and length from asn1parse.
+	# shellcheck disable=SC2046 # two numbers, as two words
 	set -- $(openssl asn1parse -inform DER -in "$T/nulcn.der" |
 	    sed -n '2s/^ *4:d=1 *hl=\([0-9]*\) *l= *\([0-9]*\) cons.*/\1 \2/p')
 	[ $# = 2 ] || fail "nulcn: no TBSCertificate"
