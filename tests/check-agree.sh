@@ -14,6 +14,7 @@
 # the distribution's pam_nologin) is check's advice, not a prediction,
 # and --no-network does not look at the servers; agree() fails on such a
 # case rather than skip it.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 YKPAMCFG=$top_builddir/ykpamcfg
@@ -270,9 +271,11 @@ agree "piv: no PKCS#11 module, nullok" alice "mode=piv piv_cafile=$S/ca.pem pkcs
 
 # --- piv on SoftHSM tokens (check.sh's, pam-piv.sh's policy matrix) -------------
 piv_ok=yes
+# shellcheck source=tests/piv-lib.sh
 ( . "$top_srcdir/tests/piv-lib.sh"; piv_requirements ) >/dev/null 2>&1 || piv_ok=no
 [ $ROOT = yes ] || piv_ok=no	# the PKCS#11 module must be root's
 if [ $piv_ok = yes ]; then
+	# shellcheck source=tests/piv-lib.sh
 	. "$top_srcdir/tests/piv-lib.sh"
 	fakep11_copy
 	pki_make "$T/pki" >/dev/null
@@ -327,6 +330,7 @@ else
 fi
 # --- the LDAP mapping, against a slapd of our own (tests/ldap-lib.sh) -------
 if [ -x "${SLAPD:-/usr/sbin/slapd}" ] && command -v ldapsearch >/dev/null 2>&1; then
+	# shellcheck source=tests/ldap-lib.sh
 	. "${top_srcdir:-.}/tests/ldap-lib.sh"
 	{ printf 'dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n' "$LDAP_BASE"
 	  for p in "alice $PUB" "bob" "erin not-a-token!"; do

@@ -4,6 +4,7 @@
 # a real ykvald on loopback, YubiKeys emulated at libykpers' boundary
 # (fakeykpers.so) and, when SoftHSM is there, a PIV token.  The tool must
 # name each problem, exit 0 / 1 / 2 as documented, and change nothing.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 YKPAMCFG=$top_builddir/ykpamcfg
@@ -453,8 +454,10 @@ has_err "^ykpamcfg check: cannot read $S/pam.d/nonexistent"
 
 # --- PIV on a SoftHSM token (when SoftHSM and friends are there) -------------------
 piv_ok=yes
+# shellcheck source=tests/piv-lib.sh
 ( . "$top_srcdir/tests/piv-lib.sh"; piv_requirements ) >/dev/null 2>&1 || piv_ok=no
 if [ $piv_ok = yes ]; then
+	# shellcheck source=tests/piv-lib.sh
 	. "$top_srcdir/tests/piv-lib.sh"
 	fakep11_copy
 	pki_make "$T/pki" >/dev/null

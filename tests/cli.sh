@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The ykvald command line: clear one-line errors, non-zero exits, and a
 # database left untouched by bad input.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 db=$T/db

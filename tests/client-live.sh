@@ -3,6 +3,7 @@
 # The online client (vc_verify, through tests/vcheck) against the real
 # ykvald and against fakeval's misbehaving servers: verdicts, per-server
 # notes, and how long it takes when servers hang or die.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 FAKEVAL=$top_builddir/tests/fakeval

@@ -3,6 +3,7 @@
 # scripts/demo.sh prints each command it runs ("$ curl ...") so that it
 # can be pasted into a shell: a shell must read the printed line back as
 # the very words that were run (a URL with '&', quotes, spaces, $, ...).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 DEMO=$top_srcdir/scripts/demo.sh

@@ -4,6 +4,7 @@
 # its "# stock: PACKAGE PATH" line, taken from the installed package, with
 # only pam_yk lines and comments added: no stock line is removed, changed
 # or moved, and no pam_yk line carries id= or key= (they belong in conf=).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 EX=$top_srcdir/examples/pam.d

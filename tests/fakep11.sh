@@ -4,7 +4,9 @@
 # FAKEP11_*): it passes SoftHSM through untouched, and each fault shows
 # the way the comment there says, through pkcs11-tool (one call per
 # process) and tests/p11drive (several calls in one process).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 piv_requirements
 DRIVE=$top_builddir/tests/p11drive

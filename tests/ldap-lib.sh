@@ -97,7 +97,9 @@ start_slapd() {
 		_try=$((_try + 1))
 		[ $_try -lt 3 ] || { cat "$_ld/slapd.log" >&2; fail "slapd did not start"; }
 	done
+	# shellcheck disable=SC2034 # read by the tests that source this
 	LDAPS_URI=ldaps://127.0.0.1:$_p2
+	# shellcheck disable=SC2034 # read by the tests that source this
 	LDAP_CA=$_ld/ldap-ca.pem
 }
 
@@ -135,5 +137,6 @@ while time.time() < end:
 ' "$_sr" &
 	_pids="$_pids $!"
 	wait_for_file "$_sr" $! || fail "the staller did not start"
+	# shellcheck disable=SC2034 # read by the tests that source this
 	STALL_URI=ldap://127.0.0.1:$(cat "$_sr")
 }

@@ -10,8 +10,11 @@ top_builddir=${top_builddir:-.}
 top_builddir=$(cd "$top_builddir" && pwd)
 YKVALD=$top_builddir/ykvald
 OTPGEN=$top_builddir/tests/otpgen
+# shellcheck disable=SC2034 # read by the tests that source this
 VCLIENT=$top_builddir/tests/vclient
+# shellcheck disable=SC2034 # read by the tests that source this
 BURST=$top_builddir/tests/burst
+# shellcheck disable=SC2034 # read by the tests that source this
 LOAD=$top_builddir/tests/bench/load
 # ykvald serve refuses root unless told; the tests often run as root.
 ALLOW_ROOT=
@@ -55,6 +58,7 @@ new_db() {
 }
 
 # YK_DB=pg: the test's databases live in a PostgreSQL server of its own.
+# shellcheck source=tests/pg-lib.sh
 [ "${YK_DB:-sqlite}" != pg ] || . "$top_srcdir/tests/pg-lib.sh"
 
 # otp CTR USE: a fresh OTP for the test key.
@@ -83,6 +87,7 @@ start_ykvald() {
 	wait_for_file "$_ready" "$YKVALD_PID" ||
 		{ cat "$T/ykvald.log" >&2; fail "ykvald did not start"; }
 	YKVALD_ADDR=$(head -n 1 "$_ready")
+	# shellcheck disable=SC2034 # read by the tests that source this
 	URL=http://$YKVALD_ADDR/wsapi/2.0/verify
 }
 
@@ -207,8 +212,11 @@ san_real_program() {
 # ---- emulated YubiKeys ----------------------------------------------------
 # The test-only stand-in for libykpers (tests/fakeykpers.c documents the
 # FAKEYK_* variables).  Secrets and serial from chalresp-vectors.md.
+# shellcheck disable=SC2034 # read by the tests that source this
 FAKEYK=$top_builddir/tests/.libs/fakeykpers.so
+# shellcheck disable=SC2034 # read by the tests that source this
 CRSECRET=0123456789abcdef0123456789abcdef01234567
+# shellcheck disable=SC2034 # read by the tests that source this
 CRSERIAL=1234567
 
 # pki NAME: in the current directory, a test CA (NAME-ca.key, NAME-ca.pem)

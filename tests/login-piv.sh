@@ -5,7 +5,9 @@
 # not touched), users from nss_wrapper, a SoftHSM2 token as the card, and
 # tests/ptydrive.py as the terminal.  Needs root (login switches users).
 # login(1) records the sessions in utmp/wtmp as any login does.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "login(1) must run as root"

@@ -9,6 +9,7 @@
 # over TLS and plain http with all of them pointing at the attacker's
 # files, CA and proxy: no file is created, the proxy is never contacted,
 # no other CA is trusted, and the login still works.  Loopback only.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (a setuid-root copy of pamdrive)"

@@ -7,6 +7,7 @@
 # PAM_AUTHINFO_UNAVAIL, which the documented [authinfo_unavail=ignore]
 # stack passes over.  A setuid copy of tests/pamdrive is run as nobody.
 # And a limit no helper can lift must give an error, not that verdict.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "otp-limits.sh needs root (a setuid-root program)"

@@ -5,6 +5,7 @@
 # (SIGSTOP until timeout=) and so turn the check into
 # PAM_AUTHINFO_UNAVAIL, which the documented [authinfo_unavail=ignore]
 # stack passes over.  A setuid copy of tests/pamdrive is run as nobody.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "otp-signal.sh needs root (a setuid-root program)"

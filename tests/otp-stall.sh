@@ -6,6 +6,7 @@
 # lookup comes from tests/stallgai.c, preloaded into pam_yk_validate by a
 # wrapper script: the module runs the helper with an empty environment, so
 # nothing set here would reach it otherwise.  Network: loopback only.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 STALL=$top_builddir/tests/.libs/stallgai.so

@@ -4,6 +4,7 @@
 # an independent implementation: Debian's ykparse (libyubikey-dev), which
 # decrypts a token and prints its fields.  Also check that otpgen reproduces
 # libyubikey's own published test vector.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 command -v ykparse >/dev/null 2>&1 ||

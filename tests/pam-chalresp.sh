@@ -3,6 +3,7 @@
 # mode=challenge-response through a real PAM stack, with YubiKeys emulated
 # at libykpers' boundary (LD_PRELOAD of tests/fakeykpers.so), ykpamcfg, and
 # Debian's pam_yubico reading what pam_yk writes.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 NSSW=$(wrapper nss_wrapper)

@@ -29,6 +29,7 @@
 # that answers unsigned (no fallback).  They need a name service that
 # knows the users (nss_wrapper) and the emulated YubiKey (fakeykpers),
 # and root for root's chalresp_path; without root they are left out.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 FAKEVAL=$top_builddir/tests/fakeval

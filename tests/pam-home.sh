@@ -4,6 +4,7 @@
 # refused when unsafe, privileges restored on every path.  Users come from
 # nss_wrapper; as root the privilege drop is real, otherwise uid_wrapper
 # simulates it.  The last part logs in with pamtester under pam_wrapper.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 NSSW=$(wrapper nss_wrapper)

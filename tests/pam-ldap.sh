@@ -5,7 +5,9 @@
 # Each option; escaping attacks; exact matching; the directory down,
 # stalled and with a wrong CA; bind as the user without a password; a
 # referral; a malformed value; one search per login.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/ldap-lib.sh
 . "${top_srcdir:-.}/tests/ldap-lib.sh"
 
 LHELPER=$top_builddir/pam_yk_ldap

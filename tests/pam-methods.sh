@@ -9,7 +9,9 @@
 # the right answer to it logs in.  A wrong answer to the method that
 # decides never leads to a second question.  YubiKeys are emulated at
 # libykpers' boundary (fakeykpers.so); ykvald runs on loopback.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements

@@ -12,6 +12,7 @@
 # offline=, or without a state file, nothing falls back.  Servers are
 # tests/fakeval and ykvald on loopback; the YubiKey is emulated at
 # libykpers' boundary (fakeykpers.so).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 NSSW=$(wrapper nss_wrapper)

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # pam_yk.so in client mode through a real PAM stack (pam_start_confdir with
 # service files in $T), against ykvald and misbehaving servers on loopback.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 FAKEVAL=$top_builddir/tests/fakeval

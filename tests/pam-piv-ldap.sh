@@ -8,8 +8,11 @@
 # entry twice, a malformed value and an escaping attack in the user name
 # are refused before any PIN; one search per login; the directory down or
 # stalled is PAM_AUTHINFO_UNAVAIL; ykpamcfg check shows the lookup.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
+# shellcheck source=tests/ldap-lib.sh
 . "$top_srcdir/tests/ldap-lib.sh"
 
 piv_requirements

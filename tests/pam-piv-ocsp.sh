@@ -6,7 +6,9 @@
 # answers signed by the wrong key or by a responder without OCSPSigning;
 # stale answers and answers without our nonce; responders down or
 # stalled under try and require; the cache across logins.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements

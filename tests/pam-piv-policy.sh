@@ -5,7 +5,9 @@
 # chain, keys that can never sign, planted anchors, issuer purpose, leaf
 # role, UPN/email domains, unsafe or missing trust files, CRLs without
 # nextUpdate, malformed certificates, options that do not apply.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements

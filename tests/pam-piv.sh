@@ -3,7 +3,9 @@
 # mode=piv through a real PAM stack (pam_start_confdir), on SoftHSM tokens
 # holding certificates from a test PKI made here with openssl, and through
 # tests/fakep11.so for what SoftHSM cannot show (lock-out, removal, quirks).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements

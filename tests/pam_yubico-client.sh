@@ -3,6 +3,7 @@
 # pam_yubico-client.sh - interoperability with a real, independent client:
 # Debian's pam_yubico (which validates through libykclient), driven by
 # pamtester under pam_wrapper and nss_wrapper, against ykvald on loopback.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 PAM_YUBICO=${PAM_YUBICO:-/lib/security/pam_yubico.so}

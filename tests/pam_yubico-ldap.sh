@@ -5,7 +5,9 @@
 # and the same ykvald: both accept a mapped OTP and refuse an unmapped one,
 # over ldaps://, StartTLS and a filter.  pam_yubico ignores the options it
 # does not know (our helpers' paths), so the line is literally the same.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/ldap-lib.sh
 . "${top_srcdir:-.}/tests/ldap-lib.sh"
 
 PAM_YUBICO=${PAM_YUBICO:-/lib/security/pam_yubico.so}

@@ -5,7 +5,9 @@
 # that cannot sign, lacks the mechanism, or is not a PKCS#11 module, or
 # sits where others can write.  Through a real PAM stack on SoftHSM tokens
 # behind tests/fakep11.so.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 piv_requirements

@@ -5,6 +5,7 @@
 # OPENSC_CONF would make the login create its debug_file= as root (and
 # dlopen a card_driver module= of the caller's); a login with such a
 # variable set is refused before the module is loaded.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 OPENSC=

@@ -73,6 +73,9 @@
 #   crlpath/		crl.pem and its hash link
 #   ca.db/, *.cnf	openssl ca's database and configuration
 
+# Set by tests/lib.sh, which comes first.
+: "${top_srcdir:?}" "${top_builddir:?}"
+
 SOFTHSM_MODULE=${SOFTHSM_MODULE:-}
 if [ -z "$SOFTHSM_MODULE" ]; then
 	for _m in /usr/lib/softhsm/libsofthsm2.so \
@@ -689,5 +692,6 @@ ocsp_start() {
 		    "$(cat "$T/ocsp-$_name.err")"
 		sleep 0.1
 	done
+	# shellcheck disable=SC2034 # read by the tests that source this
 	OCSP_PORT=$(cat "$_pf")
 }

@@ -5,7 +5,9 @@
 # SoftHSM tokens made by token_init/token_put sign the way pam_yk will
 # ask them to (CKM_ECDSA over a digest, r||s out; CKM_RSA_PKCS over a
 # DigestInfo), checked with openssl.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 piv_requirements
 

@@ -3,6 +3,7 @@
 # HTTP framing per RFC 9112 (item 6 of issue 11): an ambiguous body length
 # gets 400 and a closed connection; too many parameters get 413, never a
 # silent close; a HEAD request is not a verify and does not spend the OTP.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 RAW="python3 $top_srcdir/tests/rawhttp.py"
 

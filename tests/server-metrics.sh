@@ -4,6 +4,7 @@
 # and batch-size histograms, database errors, open connections; and
 # --rate-limit: a client id over its rate gets 429 (no verdict), other
 # clients do not.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 new_db "$T/db"

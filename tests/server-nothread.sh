@@ -6,6 +6,7 @@
 # wait itself.  ykvald runs as an unprivileged uid, since the limit does
 # not hold for root.
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root to run ykvald as another uid"; exit 77; }
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 U=64123
 mkdir "$T/u"

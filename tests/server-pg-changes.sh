@@ -9,7 +9,9 @@
 # Nodes remember clients and keys; one that answered from that memory
 # without the database's word (a stale key, client, or "not found")
 # fails here.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
 

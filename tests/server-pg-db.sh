@@ -4,7 +4,9 @@
 # client and key subcommand with a URI, db copy from a SQLite file (the
 # counters come along: an OTP used before the move stays used), backup
 # to a SQLite file, and no password in any message.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
 

@@ -6,7 +6,9 @@
 # target_session_attrs=read-write.  The primary stops, the standby is
 # promoted: verifications continue within a bounded time, and no OTP
 # accepted before the switch is accepted after it.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 [ -x "$PGBIN/pg_basebackup" ] || skip "no pg_basebackup"
 

@@ -5,7 +5,9 @@
 # three nodes by three client ids, get exactly one OK, in 20 rounds;
 # fresh OTPs sent to alternating nodes are all OK, and a lower counter
 # is a replay on every node.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
 

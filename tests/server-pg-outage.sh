@@ -9,7 +9,9 @@
 #    again by itself.
 #  - One node killed under load: the others answer, and pam_yk with the
 #    three nodes in urllist= logs in with one down, as fast as with all up.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
 

@@ -6,7 +6,9 @@
 # by pg_stat_statements).  The database still decides: a client or key
 # changed by another process is refused by the very next request
 # (tests/server-pg-changes.sh covers every change).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start "shared_preload_libraries = 'pg_stat_statements'"
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Protocol 2.0 over real HTTP: every status, GET and POST, the reply's
 # format and signature, and the HTTP edges (health, 404, 405, 413).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 new_db "$T/db"

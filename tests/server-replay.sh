@@ -3,6 +3,7 @@
 # Replay decided atomically: 50 requests carrying one OTP, sent at the same
 # moment with different nonces, get exactly one OK.  Repeated for several
 # OTPs so that batches of different shapes are exercised.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 new_db "$T/db"

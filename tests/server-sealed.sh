@@ -6,7 +6,9 @@
 # clear; keys added with --key-file are sealed at once; ykvald verifies
 # with the key file, and answers BACKEND_ERROR without it or with another
 # one.  A key file others can read is refused.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "${top_srcdir:-.}/tests/pg-lib.sh"
 pg_start
 

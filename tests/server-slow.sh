@@ -5,6 +5,7 @@
 # verifying; a request trickled a byte at a time is cut at its deadline,
 # headers and body alike; limits that do not fit RLIMIT_NOFILE are refused;
 # open connections hold no thread each.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 SLOW="python3 $top_srcdir/tests/slowloris.py"
 

@@ -12,6 +12,7 @@ if [ "${YK_NETNS:-}" != 1 ]; then
 		{ echo "SKIP: cannot make a network namespace"; exit 77; }
 	YK_NETNS=1 exec unshare -n sh "$0" "$@"
 fi
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 SLOW="python3 $top_srcdir/tests/slowloris.py"
 

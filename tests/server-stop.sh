@@ -4,6 +4,7 @@
 # client (a verification waiting for its commit is answered before the
 # connection closes); requests that come in while it stops get 503 or a
 # closed connection, never a verdict that was not logged.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 gen_keys 32 > "$T/keys.csv"

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # HTTPS: --tls-cert/--tls-key serve TLS; a client trusting the test CA
 # verifies; one trusting another CA refuses.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 command -v openssl >/dev/null || skip "openssl is not installed"

@@ -7,6 +7,7 @@
 # ykvald on loopback.  /etc/pam.d and the machine's users are not touched:
 # sshd runs under pam_wrapper (service directory in $T) and nss_wrapper
 # (users in $T).  Needs root (sshd must switch to the user).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "sshd must run as root"

@@ -22,6 +22,7 @@
 # runs without the wrappers, as real root.  What shows that su switched
 # to the target user is $USER, which su sets from the user it
 # authenticated.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] ||

@@ -19,6 +19,7 @@
 # credentials from being cached between cases.  sudo runs PAM in the
 # environment it made for the command (env_reset), so the rules keep the
 # variables the YubiKey stand-in and the sanitizers read (env_keep).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] ||

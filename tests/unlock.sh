@@ -16,6 +16,7 @@
 # clearenv() from wiping the stand-ins' variables and records the call.
 # The last part runs a real setuid-root copy of the helper as "nobody"
 # (no stand-ins: real NSS, real clearenv, the real libykpers finds no key).
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 HELPER=$top_builddir/pam_yk_chalresp

@@ -10,6 +10,7 @@
 # line) through the setuid helper, stood in for as in tests/unlock.sh: a
 # root-owned 4755 script that runs the built helper with the ids a
 # setuid-root exec by alice gives.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 VLOCK=/usr/sbin/vlock-main

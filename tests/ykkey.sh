@@ -5,6 +5,7 @@
 # the FAKEYK_* variables), one line per case.  The expected responses were
 # not computed by the stand-in: two come from state files written by
 # ykpamcfg (notes/chalresp-vectors.md), the rest from Python's hmac.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 FAKE=$top_builddir/tests/.libs/fakeykpers.so

@@ -8,6 +8,7 @@
 # are root's) and make check's tests/.libs/fakeykpers.so.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
+# shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 N=${BENCH_LOGINS:-25}

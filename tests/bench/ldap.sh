@@ -19,7 +19,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/../..}
 top_builddir=${top_builddir:-$top_srcdir/build}
+# shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
+# shellcheck source=tests/ldap-lib.sh
 . "$top_srcdir/tests/ldap-lib.sh"
 
 N=${BENCH_LOGINS:-20}

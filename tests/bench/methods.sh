@@ -33,7 +33,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/../..}
 top_builddir=${top_builddir:-$top_srcdir/build}
+# shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"	# sets -eu, $T, the clean-up trap
+# shellcheck source=tests/piv-lib.sh
 . "$top_srcdir/tests/piv-lib.sh"
 
 N=${BENCH_LOGINS:-20}

@@ -19,7 +19,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/../..}
 top_builddir=${top_builddir:-$top_srcdir/build}
+# shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
+# shellcheck source=tests/pg-lib.sh
 . "$top_srcdir/tests/pg-lib.sh"
 
 SECS=${BENCH_SECONDS:-5}
