@@ -85,8 +85,9 @@ gate_scan_build() {
 }
 
 # Every shell script: the tests, scripts/, .ci/ and debian's maintainer
-# scripts.  At -S error, which the tree passes today (-S warning does not
-# yet: tests/ has warnings to clear first).
+# scripts, at -S warning.  -x follows what a script sources: the tests
+# name their libraries with "# shellcheck source=tests/...", resolved from
+# the top of the tree, where this runs.
 gate_shellcheck() {
 	local f files=()
 	while IFS= read -r -d '' f; do
@@ -98,8 +99,8 @@ gate_shellcheck() {
 		esac
 	done < <(find ./tests ./scripts ./.ci ./debian -path ./tests/fuzz/corpus \
 		-prune -o -path ./debian/.debhelper -prune -o -type f -print0)
-	echo "shellcheck -S error: ${#files[@]} scripts"
-	shellcheck -S error "${files[@]}"
+	echo "shellcheck -x -S warning: ${#files[@]} scripts"
+	shellcheck -x -S warning "${files[@]}"
 }
 
 # A short fuzz run of every harness (issue 17: configure --enable-fuzzing,
