@@ -34,6 +34,19 @@ mono_add(struct timespec t, unsigned long ms)
 	return t;
 }
 
+/* t + us, normalised. */
+static inline struct timespec
+mono_add_us(struct timespec t, unsigned long us)
+{
+	t.tv_sec += (time_t)(us / 1000000);
+	t.tv_nsec += (long)(us % 1000000) * 1000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
 /* Milliseconds since t0. */
 static inline double
 mono_ms_since(const struct timespec *t0)

@@ -33,7 +33,7 @@
 #define MAX_BATCH	1024
 #define LINGER_MIN	4	/* a busy writer waits for this many */
 #define LINGER_US	200	/* verifications, at most this long */
-#define BUSY_US		5000	/* busy: the last batch began this recently */
+#define BUSY_MS		5	/* busy: the last batch began this recently */
 #define READER_POOL	16
 #define CLIENT_SLOTS	256	/* clients a node remembers (direct-mapped) */
 #define MAX_WRITERS	8	/* store_writers() is at most this */
@@ -171,36 +171,25 @@ take(struct server *s, struct pending **batch, struct cas_item **items,
 	return n;
 }
 
-/* Microseconds from a to b (b later). */
-static long long
-us_between(const struct timespec *a, const struct timespec *b)
-{
-	return (long long)(b->tv_sec - a->tv_sec) * 1000000 +
-	    (b->tv_nsec - a->tv_nsec) / 1000;
-}
-
 /*
  * Group commit when batches come small and often (the load spread over
  * several nodes, say): a writer whose previous batch began less than
- * BUSY_US ago waits up to LINGER_US for LINGER_MIN verifications, so
+ * BUSY_MS ago waits up to LINGER_US for LINGER_MIN verifications, so
  * that one commit serves more of them and the database commits less
- * often for the same work.  A lone verification never waits: its writer
- * was idle.  With s->lock held; the new n.
+ * often for the same work.  At a lower rate nothing waits.  With s->lock
+ * held; the new n.
  */
 static size_t
 linger(struct server *s, struct pending **batch, struct cas_item **items,
-    size_t n, const struct timespec *prev, const struct timespec *now)
+    size_t n, const struct timespec *prev)
 {
-	struct timespec until = *now;
+	struct timespec until;
 
 	if (n >= LINGER_MIN || prev->tv_sec == 0 ||
-	    us_between(prev, now) >= BUSY_US)
+	    mono_ms_since(prev) >= BUSY_MS)
 		return n;
-	until.tv_nsec += LINGER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until = mono_add_us(until, LINGER_US);
 	while (n < LINGER_MIN && !s->stop) {
 		if (s->head == NULL &&
 		    pthread_cond_timedwait(&s->work, &s->lock, &until) != 0)
@@ -223,7 +212,7 @@ writer_main(void *arg)
 	struct cas_item *items[MAX_BATCH];
 	struct pending *batch[MAX_BATCH];
 	struct MHD_Connection *conns[MAX_BATCH];
-	struct timespec prev = { 0, 0 }, now;
+	struct timespec prev = { 0, 0 };
 	size_t n, m;
 
 	pthread_mutex_lock(&s->lock);
@@ -232,10 +221,8 @@ writer_main(void *arg)
 			pthread_cond_wait(&s->work, &s->lock);
 		if (s->head == NULL)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		n = linger(s, batch, items, take(s, batch, items, 0), &prev,
-		    &now);
-		prev = now;
+		n = linger(s, batch, items, take(s, batch, items, 0), &prev);
+		clock_gettime(CLOCK_MONOTONIC, &prev);
 		pthread_mutex_unlock(&s->lock);
 		store_cas_batch(w->st, items, n);
 		metrics_batch(s->metrics, n, batch_failed(items, n));
