@@ -34,6 +34,8 @@ trap 'exit 1' INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
+# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
+tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 skip() { echo "SKIP: $*"; exit 77; }
 
 # The test key (YK-KSM selftest) and client (YK-VAL selftest).

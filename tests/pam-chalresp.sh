@@ -45,8 +45,6 @@ drive() {
 	case "$_ids" in "0 0 "*) ;; *) fail "$what: privileges not restored: $_ids" ;; esac
 	ok "$what: $_got"
 }
-# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
-tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q "$1" "$T/debug" || { cat "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 valid() {	# valid FILE: a v2 state that the emulated key answers
 	grep -Eqx 'v2:[0-9a-f]{126}:[0-9a-f]{40}:[0-9a-f]{64}:[0-9]+:[12]' "$1" ||

@@ -152,8 +152,6 @@ drive() {
 	grep -q "^ids: $AU $AG " "$T/out" || fail "$what: not run as alice: $(grep ids "$T/out")"
 	ok "$what: $_got"
 }
-# tmpfiles DIR: does DIR hold a dot file (a temporary state file)?
-tmpfiles() { [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -name '.*')" ]; }
 why() { grep -q -- "$1" "$T/debug" || { cat "$T/out" "$T/debug" >&2; fail "$what: log lacks '$1'"; }; }
 said() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$what: the user was not told '$1'"; }; }
 ran() {	# ran N: the helper ran N times
