@@ -201,8 +201,9 @@ linger(struct server *s, struct pending **batch, struct cas_item **items,
 
 /*
  * Each writer takes every verification waiting (up to MAX_BATCH) and
- * decides them in one transaction.  With several writers (PostgreSQL) a
- * batch can start while another one waits for its commit to be flushed.
+ * decides them in one transaction.  Both backends have one writer
+ * (store_writers), so a batch waits for the previous one's commit; with
+ * several, a batch could start while another waits for its commit.
  */
 static void *
 writer_main(void *arg)
@@ -1142,7 +1143,7 @@ serve_verify(struct server *s, struct MHD_Connection *c, struct request *rq,
 
 /*
  * Healthy means the database answers: a fresh connection (no cached
- * pages) reads its schema version and every page of both tables.  One
+ * pages) reads its schema version and both tables (store_check).  One
  * check at a time, so that polling cannot open many connections.
  */
 static enum MHD_Result

@@ -167,8 +167,10 @@ int store_backup(struct store *st, int fd, char *errbuf, size_t errlen);
 
 /*
  * Is the database at path usable?  Opens it afresh (no cached pages),
- * checks the schema version and reads every page of both tables, waiting
- * at most timeout_ms for a lock.  0, or -1 with a reason in errbuf.
+ * checks the schema version and reads both tables: SQLite counts every
+ * row, waiting at most timeout_ms for a lock; PostgreSQL reads one row
+ * of each, connecting within timeout_ms, and refuses a read-only
+ * standby.  0, or -1 with a reason in errbuf.
  */
 int store_check(const char *path, int timeout_ms, char *errbuf,
     size_t errlen);
