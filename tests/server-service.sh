@@ -33,6 +33,25 @@ for l in 'User=ykvald' 'DynamicUser=no' 'StateDirectory=ykvald' 'UMask=0077' \
 	'ProtectSystem=strict' 'CapabilityBoundingSet='; do
 	grep -qxF "$l" "$unit" || fail "the unit lacks $l"
 done
+# A node booted before its database exits 1 and is started again every
+# 2 s with no start limit (systemd's default would give up after 5
+# starts in 10 s and leave it down); a command-line mistake, status 2,
+# is not retried.  The statuses are ykvald's own, checked below.
+for l in 'Restart=on-failure' 'RestartSec=2s' 'RestartPreventExitStatus=2'; do
+	sed -n '/^\[Service\]/,/^\[/p' "$unit" | grep -qxF "$l" ||
+		fail "the unit's [Service] lacks $l"
+done
+sed -n '/^\[Unit\]/,/^\[/p' "$unit" | grep -qx 'StartLimitIntervalSec=0' ||
+	fail "the unit's [Unit] lacks StartLimitIntervalSec=0"
+st=0
+setpriv --reuid "$SVC" --regid "$SVCGROUP" --clear-groups "$YKVALD" serve \
+	--db "postgresql://ykvald@127.0.0.1:1/ykval?connect_timeout=5" \
+	--listen 127.0.0.1:0 2>"$T/err" || st=$?
+[ "$st" = 1 ] || fail "serve with its database down: status $st, want 1: $(cat "$T/err")"
+st=0
+"$YKVALD" serve --no-such-option 2>"$T/err" || st=$?
+[ "$st" = 2 ] || fail "serve --no-such-option: status $st, want 2"
+ok "the unit restarts a node whose database is down (status 1), not a usage error (2)"
 # The database comes from YKVALD_DB: the unit's default, which
 # /etc/default/ykvald (EnvironmentFile=, read after) may override.
 db=$(sed -n 's/^Environment=YKVALD_DB=//p' "$unit")
