@@ -636,15 +636,24 @@ pg_open(const char *uri, enum store_open_mode mode, char *errbuf,
 		goto fail;
 	}
 	p->base.ops = &store_pg_ops;
+	/*
+	 * A handle on a database that must be there (a node's writer and
+	 * readers, an admin command) is open within one timeout in all: a
+	 * reader is opened while a verification waits for it.  Creating or
+	 * migrating a schema gives each statement its own.
+	 */
+	deadline_in(&p->batch_end, pg_timeout_ms);
+	p->in_batch = mode == STORE_EXISTING;
 	if ((p->conn = connect_within(uri, pg_timeout_ms, errbuf, errlen)) == NULL)
 		goto fail;
 	if (pg_migrate(p, mode, errbuf, errlen) != 0)
 		goto fail;
-	deadline_in(&t, pg_timeout_ms);
+	t = call_end(p);
 	if (prepare_all(p, &t) != 0) {
 		snprintf(errbuf, errlen, "%s", p->err);
 		goto fail;
 	}
+	p->in_batch = false;
 	return &p->base;
 fail:
 	pg_close(p ? &p->base : NULL);

@@ -109,6 +109,37 @@ ok "database stalled: BACKEND_ERROR after $took ms (--db-timeout 1)"
 YKVALD_PID=$PID_4
 stop_ykvald
 
+# ---- a reader opened while the database is slow ------------------------
+# Node 5 (--db-timeout 2) has not read client 1 yet, so the verification
+# opens a reader: its schema check waits 1.8 s for ykvald_schema, then
+# preparing waits for keys (locked 4.5 s).  The open as a whole has one
+# timeout: BACKEND_ERROR at about 2 s, not at each step's own 2 s.
+node 5 --db-timeout 2
+psql_at "$PGPORT" outage "BEGIN; LOCK TABLE ykvald_schema IN ACCESS EXCLUSIVE MODE;
+	SELECT pg_sleep(1.8); COMMIT" >/dev/null &
+lock_a=$!
+psql_at "$PGPORT" outage "BEGIN; LOCK TABLE keys IN ACCESS EXCLUSIVE MODE;
+	SELECT pg_sleep(4.5); COMMIT" >/dev/null &
+lock_b=$!
+w=0
+until [ "$(psql_at "$PGPORT" outage "SELECT count(*) FROM pg_locks l JOIN
+	pg_class c ON c.oid = l.relation WHERE l.granted AND
+	l.mode = 'AccessExclusiveLock' AND c.relname IN ('ykvald_schema', 'keys')")" = 2 ]; do
+	w=$((w + 1))
+	[ $w -lt 100 ] || fail "the locks were not taken"
+	sleep 0.01
+done
+t0=$(now_ms)
+s=$(verify 5 "slow0nonce0123456789" "$(otp 35 0)")
+took=$(($(now_ms) - t0))
+wait $lock_a || fail "lock session A"
+wait $lock_b || fail "lock session B"
+[ "$s" = BACKEND_ERROR ] || fail "node 5, reader opened on a slow database: $s"
+[ $took -lt 3000 ] || fail "node 5 held a verification $took ms opening a reader (--db-timeout 2)"
+ok "a reader opened on a slow database: BACKEND_ERROR after $took ms (--db-timeout 2)"
+YKVALD_PID=$PID_5
+stop_ykvald
+
 # ---- one node killed under load ----------------------------------------
 printf 'alice:%s\n' $PUB > "$T/authfile"
 service three "auth required $MODULE id=1 key=$CKEY authfile=$T/authfile urllist=$URL_1;$URL_2;$URL_3"
