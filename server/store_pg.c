@@ -335,11 +335,33 @@ prepare_all(struct pg_store *p, const struct timespec *t)
 	return 0;
 }
 
+static int pg_version(struct pg_store *p);
+
+/*
+ * Is the schema still the one this ykvald knows?  Checked on every new
+ * connection: another node's ykvald db migrate may have changed it
+ * since this one opened, and statements prepared for the old one must
+ * not run on the new one.  0, or -1 with p->err.
+ */
+static int
+schema_current(struct pg_store *p)
+{
+	int v = pg_version(p);
+
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	if (v >= 0)
+		snprintf(p->err, sizeof(p->err), "the database schema is now "
+		    "version %d, this ykvald's is %d", v, STORE_SCHEMA_VERSION);
+	return -1;
+}
+
 /* A usable connection: 0, or -1 (with p->err) without waiting. */
 static int
 ensure(struct pg_store *p)
 {
 	struct timespec t;
+	bool in_batch = p->in_batch;
 	int r = -1, ms;
 
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
@@ -353,15 +375,22 @@ ensure(struct pg_store *p)
 		    "unreachable; waiting before the next attempt");
 		return -1;
 	}
-	/* Connecting and preparing share the call's time (a batch's rest). */
+	/*
+	 * Connecting, checking the schema and preparing share the call's
+	 * time (a batch's rest).
+	 */
 	t = call_end(p);
+	p->batch_end = t;
+	p->in_batch = true;
 	if ((ms = ms_left(&t)) > 0 &&
 	    (p->conn = connect_within(p->uri, ms, p->err,
-	    sizeof(p->err))) != NULL && prepare_all(p, &t) == 0) {
+	    sizeof(p->err))) != NULL && schema_current(p) == 0 &&
+	    prepare_all(p, &t) == 0) {
 		p->backoff_ms = 0;
 		__atomic_add_fetch(&ok_gen, 1, __ATOMIC_RELAXED);
 		r = 0;
 	}
+	p->in_batch = in_batch;
 	if (r != 0) {
 		if (p->conn != NULL) {
 			PQfinish(p->conn);

@@ -7,8 +7,12 @@
 #  - PostgreSQL down: verifications answer BACKEND_ERROR at once, never
 #    OK, and /health says 503; once it is back every node answers OK
 #    again by itself.
+#  - PostgreSQL stalled, or slow while a node opens a connection: no
+#    verification is held much past --db-timeout.
 #  - One node killed under load: the others answer, and pam_yk with the
 #    three nodes in urllist= logs in with one down, as fast as with all up.
+#  - The schema changed under a running node (another node migrated it):
+#    the node's new connections refuse it.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 # shellcheck source=tests/pg-lib.sh
@@ -162,6 +166,26 @@ down_ms=$(($(now_ms) - t0))
 [ $down_ms -lt $((up_ms + 2000)) ] ||
 	fail "a login with one node down took $down_ms ms, $up_ms with all up"
 ok "node 1 killed: the others answer; a login took $down_ms ms ($up_ms with all up)"
+
+# ---- the schema changed under a running node ---------------------------
+# As if another node's ykvald db migrate went to a version node 2 does
+# not know: once its connections are lost it refuses the database
+# (BACKEND_ERROR, never OK) rather than run statements prepared for the
+# old schema; once the schema is one it knows again, it answers OK.
+psql_at "$PGPORT" outage "UPDATE ykvald_schema SET version = version + 1"
+psql_at "$PGPORT" outage "SELECT count(pg_terminate_backend(pid)) FROM
+	pg_stat_activity WHERE datname = 'outage' AND pid <> pg_backend_pid()" >/dev/null
+s=$(verify 2 "newer0nonce0123456789" "$(otp 37 0)")
+[ "$s" = BACKEND_ERROR ] || fail "node 2 on a schema it does not know: $s"
+[ "$(health 2)" = 503 ] || fail "node 2: /health on a schema it does not know"
+psql_at "$PGPORT" outage "UPDATE ykvald_schema SET version = version - 1"
+w=0
+until [ "$(verify 2 "newer${w}x1nonce0123456789" "$(otp 37 $((w + 1)))")" = OK ]; do
+	w=$((w + 1))
+	[ $w -lt 100 ] || fail "node 2 did not come back to its schema"
+	sleep 0.1
+done
+ok "a schema newer than the node's, seen on reconnecting: BACKEND_ERROR, then OK again"
 
 for n in 2 3; do
 	eval "YKVALD_PID=\$PID_$n"
