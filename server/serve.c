@@ -28,6 +28,7 @@
 #include "store.h"
 #include "tls.h"
 #include "verify.h"
+#include "wipe.h"
 
 #define MAX_BODY	8192	/* POST bodies; a real request needs < 300 */
 #define MAX_BATCH	1024
@@ -111,7 +112,7 @@ struct server {
 	 */
 	bool		remember;
 	pthread_mutex_t	client_lock;
-	struct client	clients[CLIENT_SLOTS];
+	struct client	*clients;	/* CLIENT_SLOTS, in secret memory */
 	unsigned	request_timeout;	/* seconds */
 	unsigned	max_conns_per_ip;
 	unsigned long	refused;	/* over the limit for a /64 */
@@ -1650,7 +1651,7 @@ server_stop(struct server *s, struct MHD_Daemon **d, bool sweeper)
 		stop_thread(&s->conn_lock, &s->sweep_wake, &s->sweep_stop,
 		    s->sweep_thread);
 	writers_stop(s);
-	explicit_bzero(s->clients, sizeof(s->clients));
+	secret_free(s->clients, CLIENT_SLOTS * sizeof(*s->clients));
 	while (s->npool > 0)
 		store_close(s->pool[--s->npool]);
 	health_free(s->health);
@@ -1679,6 +1680,13 @@ serve(const struct serve_opts *o)
 	block_signals(&sigs);
 	s.be.arg = &s;
 	server_init(&s);
+	/* Client secrets, like keys, stay out of core dumps. */
+	if ((s.clients = secret_alloc(CLIENT_SLOTS * sizeof(*s.clients))) ==
+	    NULL) {
+		fprintf(stderr, "ykvald: cannot map memory for the clients "
+		    "it remembers: %s\n", strerror(errno));
+		goto out;
+	}
 	if (server_prepare(&s, o, tls) != 0)
 		goto out;
 	if (writers_start(&s, o) != 0)

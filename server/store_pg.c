@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -26,6 +25,7 @@
 
 #include "mono.h"
 #include "store.h"
+#include "wipe.h"
 
 #define PG_BACKOFF_MIN	100	/* ms before the second attempt */
 #define PG_BACKOFF_MAX	5000
@@ -1008,28 +1008,16 @@ static struct kc_entry *kc;	/* KC_SLOTS, mapped at first use */
 static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
- * The slots live in a mapping of their own, left out of core dumps and
- * locked in memory where the limit allows (without --key-file they hold
- * AES keys in clear).  NULL when it cannot be mapped: nothing is then
- * remembered.  Under kc_lock.
+ * The slots live in secret memory (without --key-file they hold AES keys
+ * in clear).  NULL when it cannot be had: nothing is then remembered.
+ * Under kc_lock.
  */
 static struct kc_entry *
 kc_slots(void)
 {
-	void *m;
-
-	if (kc != NULL)
-		return kc;
-	m = mmap(NULL, KC_SLOTS * sizeof(*kc), PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	if (madvise(m, KC_SLOTS * sizeof(*kc), MADV_DONTDUMP) != 0) {
-		munmap(m, KC_SLOTS * sizeof(*kc));
-		return NULL;
-	}
-	(void)mlock(m, KC_SLOTS * sizeof(*kc));	/* best effort */
-	return kc = m;
+	if (kc == NULL)
+		kc = secret_alloc(KC_SLOTS * sizeof(*kc));
+	return kc;
 }
 
 /* The slot of a public ID (FNV-1a), or NULL.  Under kc_lock. */

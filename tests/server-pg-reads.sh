@@ -51,6 +51,37 @@ cas=$(count '^\s*UPDATE keys')
 [ "$cas" = $N ] || fail "$cas compare-and-sets for $N verifications"
 ok "a batch of one is one statement"
 
+# What the node remembers stays out of core dumps: the client's secret
+# (the decoded API key) and the key's AES key are in mappings the kernel
+# does not dump (VmFlags dd), as root reads them through /proc.
+python3 - "$YKVALD_PID" "$CKEY" "$AES" > "$T/dd" <<'PY' ||
+import base64, re, sys
+pid = sys.argv[1]
+want = {"client secret": base64.b64decode(sys.argv[2]),
+        "AES key": bytes.fromhex(sys.argv[3])}
+found = set()
+with open(f"/proc/{pid}/smaps") as sm, open(f"/proc/{pid}/mem", "rb") as mem:
+    lo = hi = 0
+    for line in sm:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
+        if m:
+            lo, hi = int(m[1], 16), int(m[2], 16)
+        elif (line.startswith("VmFlags:") and " dd" in line and
+              hi - lo <= 1 << 24):	# not a sanitizer's shadow
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except OSError:	# [vvar] and the like cannot be read
+                continue
+            found |= {k for k, v in want.items() if v in data}
+missing = sorted(set(want) - found)
+print("not in memory left out of core dumps: " + ", ".join(missing)
+      if missing else "both in memory left out of core dumps")
+sys.exit(1 if missing else 0)
+PY
+	fail "$(cat "$T/dd")"
+ok "the remembered client secret and AES key: $(cat "$T/dd")"
+
 # A replay: the compare-and-set changes nothing, one state read says why.
 s=$(status "$(otp 30 5)")
 [ "$s" = REPLAYED_OTP ] || fail "a replay: $s"
