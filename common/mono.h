@@ -21,19 +21,6 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* t + ms, normalised. */
-static inline struct timespec
-mono_add(struct timespec t, unsigned long ms)
-{
-	t.tv_sec += (time_t)(ms / 1000);
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
-}
-
 /* t + us, normalised. */
 static inline struct timespec
 mono_add_us(struct timespec t, unsigned long us)
@@ -45,6 +32,14 @@ mono_add_us(struct timespec t, unsigned long us)
 		t.tv_nsec -= 1000000000;
 	}
 	return t;
+}
+
+/* t + ms, normalised. */
+static inline struct timespec
+mono_add(struct timespec t, unsigned long ms)
+{
+	t.tv_sec += (time_t)(ms / 1000);
+	return mono_add_us(t, ms % 1000 * 1000);
 }
 
 /* Milliseconds since t0. */
